@@ -1,0 +1,45 @@
+namespace PerfCluster.Core.Metrics;
+
+/// <summary>Why a request did not count as a success. Order is the wire order of error counters.</summary>
+public enum ErrorKind
+{
+    /// <summary>TCP connection refused (nothing listening).</summary>
+    Refused = 0,
+    /// <summary>No response within the per-request timeout.</summary>
+    Timeout = 1,
+    /// <summary>Connection reset or closed mid-request.</summary>
+    Reset = 2,
+    /// <summary>HTTP 4xx that the endpoint did not expect.</summary>
+    Http4xx = 3,
+    /// <summary>HTTP 5xx that the endpoint did not expect.</summary>
+    Http5xx = 4,
+    /// <summary>Any other status the endpoint did not expect (1xx, 2xx or 3xx outside its expect list).</summary>
+    UnexpectedStatus = 5,
+    /// <summary>Anything else: DNS failure, protocol error, TLS failure.</summary>
+    Other = 6,
+}
+
+public static class ErrorKinds
+{
+    public const int Count = 7;
+    public static readonly ErrorKind[] All = Enum.GetValues<ErrorKind>();
+
+    /// <summary>snake_case name used in reports and threshold expressions (e.g. "http_5xx").</summary>
+    public static string Key(this ErrorKind kind) => kind switch
+    {
+        ErrorKind.Refused => "refused",
+        ErrorKind.Timeout => "timeout",
+        ErrorKind.Reset => "reset",
+        ErrorKind.Http4xx => "http_4xx",
+        ErrorKind.Http5xx => "http_5xx",
+        ErrorKind.UnexpectedStatus => "unexpected_status",
+        _ => "other",
+    };
+
+    public static ErrorKind ForStatus(int status) => status switch
+    {
+        >= 400 and < 500 => ErrorKind.Http4xx,
+        >= 500 and < 600 => ErrorKind.Http5xx,
+        _ => ErrorKind.UnexpectedStatus,
+    };
+}

@@ -1,0 +1,37 @@
+namespace PerfCluster.Core.Metrics;
+
+/// <summary>Totals for one endpoint, or for the whole scenario ("overall").</summary>
+public sealed record EndpointStatistics(
+    string Name,
+    long Requests,
+    long Errors,
+    IReadOnlyDictionary<string, long> ErrorsByKind,
+    double ErrorRate,
+    double Throughput,
+    LatencySummary Latency);
+
+/// <summary>One closed 1-second window of the timeline (merged over every worker).</summary>
+public sealed record WindowStatistics(
+    long Second,
+    long Requests,
+    long Errors,
+    double Throughput,
+    int ActiveUsers,
+    LatencySummary Latency,
+    IReadOnlyDictionary<string, long> RequestsByEndpoint);
+
+/// <summary>How hard the generator itself worked: evidence for "was the generator the bottleneck".</summary>
+public sealed record GeneratorStatistics(double CpuSeconds, double CpuPercentOfOneCore, double CpuPercentOfMachine, int ProcessorCount, long PeakWorkingSetBytes);
+
+/// <summary>Everything measured in one scenario run: the input to thresholds and reports.</summary>
+public sealed record ScenarioStatistics(
+    string Scenario,
+    DateTimeOffset StartedAt,
+    TimeSpan MeasuredDuration,
+    EndpointStatistics Overall,
+    IReadOnlyList<EndpointStatistics> Endpoints,
+    IReadOnlyList<WindowStatistics> Timeline,
+    GeneratorStatistics Generator,
+    int PeakUsers,
+    /// <summary>Requests still in flight when the graceful-stop period ran out (abandoned, not counted).</summary>
+    long AbandonedInFlight);
