@@ -1,1 +1,8 @@
-namespace PerfCluster; public static class Program { public static int Main() => 0; }
+using PerfCluster.Cli;
+
+namespace PerfCluster;
+
+public static class Program
+{
+    public static Task<int> Main(string[] args) => PerfClusterCli.RunAsync(args);
+}

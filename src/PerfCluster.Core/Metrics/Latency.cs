@@ -22,9 +22,13 @@ public static class Latency
 
     public static byte[] Encode(HistogramBase histogram)
     {
-        var storage = new byte[histogram.GetNeededByteBufferCapacity()];
-        var length = HistogramEncoding.EncodeIntoCompressedByteBuffer(histogram, ByteBuffer.Allocate(storage));
-        return storage.AsSpan(0, length).ToArray();
+        var buffer = ByteBuffer.Allocate(histogram.GetNeededByteBufferCapacity());
+        var length = HistogramEncoding.EncodeIntoCompressedByteBuffer(histogram, buffer);
+        // ByteBuffer exposes its bytes only one at a time; a compressed histogram is a few hundred bytes.
+        buffer.Position = 0;
+        var bytes = new byte[length];
+        for (var i = 0; i < length; i++) bytes[i] = buffer.Get();
+        return bytes;
     }
 
     public static HistogramBase Decode(byte[] encoded) =>

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Requests/s of `perfcluster run` (closed model, no think time, every latency recorded into HDR
+# histograms) next to `wrk -t1` with the same connection count, against nginx on 127.0.0.1.
+# Runs alternate (wrk, perfcluster, wrk, ...) RUNS times; prints each run, the medians and the ratio,
+# and ends with one line "RESULT name=value ...".
+# Usage: bench/throughput.sh   (env: RUNS=3 DURATION=10 CONNECTIONS=64)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-64}
+OUT=bench/out
+mkdir -p "$OUT"
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "installing $2"; apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }; }
+need nginx nginx
+need wrk wrk
+[ -x /usr/bin/time ] || need /usr/bin/time time
+
+echo "building perfcluster (Release)"
+dotnet publish src/PerfCluster -c Release -o "$OUT/perfcluster" --nologo -v quiet >/dev/null
+
+nginx -c "$PWD/bench/nginx.conf" -p "$OUT" &
+NGINX=$!
+trap 'kill $NGINX 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -sf http://127.0.0.1:18080/ >/dev/null 2>&1 && break; sleep 0.1; done
+
+# Prints "rps cpu_seconds requests"
+run_wrk() {
+  local out; out=$(/usr/bin/time -f "TIME %U %S" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" http://127.0.0.1:18080/ 2>&1)
+  local rps; rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  local req; req=$(awk '/requests in/ {print $1}' <<<"$out")
+  local cpu; cpu=$(awk '/^TIME/ {print $2 + $3}' <<<"$out")
+  echo "$rps $cpu $req"
+}
+run_perfcluster() {
+  local dir="$OUT/run-$1"; rm -rf "$dir"
+  local out; out=$(BENCH_CONNECTIONS=$CONNECTIONS BENCH_DURATION="${DURATION}s" /usr/bin/time -f "TIME %U %S" \
+    "$OUT/perfcluster/perfcluster" run bench/scenarios/nginx-closed.conf --out "$dir" 2>&1 >/dev/null)
+  python3 - "$dir/report.json" "$(awk '/^TIME/ {print $2 + $3}' <<<"$out")" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = next(iter(r["load_tests"].values()))
+print(t["throughput"], sys.argv[2], t["requests"], t["generator"]["cpu_seconds"])
+PY
+}
+
+declare -a WRK_RPS PC_RPS WRK_CPU PC_CPU
+for i in $(seq "$RUNS"); do
+  read -r r c n < <(run_wrk); WRK_RPS+=("$r"); WRK_CPU+=("$(awk -v c="$c" -v n="$n" 'BEGIN {printf "%.2f", c / n * 1e6}')")
+  echo "run $i wrk -t1 -c$CONNECTIONS: $r req/s, ${WRK_CPU[-1]} us CPU/request"
+  read -r r c n g < <(run_perfcluster "$i"); PC_RPS+=("$r"); PC_CPU+=("$(awk -v c="$g" -v n="$n" 'BEGIN {printf "%.2f", c / n * 1e6}')")
+  echo "run $i perfcluster $CONNECTIONS users: $r req/s, ${PC_CPU[-1]} us CPU/request (during load; process total incl. start-up ${c}s)"
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+W=$(median "${WRK_RPS[@]}"); P=$(median "${PC_RPS[@]}")
+WC=$(median "${WRK_CPU[@]}"); PCC=$(median "${PC_CPU[@]}")
+RATIO=$(awk -v p="$P" -v w="$W" 'BEGIN {printf "%.2f", p / w}')
+CPU_RATIO=$(awk -v p="$PCC" -v w="$WC" 'BEGIN {printf "%.2f", p / w}')
+echo
+echo "median of $RUNS runs, $CONNECTIONS connections, ${DURATION}s each, nginx 2-byte body on 127.0.0.1, $(nproc) cores shared"
+printf '%-14s %12s %16s\n' tool "req/s" "us CPU/request"
+printf '%-14s %12.0f %16s\n' "wrk -t1" "$W" "$WC"
+printf '%-14s %12.0f %16s\n' perfcluster "$P" "$PCC"
+echo "perfcluster/wrk throughput ratio: $RATIO; CPU per request ratio: $CPU_RATIO"
+echo "RESULT wrk_rps=$W perfcluster_rps=$P ratio=$RATIO wrk_cpu_us=$WC perfcluster_cpu_us=$PCC cpu_ratio=$CPU_RATIO connections=$CONNECTIONS duration_s=$DURATION runs=$RUNS"

@@ -1,0 +1,27 @@
+namespace PerfCluster.Core.Metrics;
+
+/// <summary>
+/// What one node recorded for one endpoint during one flush interval. The histogram is HDR-encoded
+/// (compressed) so the same message can cross the network; its total count is the request count.
+/// </summary>
+public sealed record EndpointDelta(string Endpoint, byte[] Histogram, long[] ErrorsByKind);
+
+/// <summary>
+/// One node's flush: identified by (Node, Seq) so resends are merged once. <see cref="Second"/> is the
+/// run-relative second the interval closed in.
+/// </summary>
+public sealed record MetricsDelta(
+    string RunId,
+    string Node,
+    long Seq,
+    long Second,
+    IReadOnlyList<EndpointDelta> Endpoints,
+    int ActiveUsers,
+    GeneratorSample Generator,
+    bool Final);
+
+/// <summary>The generator's own cost over one flush interval, so the report can tell who was the bottleneck.</summary>
+public sealed record GeneratorSample(double CpuSeconds, long WorkingSetBytes, int ProcessorCount, long AbandonedInFlight = 0);
+
+/// <summary>The aggregator's acknowledgement of one delta (also sent for duplicates): the node stops resending it.</summary>
+public sealed record MetricsAck(string RunId, string Node, long Seq);

@@ -1,0 +1,203 @@
+using HdrHistogram;
+
+namespace PerfCluster.Core.Metrics;
+
+/// <summary>
+/// Merges every node's deltas into 1-second windows and cumulative per-endpoint totals. Exact by
+/// construction: histograms are added, never percentiles; a (node, seq) pair is merged once however
+/// often it is delivered. Windows stay open for <see cref="Lateness"/> seconds so late deltas land in
+/// the right second; a delta later still is merged into the totals and counted in its closed window.
+/// </summary>
+public sealed class WindowAggregator
+{
+    private sealed class Window(long second)
+    {
+        public readonly long Second = second;
+        public readonly LongHistogram Histogram = Metrics.Latency.NewHistogram();
+        public long Errors;
+        public readonly Dictionary<string, long> RequestsByEndpoint = new();
+        public readonly Dictionary<string, int> ActiveUsersByNode = new();
+    }
+
+    private sealed class EndpointTotals(string name)
+    {
+        public readonly string Name = name;
+        public readonly LongHistogram Latency = Metrics.Latency.NewHistogram();
+        public readonly long[] Errors = new long[ErrorKinds.Count];
+    }
+
+    private readonly HashSet<(string Node, long Seq)> _seen = new();
+    private readonly SortedDictionary<long, Window> _open = new();
+    private readonly List<WindowStatistics> _closed = new();
+    private readonly Dictionary<long, int> _closedIndex = new();
+    private readonly Dictionary<string, EndpointTotals> _endpoints = new();
+    private readonly List<string> _endpointOrder = new();
+    private readonly Dictionary<string, double> _cpuByNode = new();
+    private readonly Dictionary<string, long> _abandonedByNode = new();
+    private long _peakWorkingSet;
+    private int _processorCount = Environment.ProcessorCount;
+
+    public WindowAggregator(string scenario, IEnumerable<string> endpointNames, int lateness = 3)
+    {
+        Scenario = scenario;
+        Lateness = lateness;
+        foreach (var name in endpointNames) EndpointFor(name);
+    }
+
+    public string Scenario { get; }
+    public int Lateness { get; }
+    public long DuplicatesDropped { get; private set; }
+    public long LateDeltas { get; private set; }
+    public long LatestSecond { get; private set; } = -1;
+    public long TotalRequests => _endpoints.Values.Sum(e => e.Latency.TotalCount);
+    public IReadOnlyList<WindowStatistics> ClosedWindows => _closed;
+
+    /// <summary>Merges a delta; returns false (and changes nothing) when it was already merged.</summary>
+    public bool Accept(MetricsDelta delta)
+    {
+        if (!_seen.Add((delta.Node, delta.Seq)))
+        {
+            DuplicatesDropped++;
+            return false;
+        }
+        _cpuByNode[delta.Node] = _cpuByNode.GetValueOrDefault(delta.Node) + delta.Generator.CpuSeconds;
+        _abandonedByNode[delta.Node] = _abandonedByNode.GetValueOrDefault(delta.Node) + delta.Generator.AbandonedInFlight;
+        _peakWorkingSet = Math.Max(_peakWorkingSet, delta.Generator.WorkingSetBytes);
+        _processorCount = Math.Max(1, delta.Generator.ProcessorCount);
+        LatestSecond = Math.Max(LatestSecond, delta.Second);
+
+        _open.TryGetValue(delta.Second, out var window);
+        var late = window is null && _closedIndex.ContainsKey(delta.Second);
+        if (window is null && !late)
+        {
+            window = new Window(delta.Second);
+            _open[delta.Second] = window;
+        }
+        if (window is not null) window.ActiveUsersByNode[delta.Node] = delta.ActiveUsers;
+
+        long lateRequests = 0, lateErrors = 0;
+        foreach (var e in delta.Endpoints)
+        {
+            var histogram = Latency.Decode(e.Histogram);
+            var totals = EndpointFor(e.Endpoint);
+            totals.Latency.Add(histogram);
+            var errors = 0L;
+            for (var k = 0; k < ErrorKinds.Count && k < e.ErrorsByKind.Length; k++)
+            {
+                totals.Errors[k] += e.ErrorsByKind[k];
+                errors += e.ErrorsByKind[k];
+            }
+            if (window is not null)
+            {
+                window.Histogram.Add(histogram);
+                window.Errors += errors;
+                window.RequestsByEndpoint[e.Endpoint] = window.RequestsByEndpoint.GetValueOrDefault(e.Endpoint) + histogram.TotalCount;
+            }
+            else
+            {
+                lateRequests += histogram.TotalCount;
+                lateErrors += errors;
+            }
+        }
+        if (late)
+        {
+            LateDeltas++;
+            var i = _closedIndex[delta.Second];
+            var w = _closed[i];
+            var byEndpoint = new Dictionary<string, long>(w.RequestsByEndpoint);
+            foreach (var e in delta.Endpoints)
+                byEndpoint[e.Endpoint] = byEndpoint.GetValueOrDefault(e.Endpoint) + Latency.Decode(e.Histogram).TotalCount;
+            _closed[i] = w with { Requests = w.Requests + lateRequests, Errors = w.Errors + lateErrors, Throughput = w.Throughput + lateRequests, RequestsByEndpoint = byEndpoint };
+        }
+        return true;
+    }
+
+    /// <summary>Closes every window older than the lateness allowance and returns the newly closed ones.</summary>
+    public IReadOnlyList<WindowStatistics> CloseSettledWindows() => CloseWindowsBefore(LatestSecond - Lateness + 1);
+
+    /// <summary>Closes every open window whose second is below <paramref name="second"/>.</summary>
+    public IReadOnlyList<WindowStatistics> CloseWindowsBefore(long second)
+    {
+        var closed = new List<WindowStatistics>();
+        foreach (var s in _open.Keys.Where(s => s < second).ToList())
+        {
+            var w = _open[s];
+            _open.Remove(s);
+            var stats = new WindowStatistics(
+                Second: w.Second,
+                Requests: w.Histogram.TotalCount,
+                Errors: w.Errors,
+                Throughput: w.Histogram.TotalCount,
+                ActiveUsers: w.ActiveUsersByNode.Values.Sum(),
+                Latency: LatencySummary.From(w.Histogram),
+                RequestsByEndpoint: new Dictionary<string, long>(w.RequestsByEndpoint));
+            _closedIndex[s] = _closed.Count;
+            _closed.Add(stats);
+            closed.Add(stats);
+        }
+        return closed;
+    }
+
+    /// <summary>Totals so far for one endpoint or (name null) for all of them, over <paramref name="elapsed"/>.</summary>
+    public EndpointStatistics Totals(string? endpoint, TimeSpan elapsed)
+    {
+        if (endpoint is not null) return StatisticsOf(EndpointFor(endpoint), elapsed);
+        var all = new EndpointTotals("overall");
+        foreach (var e in _endpoints.Values)
+        {
+            all.Latency.Add(e.Latency);
+            for (var k = 0; k < ErrorKinds.Count; k++) all.Errors[k] += e.Errors[k];
+        }
+        return StatisticsOf(all, elapsed);
+    }
+
+    /// <summary>Closes all windows and produces the scenario's statistics.</summary>
+    public ScenarioStatistics Finish(DateTimeOffset startedAt, TimeSpan measuredDuration, int peakUsers)
+    {
+        CloseWindowsBefore(long.MaxValue);
+        var cpu = _cpuByNode.Values.Sum();
+        var seconds = Math.Max(measuredDuration.TotalSeconds, 1e-9);
+        var generator = new GeneratorStatistics(
+            CpuSeconds: cpu,
+            CpuPercentOfOneCore: 100.0 * cpu / seconds,
+            CpuPercentOfMachine: 100.0 * cpu / seconds / Math.Max(1, _processorCount * Math.Max(1, _cpuByNode.Count)),
+            ProcessorCount: _processorCount,
+            PeakWorkingSetBytes: _peakWorkingSet);
+        return new ScenarioStatistics(
+            Scenario,
+            startedAt,
+            measuredDuration,
+            Totals(null, measuredDuration),
+            _endpointOrder.Select(n => StatisticsOf(_endpoints[n], measuredDuration)).ToList(),
+            _closed.OrderBy(w => w.Second).ToList(),
+            generator,
+            peakUsers,
+            _abandonedByNode.Values.Sum());
+    }
+
+    private EndpointTotals EndpointFor(string name)
+    {
+        if (!_endpoints.TryGetValue(name, out var totals))
+        {
+            totals = new EndpointTotals(name);
+            _endpoints[name] = totals;
+            _endpointOrder.Add(name);
+        }
+        return totals;
+    }
+
+    private static EndpointStatistics StatisticsOf(EndpointTotals t, TimeSpan elapsed)
+    {
+        var requests = t.Latency.TotalCount;
+        var errors = t.Errors.Sum();
+        var byKind = ErrorKinds.All.ToDictionary(k => k.Key(), k => t.Errors[(int)k]);
+        return new EndpointStatistics(
+            t.Name,
+            requests,
+            errors,
+            byKind,
+            requests == 0 ? 0 : (double)errors / requests,
+            elapsed > TimeSpan.Zero ? requests / elapsed.TotalSeconds : 0,
+            LatencySummary.From(t.Latency));
+    }
+}

@@ -1,0 +1,29 @@
+using PerfCluster.Core.Scenarios;
+
+namespace PerfCluster.Core.Profiles;
+
+/// <summary>
+/// The global closed-model profile: user <c>i</c> of <c>N</c> starts at <c>rampUp · i / N</c> after the
+/// run's start instant and loops until <c>duration</c>. Every node derives its users' start times from
+/// this one formula, so a split ramp is the same ramp as an unsplit one.
+/// </summary>
+public sealed record ClosedProfile(int Users, TimeSpan RampUp, TimeSpan Duration)
+{
+    public static ClosedProfile From(ClosedLoad load) => new(load.Users, load.RampUp, load.Duration);
+
+    public TimeSpan StartOffsetOf(int globalUserIndex)
+    {
+        if (globalUserIndex < 0 || globalUserIndex >= Users)
+            throw new ArgumentOutOfRangeException(nameof(globalUserIndex));
+        return RampUp <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks(RampUp.Ticks * globalUserIndex / Users);
+    }
+
+    /// <summary>How many users the plan has running at <paramref name="elapsed"/> (across all nodes).</summary>
+    public int UsersAt(TimeSpan elapsed)
+    {
+        if (elapsed < TimeSpan.Zero || elapsed >= Duration) return 0;
+        if (RampUp <= TimeSpan.Zero || elapsed >= RampUp) return Users;
+        // users whose start offset is <= elapsed: i <= elapsed·N/rampUp
+        return (int)Math.Min(Users, elapsed.Ticks * Users / RampUp.Ticks + 1);
+    }
+}

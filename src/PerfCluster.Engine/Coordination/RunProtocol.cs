@@ -1,0 +1,49 @@
+using Akka.Actor;
+using PerfCluster.Core.Coordination;
+using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Scenarios;
+
+namespace PerfCluster.Engine.Coordination;
+
+/// <summary>Messages between the run manager, run coordinators, worker agents and run listeners.</summary>
+public static class RunProtocol
+{
+    /// <summary>Starts one scenario run; every event about it goes to <paramref name="Listener"/>.</summary>
+    public sealed record StartRun(string RunId, ScenarioDefinition Scenario, IActorRef Listener);
+
+    /// <summary>Ends a run early (Ctrl+C, API stop). In-flight requests get the interrupt grace period.</summary>
+    public sealed record StopRun(string RunId, string Reason);
+
+    /// <summary>A worker's part of a run: global user indices and the agreed start instant.</summary>
+    public sealed record AssignShare(
+        string RunId,
+        ScenarioDefinition Scenario,
+        UserShare Share,
+        DateTimeOffset StartAt,
+        IActorRef Aggregator,
+        IActorRef Coordinator);
+
+    public sealed record StopShare(string RunId, string Reason);
+
+    /// <summary>A worker finished its share and every delta it sent was acknowledged (or gave up waiting).</summary>
+    public sealed record ShareCompleted(string RunId, string Node, long LastSeq, int PeakUsers, long Unacknowledged);
+
+    /// <summary>Published once a second while a run goes: the newest closed window and the totals so far.</summary>
+    public sealed record RunProgress(
+        string RunId,
+        string Scenario,
+        TimeSpan Elapsed,
+        TimeSpan Duration,
+        int ActiveUsers,
+        WindowStatistics? Window,
+        EndpointStatistics Totals);
+
+    public sealed record RunStarted(string RunId, string Scenario, DateTimeOffset StartAt, int Workers);
+
+    public sealed record RunCompleted(string RunId, ScenarioStatistics Statistics, bool Interrupted, string? Reason);
+
+    public sealed record RunFailed(string RunId, string Error);
+
+    /// <summary>Coordinator → aggregator when every share completed; the reply is <see cref="ScenarioStatistics"/>.</summary>
+    public sealed record FinishAggregation(DateTimeOffset StartedAt, TimeSpan MeasuredDuration, int PeakUsers);
+}

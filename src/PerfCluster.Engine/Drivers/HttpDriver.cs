@@ -1,0 +1,141 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Scenarios;
+using PerfCluster.Engine.Workers;
+
+namespace PerfCluster.Engine.Drivers;
+
+/// <summary>
+/// Sends one scenario's requests through a single tuned <see cref="SocketsHttpHandler"/> and records
+/// each one (latency from before the send to the last body byte, status, error kind) into the share's
+/// <see cref="MetricsRecorder"/>. Requests are prepared once; nothing but the request message is
+/// allocated per call.
+/// </summary>
+public sealed class HttpDriver : IDisposable
+{
+    private sealed record Prepared(HttpMethod Method, Uri Uri, KeyValuePair<string, string>[] Headers,
+        KeyValuePair<string, string>[] ContentHeaders, byte[]? Body, EndpointDefinition Endpoint);
+
+    private static readonly HashSet<string> ContentHeaderNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Content-Type", "Content-Encoding", "Content-Language", "Content-MD5", "Content-Disposition", "Content-Range",
+    };
+
+    private readonly HttpMessageInvoker _invoker;
+    private readonly Prepared[] _requests;
+    private readonly TimeSpan _timeout;
+    private readonly MetricsRecorder _recorder;
+
+    public HttpDriver(ScenarioDefinition scenario, MetricsRecorder recorder, int connections)
+    {
+        _recorder = recorder;
+        _timeout = scenario.Http.Timeout;
+        _requests = scenario.Endpoints.Select(e => Prepare(scenario.Target, e)).ToArray();
+        var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = Math.Max(1, scenario.Http.MaxConnections > 0 ? scenario.Http.MaxConnections : connections),
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            ConnectTimeout = scenario.Http.Timeout,
+            UseProxy = false,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            EnableMultipleHttp2Connections = true,
+        };
+        _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+    }
+
+    private static Prepared Prepare(Uri target, EndpointDefinition e)
+    {
+        var uri = new Uri(target, e.Path);
+        var headers = e.Headers.Where(h => !ContentHeaderNames.Contains(h.Key)).ToArray();
+        var content = e.Headers.Where(h => ContentHeaderNames.Contains(h.Key)).ToArray();
+        return new Prepared(new HttpMethod(e.Method), uri, headers, content, e.Body is null ? null : Encoding.UTF8.GetBytes(e.Body), e);
+    }
+
+    /// <summary>
+    /// Sends one request to endpoint <paramref name="endpoint"/> and records it. Returns false when
+    /// <paramref name="stop"/> cut it off: such a request is counted as abandoned, not as a result.
+    /// </summary>
+    public async Task<bool> ExecuteAsync(int endpoint, CancellationToken stop)
+    {
+        var p = _requests[endpoint];
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        timeout.CancelAfter(_timeout);
+        using var request = new HttpRequestMessage(p.Method, p.Uri);
+        foreach (var h in p.Headers) request.Headers.TryAddWithoutValidation(h.Key, h.Value);
+        if (p.Body is not null)
+        {
+            request.Content = new ByteArrayContent(p.Body);
+            foreach (var h in p.ContentHeaders) request.Content.Headers.TryAddWithoutValidation(h.Key, h.Value);
+        }
+
+        var start = Stopwatch.GetTimestamp();
+        ErrorKind? error;
+        try
+        {
+            using var response = await _invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            await DrainAsync(response, timeout.Token).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            error = p.Endpoint.IsExpected(status) ? null : ErrorKinds.ForStatus(status);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            _recorder.RecordAbandoned();
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            error = ErrorKind.Timeout;
+        }
+        catch (Exception ex)
+        {
+            error = Classify(ex);
+        }
+        _recorder.Record(endpoint, start, Stopwatch.GetTimestamp(), error);
+        return true;
+    }
+
+    private static async Task DrainAsync(HttpResponseMessage response, CancellationToken token)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            while (await stream.ReadAsync(buffer.AsMemory(), token).ConfigureAwait(false) > 0) { }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Maps a transport failure to an error kind by walking the exception chain.</summary>
+    public static ErrorKind Classify(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
+                    return ErrorKind.Refused;
+                case SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown }:
+                    return ErrorKind.Reset;
+                case SocketException { SocketErrorCode: SocketError.TimedOut }:
+                    return ErrorKind.Timeout;
+                case TimeoutException:
+                    return ErrorKind.Timeout;
+                case HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }:
+                    return ErrorKind.Reset;
+            }
+        }
+        return ex is IOException ? ErrorKind.Reset : ErrorKind.Other;
+    }
+
+    public void Dispose() => _invoker.Dispose();
+}

@@ -1,0 +1,98 @@
+using System.Reflection;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Configuration;
+using Akka.Hosting;
+using Akka.Logger.Serilog;
+using Akka.Remote.Hosting;
+using PerfCluster.Engine.Coordination;
+using PerfCluster.Engine.Workers;
+
+namespace PerfCluster.Engine.Hosting;
+
+/// <summary>How one node is started: its roles, its address, and where to find the cluster.</summary>
+public sealed record NodeOptions
+{
+    public IReadOnlyList<string> Roles { get; init; } = [ClusterRoles.Coordinator, ClusterRoles.Worker];
+    public string? Host { get; init; }
+    public int? Port { get; init; }
+    /// <summary>Seed node addresses (akka.tcp://perfcluster@host:port). None: the node forms a cluster of its own.</summary>
+    public IReadOnlyList<string> Seeds { get; init; } = [];
+    /// <summary>User configuration (hocon/perfcluster.conf or --config), layered over the embedded defaults.</summary>
+    public Config? Config { get; init; }
+    public bool Verbose { get; init; }
+}
+
+public static class PerfClusterHosting
+{
+    public const string SystemName = "perfcluster";
+
+    /// <summary>The embedded <c>reference.conf</c>: every PerfCluster setting with its default.</summary>
+    public static Config ReferenceConfig { get; } = LoadReference();
+
+    private static Config LoadReference()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("PerfCluster.Engine.reference.conf")
+            ?? throw new InvalidOperationException("reference.conf is not embedded in PerfCluster.Engine");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+
+    public static Config Effective(NodeOptions options) =>
+        options.Config is null ? ReferenceConfig : options.Config.WithFallback(ReferenceConfig);
+
+    public static CoordinatorSettings CoordinatorSettingsFrom(Config config) => new(
+        MinWorkers: config.GetInt("perfcluster.run.min-workers", 1),
+        WorkerWaitTimeout: config.GetTimeSpan("perfcluster.run.worker-wait-timeout"),
+        StartLeadTime: config.GetTimeSpan("perfcluster.run.start-lead-time"),
+        FinishTimeout: config.GetTimeSpan("perfcluster.run.finish-timeout"),
+        MetricsLateness: config.GetInt("perfcluster.run.metrics-lateness", 2));
+
+    public static ExecutorSettings ExecutorSettingsFrom(Config config) => new(
+        FlushInterval: config.GetTimeSpan("perfcluster.run.flush-interval"),
+        SpawnInterval: config.GetTimeSpan("perfcluster.run.spawn-interval"),
+        ResendAfter: config.GetTimeSpan("perfcluster.run.resend-after"),
+        FinalAckTimeout: config.GetTimeSpan("perfcluster.run.final-ack-timeout"),
+        InterruptGrace: config.GetTimeSpan("perfcluster.run.interrupt-grace"));
+
+    /// <summary>
+    /// Configures one PerfCluster node: Serilog logging, remoting, clustering with the given roles, the
+    /// run manager on coordinator nodes and the worker agent on worker nodes. Without seeds the node
+    /// joins itself (the embedded single-process cluster).
+    /// </summary>
+    public static AkkaConfigurationBuilder AddPerfClusterNode(this AkkaConfigurationBuilder builder, NodeOptions options)
+    {
+        var config = Effective(options);
+        builder
+            .AddHocon(config, HoconAddMode.Prepend)
+            .ConfigureLoggers(l =>
+            {
+                l.ClearLoggers();
+                l.AddLogger<SerilogLogger>();
+                l.LogLevel = options.Verbose ? Akka.Event.LogLevel.InfoLevel : Akka.Event.LogLevel.WarningLevel;
+            })
+            .WithRemoting(new RemoteOptions
+            {
+                HostName = options.Host ?? config.GetString("perfcluster.node.host", "127.0.0.1"),
+                Port = options.Port ?? config.GetInt("perfcluster.node.port", 0),
+            })
+            .WithClustering(new ClusterOptions
+            {
+                Roles = options.Roles.ToArray(),
+                SeedNodes = options.Seeds.ToArray(),
+            });
+
+        if (options.Roles.Contains(ClusterRoles.Coordinator)) builder.AddRunManager(CoordinatorSettingsFrom(config));
+        if (options.Roles.Contains(ClusterRoles.Worker)) builder.AddWorkerAgent(ExecutorSettingsFrom(config));
+        if (options.Seeds.Count == 0)
+        {
+            builder.AddStartup((system, _) =>
+            {
+                var cluster = Cluster.Get(system);
+                cluster.Join(cluster.SelfAddress);
+                return Task.CompletedTask;
+            });
+        }
+        return builder;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using Akka.Actor;
+using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Scenarios;
+using static PerfCluster.Engine.Coordination.RunProtocol;
+
+namespace PerfCluster.Engine.Metrics;
+
+/// <summary>
+/// One per run, on the coordinator: acknowledges and merges every worker's deltas (duplicates are
+/// acknowledged but merged once), closes settled 1-second windows and streams progress to the run's
+/// listener once a second. The merging itself is <see cref="WindowAggregator"/>.
+/// </summary>
+public sealed class MetricsAggregator : UntypedActor, IWithTimers
+{
+    private sealed class PublishTick { public static readonly PublishTick Instance = new(); }
+
+    private readonly string _runId;
+    private readonly ScenarioDefinition _scenario;
+    private readonly IActorRef _listener;
+    private readonly WindowAggregator _windows;
+    private readonly long _startTimestamp;
+    private readonly Dictionary<string, int> _activeUsers = new();
+
+    public MetricsAggregator(string runId, ScenarioDefinition scenario, IActorRef listener, DateTimeOffset startAt, int lateness)
+    {
+        _runId = runId;
+        _scenario = scenario;
+        _listener = listener;
+        _windows = new WindowAggregator(scenario.Name, scenario.Endpoints.Select(e => e.Name), lateness);
+        _startTimestamp = Stopwatch.GetTimestamp() + (long)((startAt - DateTimeOffset.UtcNow).TotalSeconds * Stopwatch.Frequency);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string runId, ScenarioDefinition scenario, IActorRef listener, DateTimeOffset startAt, int lateness) =>
+        Akka.Actor.Props.Create(() => new MetricsAggregator(runId, scenario, listener, startAt, lateness));
+
+    protected override void PreStart() =>
+        Timers.StartPeriodicTimer(PublishTick.Instance, PublishTick.Instance, TimeSpan.FromSeconds(1));
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case MetricsDelta delta:
+                if (_windows.Accept(delta)) _activeUsers[delta.Node] = delta.Final ? 0 : delta.ActiveUsers;
+                Sender.Tell(new MetricsAck(delta.RunId, delta.Node, delta.Seq));
+                break;
+            case PublishTick:
+                var closed = _windows.CloseSettledWindows();
+                var elapsed = Stopwatch.GetElapsedTime(_startTimestamp);
+                if (elapsed < TimeSpan.Zero) return;
+                _listener.Tell(new RunProgress(_runId, _scenario.Name, elapsed, _scenario.Load.Duration,
+                    _activeUsers.Values.Sum(), closed.Count > 0 ? closed[^1] : null, _windows.Totals(null, elapsed)));
+                break;
+            case FinishAggregation finish:
+                Timers.CancelAll();
+                Sender.Tell(_windows.Finish(finish.StartedAt, finish.MeasuredDuration, finish.PeakUsers));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PerfCluster.Core.Scenarios.Hocon;
+using PerfCluster.Engine.Coordination;
+using PerfCluster.Engine.Hosting;
+using Serilog;
+
+namespace PerfCluster.Cli;
+
+/// <summary>
+/// The embedded node of <c>perfcluster run</c>: one process, one actor system, a one-node cluster with
+/// both the coordinator and the worker role, bound to loopback.
+/// </summary>
+public sealed class LocalNode : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private LocalNode(IHost host, ActorSystem system, IActorRef runManager)
+    {
+        _host = host;
+        System = system;
+        RunManager = runManager;
+    }
+
+    public ActorSystem System { get; }
+    public IActorRef RunManager { get; }
+
+    public static async Task<LocalNode> StartAsync(string? configFile, bool verbose)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog();
+        var options = new NodeOptions { Config = LoadNodeConfig(configFile), Verbose = verbose };
+        builder.Services.AddAkka(PerfClusterHosting.SystemName, (akka, _) => akka.AddPerfClusterNode(options));
+        var host = builder.Build();
+        await host.StartAsync();
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        var registry = host.Services.GetRequiredService<ActorRegistry>();
+        var manager = await registry.GetAsync<RunManager>();
+        return new LocalNode(host, system, manager);
+    }
+
+    /// <summary>Node settings from --config, or hocon/perfcluster.conf beside the executable, else none.</summary>
+    public static Config? LoadNodeConfig(string? configFile)
+    {
+        var path = configFile ?? Path.Combine(AppContext.BaseDirectory, "hocon", "perfcluster.conf");
+        if (!File.Exists(path))
+        {
+            if (configFile is not null) throw new UsageException($"node configuration file not found: {configFile}");
+            return null;
+        }
+        var text = File.ReadAllText(path);
+        // The strict reader first: it reports syntax errors with line and column, where Akka's parser
+        // may accept a broken file or hang on it.
+        HoconDocument.Parse(text, path);
+        try
+        {
+            return ConfigurationFactory.ParseString(text);
+        }
+        catch (Exception e) when (e is FormatException or ConfigurationException)
+        {
+            throw new UsageException($"{path}: {e.Message}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _host.StopAsync(timeout.Token);
+        _host.Dispose();
+    }
+}

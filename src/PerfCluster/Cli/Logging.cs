@@ -1,0 +1,22 @@
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace PerfCluster.Cli;
+
+/// <summary>Serilog set-up shared by every command: human lines or JSON lines, always on stderr.</summary>
+public static class Logging
+{
+    public static void Configure(bool verbose, string format)
+    {
+        var config = new LoggerConfiguration()
+            .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .Enrich.FromLogContext();
+        config = format == "json"
+            ? config.WriteTo.Console(new RenderedCompactJsonFormatter(), standardErrorFromLevel: LogEventLevel.Verbose)
+            : config.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}",
+                standardErrorFromLevel: LogEventLevel.Verbose);
+        Log.Logger = config.CreateLogger();
+    }
+}

@@ -1,0 +1,51 @@
+using System.Net.Sockets;
+using PerfCluster.Core.Scenarios;
+
+namespace PerfCluster.Cli;
+
+/// <summary>Before any load is sent: every target and every required service must accept a TCP connection.</summary>
+public static class Preflight
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
+
+    public static async Task CheckAsync(TestPlan plan)
+    {
+        foreach (var s in plan.Scenarios.DistinctBy(s => (s.Target.Host, s.Target.Port)))
+        {
+            var problem = await ProbeAsync(s.Target.Host, s.Target.Port);
+            if (problem is not null)
+                throw new UsageException($"target {s.Target} (scenario '{s.Name}') is not reachable: {problem}. Start it or pass --target.");
+        }
+        foreach (var service in plan.Scenarios.SelectMany(s => s.RequiredServices).Distinct())
+        {
+            var problem = await ProbeAsync(service.Host, service.Port);
+            if (problem is not null)
+                throw new UsageException($"required service '{service.Name}' at {service.Host}:{service.Port} is not reachable: {problem}");
+        }
+    }
+
+    /// <summary>Null when a TCP connection succeeds, else a short reason.</summary>
+    public static async Task<string?> ProbeAsync(string host, int port)
+    {
+        using var client = new TcpClient();
+        using var timeout = new CancellationTokenSource(ConnectTimeout);
+        try
+        {
+            await client.ConnectAsync(host, port, timeout.Token);
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            return $"no answer within {ConnectTimeout.TotalSeconds:0} s";
+        }
+        catch (SocketException e)
+        {
+            return e.SocketErrorCode switch
+            {
+                SocketError.ConnectionRefused => "connection refused",
+                SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => "host name not found",
+                _ => e.Message,
+            };
+        }
+    }
+}

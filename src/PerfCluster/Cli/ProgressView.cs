@@ -1,0 +1,152 @@
+using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Scenarios;
+using PerfCluster.Engine.Coordination;
+using Spectre.Console;
+using static PerfCluster.Engine.Coordination.RunProtocol;
+
+namespace PerfCluster.Cli;
+
+/// <summary>
+/// Live progress of one scenario: a Spectre.Console live table on a terminal, one plain line per
+/// second otherwise (CI logs, pipes).
+/// </summary>
+public abstract class ProgressView
+{
+    protected ProgressView(ScenarioDefinition scenario) => Scenario = scenario;
+
+    protected ScenarioDefinition Scenario { get; }
+
+    public static ProgressView Create(ScenarioDefinition scenario) =>
+        AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected
+            ? new LiveProgressView(scenario)
+            : new PlainProgressView(scenario);
+
+    public abstract void OnEvent(object message);
+    public abstract void Complete(ScenarioOutcome outcome);
+    public abstract void Fail(string error);
+
+    protected string Header() =>
+        $"{Scenario.Name}: {Scenario.Load.Users} users for {Format.Seconds(Scenario.Load.Duration)}" +
+        (Scenario.Load.RampUp > TimeSpan.Zero ? $" (ramp-up {Format.Seconds(Scenario.Load.RampUp)})" : "") +
+        $" against {Scenario.Target}";
+
+    protected static string Line(RunProgress p)
+    {
+        var t = p.Totals;
+        var rps = p.Window?.Throughput ?? 0;
+        return $"[{Format.Seconds(p.Elapsed < p.Duration ? p.Elapsed : p.Duration),6}/{Format.Seconds(p.Duration)}] " +
+               $"users {p.ActiveUsers,5} | rps {rps,8:0.0} | requests {t.Requests,9} | " +
+               $"p50 {Format.Ms(t.Latency.P50)} p95 {Format.Ms(t.Latency.P95)} p99 {Format.Ms(t.Latency.P99)} | " +
+               $"errors {t.Errors} ({t.ErrorRate:P2})";
+    }
+}
+
+internal static class Format
+{
+    public static string Seconds(TimeSpan t) => t.TotalSeconds >= 100 ? $"{t.TotalSeconds:0}s" : $"{t.TotalSeconds:0.0}s";
+    public static string Ms(double seconds) => $"{seconds * 1000,7:0.00}ms";
+}
+
+internal sealed class PlainProgressView : ProgressView
+{
+    public PlainProgressView(ScenarioDefinition scenario) : base(scenario) => Console.Out.WriteLine(Header());
+
+    public override void OnEvent(object message)
+    {
+        switch (message)
+        {
+            case RunStarted s:
+                Console.Out.WriteLine($"started on {s.Workers} worker(s) at {s.StartAt:HH:mm:ss.fff}");
+                break;
+            case RunProgress p:
+                Console.Out.WriteLine(Line(p));
+                break;
+        }
+    }
+
+    public override void Complete(ScenarioOutcome outcome) =>
+        Console.Out.WriteLine($"{Scenario.Name}: {(outcome.Interrupted ? "interrupted" : "finished")} — {outcome.Statistics.Overall.Requests} requests");
+
+    public override void Fail(string error) => Console.Out.WriteLine($"{Scenario.Name}: failed — {error}");
+}
+
+internal sealed class LiveProgressView : ProgressView
+{
+    private readonly object _gate = new();
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _live;
+    private RunProgress? _latest;
+    private string _status = "waiting for workers";
+
+    public LiveProgressView(ScenarioDefinition scenario) : base(scenario)
+    {
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(Header())}[/]");
+        _live = AnsiConsole.Live(Render()).AutoClear(false).StartAsync(async ctx =>
+        {
+            while (!_done.Task.IsCompleted)
+            {
+                await Task.WhenAny(_done.Task, Task.Delay(250));
+                ctx.UpdateTarget(Render());
+            }
+        });
+    }
+
+    public override void OnEvent(object message)
+    {
+        lock (_gate)
+        {
+            switch (message)
+            {
+                case RunStarted s:
+                    _status = $"running on {s.Workers} worker(s)";
+                    break;
+                case RunProgress p:
+                    _latest = p;
+                    break;
+            }
+        }
+    }
+
+    public override void Complete(ScenarioOutcome outcome) => Finish(outcome.Interrupted ? "interrupted" : "finished");
+
+    public override void Fail(string error) => Finish($"failed: {error}");
+
+    private void Finish(string status)
+    {
+        lock (_gate) _status = status;
+        _done.TrySetResult();
+        _live.GetAwaiter().GetResult();
+    }
+
+    private Table Render()
+    {
+        RunProgress? p;
+        string status;
+        lock (_gate)
+        {
+            p = _latest;
+            status = _status;
+        }
+        var table = new Table().Border(TableBorder.Rounded).Title($"[grey]{Markup.Escape(status)}[/]");
+        table.AddColumns("elapsed", "remaining", "users", "rps", "requests", "p50", "p95", "p99", "errors");
+        if (p is null)
+        {
+            table.AddRow("-", Format.Seconds(Scenario.Load.Duration), "0", "-", "0", "-", "-", "-", "0");
+            return table;
+        }
+        var elapsed = p.Elapsed < p.Duration ? p.Elapsed : p.Duration;
+        var t = p.Totals;
+        LatencySummary l = t.Latency;
+        table.AddRow(
+            Format.Seconds(elapsed),
+            Format.Seconds(p.Duration - elapsed),
+            p.ActiveUsers.ToString(),
+            $"{p.Window?.Throughput ?? 0:0.0}",
+            t.Requests.ToString(),
+            Format.Ms(l.P50).Trim(),
+            Format.Ms(l.P95).Trim(),
+            Format.Ms(l.P99).Trim(),
+            t.Errors == 0 ? "[green]0[/]" : $"[red]{t.Errors} ({t.ErrorRate:P2})[/]");
+        return table;
+    }
+}

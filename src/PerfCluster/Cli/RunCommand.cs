@@ -1,0 +1,148 @@
+using System.CommandLine;
+using PerfCluster.Core.Reports;
+using PerfCluster.Core.Scenarios;
+using PerfCluster.Core.Thresholds;
+using PerfCluster.Engine.Coordination;
+using Serilog;
+
+namespace PerfCluster.Cli;
+
+/// <summary>
+/// <c>perfcluster run</c>: load the scenario file, check it and the target before any load is sent,
+/// run every scenario on the embedded one-node cluster, write the report, exit with the verdict.
+/// </summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var scenario = new Argument<FileInfo>("scenario") { Description = "Scenario file: HOCON (.conf) or the guide's JSON." };
+        var target = new Option<string?>("--target") { Description = "Base URL of the system under test (overrides the file)." };
+        var users = new Option<int?>("--users", "-u") { Description = "Concurrent virtual users (overrides the file)." };
+        var duration = new Option<string?>("--duration", "-d") { Description = "How long the load lasts, e.g. 30s, 5m." };
+        var rampUp = new Option<string?>("--ramp-up") { Description = "Time over which users start linearly, e.g. 5s." };
+        var think = new Option<string?>("--think-time") { Description = "Pause between a user's requests, e.g. 1s, 200ms." };
+        var only = new Option<string?>("--scenario") { Description = "Run only the scenario with this name from a multi-scenario file." };
+        var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Report directory (default: results/<run-id>/)." };
+        var config = new Option<FileInfo?>("--config") { Description = "Node settings (HOCON) layered over the built-in defaults." };
+        var verbose = PerfClusterCli.Verbose();
+        var logFormat = PerfClusterCli.LogFormat();
+
+        var command = new Command("run", "Run a load test on this machine and write report.json, summary.txt and junit.xml.")
+        {
+            scenario, target, users, duration, rampUp, think, only, output, config, verbose, logFormat,
+        };
+        command.SetAction(async (parse, _) =>
+        {
+            Logging.Configure(parse.GetValue(verbose), parse.GetValue(logFormat)!);
+            var overrides = new ScenarioOverrides(
+                Target: ParseTarget(parse.GetValue(target)),
+                Users: parse.GetValue(users) is { } u ? (u >= 1 ? u : throw new UsageException($"--users must be at least 1 (got {u})")) : null,
+                Duration: Duration(parse.GetValue(duration), "--duration"),
+                RampUp: Duration(parse.GetValue(rampUp), "--ramp-up"),
+                ThinkTime: Duration(parse.GetValue(think), "--think-time"));
+            var plan = ScenarioLoader.LoadFile(parse.GetValue(scenario)!.FullName, overrides);
+            if (parse.GetValue(only) is { } name)
+            {
+                var picked = plan.Scenarios.Where(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)).ToList();
+                if (picked.Count == 0)
+                    throw new UsageException($"no scenario named '{name}' in {plan.SourceFile}; it has: {string.Join(", ", plan.Scenarios.Select(s => s.Name))}");
+                plan = plan with { Scenarios = picked };
+            }
+            return await ExecuteAsync(plan, new RunOptions(
+                OutputDirectory: parse.GetValue(output)?.FullName,
+                ConfigFile: parse.GetValue(config)?.FullName,
+                Verbose: parse.GetValue(verbose)));
+        });
+        return command;
+    }
+
+    private static TimeSpan? Duration(string? text, string option) =>
+        text is null ? null : PerfClusterCli.ParseDuration(text, option);
+
+    private static Uri? ParseTarget(string? text)
+    {
+        if (text is null) return null;
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return uri;
+        throw new UsageException($"--target must be an absolute http(s) URL (got '{text}')");
+    }
+
+    public sealed record RunOptions(string? OutputDirectory, string? ConfigFile, bool Verbose);
+
+    /// <summary>Runs a loaded plan end to end and returns the exit code. Shared by <c>run</c> and <c>demo</c>.</summary>
+    public static async Task<int> ExecuteAsync(TestPlan plan, RunOptions options)
+    {
+        ThresholdEvaluator.ValidatePlan(plan);
+        await Preflight.CheckAsync(plan);
+
+        var startedAt = DateTimeOffset.UtcNow;
+        var runId = RunReport.NewRunId(startedAt);
+        var outputDirectory = options.OutputDirectory ?? Path.Combine("results", runId);
+        using var interrupt = new InterruptSignal();
+        var outcomes = new List<ScenarioOutcome>();
+        var notes = new List<string>();
+        string? error = null;
+
+        await using (var node = await LocalNode.StartAsync(options.ConfigFile, options.Verbose))
+        {
+            for (var i = 0; i < plan.Scenarios.Count && !interrupt.Token.IsCancellationRequested; i++)
+            {
+                var scenario = plan.Scenarios[i];
+                var view = ProgressView.Create(scenario);
+                try
+                {
+                    var outcome = await RunClient.RunAsync(node.System, node.RunManager, $"{runId}-{i + 1}", scenario, view.OnEvent, interrupt.Token);
+                    view.Complete(outcome);
+                    outcomes.Add(outcome);
+                }
+                catch (RunFailedException e)
+                {
+                    view.Fail(e.Message);
+                    error = $"scenario '{scenario.Name}' failed to run: {e.Message}";
+                    break;
+                }
+            }
+        }
+
+        if (interrupt.Token.IsCancellationRequested)
+        {
+            var elapsed = DateTimeOffset.UtcNow - startedAt;
+            notes.Add($"interrupted by {interrupt.SignalName} after {elapsed.TotalSeconds:0.0} s: results cover the load sent until then; " +
+                      "requests in flight were given the interrupt grace period, and at most the last unflushed second of metrics may be missing");
+            var skipped = plan.Scenarios.Skip(outcomes.Count).Select(s => s.Name).ToList();
+            if (skipped.Count > 0) notes.Add($"not run: {string.Join(", ", skipped)}");
+        }
+        foreach (var o in outcomes.Where(o => o.Statistics.AbandonedInFlight > 0))
+            notes.Add($"{o.Scenario.Name}: {o.Statistics.AbandonedInFlight} requests were still in flight when the graceful-stop period ended and are not counted");
+        if (error is not null) notes.Add(error);
+
+        var scenarios = outcomes.Select(o => new ScenarioReport(
+            o.Scenario, o.Statistics, ThresholdEvaluator.Evaluate(o.Scenario, o.Statistics), o.Interrupted)).ToList();
+        var report = new RunReport
+        {
+            RunId = runId,
+            Status = error is not null ? RunStatus.Error
+                : interrupt.Token.IsCancellationRequested ? RunStatus.Interrupted
+                : RunReport.StatusOf(scenarios),
+            StartedAt = startedAt,
+            FinishedAt = DateTimeOffset.UtcNow,
+            SourceFile = plan.SourceFile,
+            SourceText = plan.SourceText,
+            Scenarios = scenarios,
+            Notes = notes,
+        };
+        var paths = ReportWriter.WriteAll(report, outputDirectory);
+        Console.Out.WriteLine();
+        Console.Out.Write(SummaryReportWriter.Render(report));
+        Console.Out.WriteLine();
+        Console.Out.WriteLine($"Report written to {Path.GetFullPath(outputDirectory)}{Path.DirectorySeparatorChar}");
+        foreach (var p in paths) Console.Out.WriteLine($"  {Path.GetFileName(p)}");
+        Log.CloseAndFlush();
+
+        if (error is not null)
+        {
+            Console.Error.WriteLine($"error: {error}");
+            return interrupt.Token.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.BadInput;
+        }
+        return report.ExitCode;
+    }
+}

@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace PerfCluster.Target;
+
+/// <summary>Latency and failures the demo target injects into every request.</summary>
+public sealed record DemoTargetOptions(int Port = 8000, TimeSpan? Latency = null, TimeSpan? Jitter = null, double ErrorRate = 0.0, string Host = "127.0.0.1")
+{
+    public TimeSpan BaseLatency => Latency ?? TimeSpan.FromMilliseconds(5);
+    public TimeSpan LatencyJitter => Jitter ?? TimeSpan.FromMilliseconds(2);
+}
+
+/// <summary>
+/// The built-in system under test: serves the guide's endpoints (any method) after a delay uniform in
+/// [latency - jitter, latency + jitter], fails the given share with HTTP 500, and counts every request
+/// it received per path. <c>GET /__stats</c> returns those counts (itself not counted);
+/// <c>DELETE /__stats</c> resets them.
+/// </summary>
+public sealed class DemoTarget : IAsyncDisposable
+{
+    public static readonly string[] Paths = ["/api/v1/projects", "/api/v1/tasks", "/api/v1/ai/generate"];
+
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, long> _counts = new();
+
+    private DemoTarget(WebApplication app, DemoTargetOptions options)
+    {
+        _app = app;
+        Options = options;
+    }
+
+    public DemoTargetOptions Options { get; }
+    public Uri BaseUrl { get; private set; } = null!;
+    public long TotalServed => _counts.Values.Sum();
+
+    public static async Task<DemoTarget> StartAsync(DemoTargetOptions options, CancellationToken cancellationToken = default)
+    {
+        if (options.ErrorRate is < 0 or > 1 || double.IsNaN(options.ErrorRate))
+            throw new ArgumentOutOfRangeException(nameof(options), "error rate must be between 0 and 1");
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Parse(options.Host), options.Port);
+            k.AddServerHeader = false;
+            k.Limits.MaxConcurrentConnections = null;
+        });
+        var app = builder.Build();
+        var target = new DemoTarget(app, options);
+        target.MapEndpoints();
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        target.BaseUrl = new Uri(address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"));
+        return target;
+    }
+
+    public IReadOnlyDictionary<string, long> Counts => _counts.ToDictionary(kv => kv.Key, kv => kv.Value);
+
+    private void MapEndpoints()
+    {
+        foreach (var path in Paths)
+        {
+            Func<HttpContext, Task<IResult>> handler = ctx => Serve(ctx, path);
+            _app.Map(path, (Delegate)handler);
+        }
+        _app.MapGet("/__stats", () => Results.Json(new { total = TotalServed, paths = Counts }));
+        _app.MapDelete("/__stats", () =>
+        {
+            _counts.Clear();
+            return Results.NoContent();
+        });
+        _app.MapGet("/", () => Results.Text(
+            "PerfCluster demo target. Endpoints: " + string.Join(", ", Paths) + "; counts at GET /__stats\n"));
+    }
+
+    private async Task<IResult> Serve(HttpContext ctx, string path)
+    {
+        _counts.AddOrUpdate(path, 1, (_, n) => n + 1);
+        var jitter = Options.LatencyJitter.Ticks;
+        var delay = Options.BaseLatency.Ticks + (jitter > 0 ? (long)((Random.Shared.NextDouble() * 2 - 1) * jitter) : 0);
+        if (delay > 0) await Task.Delay(TimeSpan.FromTicks(delay), ctx.RequestAborted);
+        if (Options.ErrorRate > 0 && Random.Shared.NextDouble() < Options.ErrorRate)
+            return Results.Json(new { error = "injected failure" }, statusCode: 500);
+        return Results.Json(new { path, method = ctx.Request.Method, ok = true });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
