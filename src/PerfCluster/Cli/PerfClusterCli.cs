@@ -24,7 +24,7 @@ public static class PerfClusterCli
         }
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+            return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
         }
         catch (UsageException e)
         {

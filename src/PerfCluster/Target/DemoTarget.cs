@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -82,10 +83,13 @@ public sealed class DemoTarget : IAsyncDisposable
 
     private async Task<IResult> Serve(HttpContext ctx, string path)
     {
+        var arrived = Stopwatch.GetTimestamp();
         _counts.AddOrUpdate(path, 1, (_, n) => n + 1);
         var jitter = Options.LatencyJitter.Ticks;
-        var delay = Options.BaseLatency.Ticks + (jitter > 0 ? (long)((Random.Shared.NextDouble() * 2 - 1) * jitter) : 0);
-        if (delay > 0) await Task.Delay(TimeSpan.FromTicks(delay), ctx.RequestAborted);
+        var delay = TimeSpan.FromTicks(Options.BaseLatency.Ticks + (jitter > 0 ? (long)((Random.Shared.NextDouble() * 2 - 1) * jitter) : 0));
+        // Timers may fire a little early; the injected latency is a floor the answer never beats.
+        for (var left = delay; left > TimeSpan.Zero; left = delay - Stopwatch.GetElapsedTime(arrived))
+            await Task.Delay(left < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : left, ctx.RequestAborted);
         if (Options.ErrorRate > 0 && Random.Shared.NextDouble() < Options.ErrorRate)
             return Results.Json(new { error = "injected failure" }, statusCode: 500);
         return Results.Json(new { path, method = ctx.Request.Method, ok = true });
