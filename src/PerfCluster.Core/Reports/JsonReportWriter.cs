@@ -1,0 +1,285 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Scenarios;
+using PerfCluster.Core.Thresholds;
+
+namespace PerfCluster.Core.Reports;
+
+/// <summary>
+/// <c>report.json</c>: the guide's structure (<c>benchmark_run_id</c>, <c>status</c>, <c>load_tests.&lt;name&gt;</c>
+/// with <c>throughput</c>, <c>latency</c> in seconds and <c>error_rate</c>, <c>alerts</c>, <c>recommendations</c>)
+/// plus everything needed to understand and reproduce the run. Keys are snake_case; a NaN or infinite figure is
+/// written as null, as are latencies of anything that completed no requests.
+/// </summary>
+public static class JsonReportWriter
+{
+    public const string FileName = "report.json";
+
+    private static readonly JsonWriterOptions Options = new()
+    {
+        Indented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static string Render(RunReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var analysis = ReportAnalysis.Analyze(report);
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, Options))
+        {
+            json.WriteStartObject();
+            json.WriteString("benchmark_run_id", report.RunId);
+            json.WriteString("status", report.Status.ToJsonName());
+            json.WriteBoolean("passed", report.Passed);
+            json.WriteNumber("exit_code", report.ExitCode);
+            json.WriteString("started_at", report.StartedAt);
+            json.WriteString("finished_at", report.FinishedAt);
+            Number(json, "duration_seconds", Math.Round(report.Duration.TotalSeconds, 3));
+            json.WriteStartObject("tool");
+            json.WriteString("name", RunReport.ToolName);
+            json.WriteString("version", report.ToolVersion);
+            json.WriteEndObject();
+            json.WriteString("host", report.Host);
+
+            json.WriteStartObject("load_tests");
+            var names = new UniqueKeys();
+            foreach (var scenario in report.Scenarios)
+            {
+                json.WritePropertyName(names.Next(scenario.Name));
+                WriteLoadTest(json, scenario);
+            }
+            json.WriteEndObject();
+
+            json.WriteStartArray("alerts");
+            foreach (var alert in analysis.Alerts)
+            {
+                json.WriteStartObject();
+                json.WriteString("type", alert.Type);
+                json.WriteString("severity", alert.Severity.ToJsonName());
+                json.WriteString("message", alert.Message);
+                json.WriteString("scenario", alert.Scenario);
+                if (alert.Endpoint is not null) json.WriteString("endpoint", alert.Endpoint);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            Strings(json, "recommendations", analysis.Recommendations);
+            Strings(json, "notes", report.Notes);
+
+            json.WriteStartObject("source");
+            json.WriteString("file", report.SourceFile);
+            json.WriteString("text", report.SourceText);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    public static void Write(RunReport report, string directory) => ReportWriter.WriteFile(directory, FileName, Render(report));
+
+    private static void WriteLoadTest(Utf8JsonWriter json, ScenarioReport scenario)
+    {
+        var stats = scenario.Statistics;
+        json.WriteStartObject();
+        WriteFigures(json, stats.Overall);
+        json.WriteBoolean("passed", scenario.Passed);
+        json.WriteBoolean("interrupted", scenario.Interrupted);
+        json.WriteString("started_at", stats.StartedAt);
+        Number(json, "measured_duration_seconds", Math.Round(stats.MeasuredDuration.TotalSeconds, 3));
+        json.WriteNumber("peak_users", stats.PeakUsers);
+        json.WriteNumber("abandoned_in_flight", stats.AbandonedInFlight);
+
+        json.WriteStartObject("endpoints");
+        var names = new UniqueKeys();
+        foreach (var endpoint in stats.Endpoints)
+        {
+            json.WriteStartObject(names.Next(endpoint.Name));
+            WriteFigures(json, endpoint);
+            json.WriteEndObject();
+        }
+        json.WriteEndObject();
+
+        json.WriteStartArray("thresholds");
+        foreach (var t in scenario.Thresholds)
+        {
+            json.WriteStartObject();
+            json.WriteString("scope", t.Scope);
+            json.WriteString("endpoint", t.Definition.Endpoint);
+            json.WriteString("expression", t.Expression);
+            json.WriteString("metric", t.Metric);
+            json.WriteString("operator", t.Operator.Symbol());
+            Number(json, "limit", t.Limit);
+            Number(json, "actual", t.Actual);
+            json.WriteBoolean("passed", t.Passed);
+            json.WriteString("description", t.Describe());
+            if (t.Note is not null) json.WriteString("note", t.Note);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+
+        var g = stats.Generator;
+        json.WriteStartObject("generator");
+        Number(json, "cpu_seconds", g.CpuSeconds);
+        Number(json, "cpu_percent_of_one_core", g.CpuPercentOfOneCore);
+        Number(json, "cpu_percent_of_machine", g.CpuPercentOfMachine);
+        json.WriteNumber("processor_count", g.ProcessorCount);
+        json.WriteNumber("peak_working_set_bytes", g.PeakWorkingSetBytes);
+        json.WriteEndObject();
+
+        json.WriteStartArray("timeline");
+        foreach (var w in stats.Timeline)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("second", w.Second);
+            json.WriteNumber("requests", w.Requests);
+            json.WriteNumber("errors", w.Errors);
+            Number(json, "throughput", w.Throughput);
+            json.WriteNumber("active_users", w.ActiveUsers);
+            json.WriteStartObject("latency");
+            var measured = w.Requests > 0;
+            Latency(json, "p50", w.Latency.P50, measured);
+            Latency(json, "p95", w.Latency.P95, measured);
+            Latency(json, "p99", w.Latency.P99, measured);
+            Latency(json, "max", w.Latency.Max, measured);
+            json.WriteEndObject();
+            json.WriteStartObject("requests_by_endpoint");
+            foreach (var (name, count) in w.RequestsByEndpoint) json.WriteNumber(name, count);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+
+        WriteDefinition(json, scenario.Definition);
+        json.WriteEndObject();
+    }
+
+    /// <summary>The figures shared by a load test and each of its endpoints.</summary>
+    private static void WriteFigures(Utf8JsonWriter json, EndpointStatistics stats)
+    {
+        var measured = stats.Requests > 0;
+        Number(json, "throughput", stats.Throughput);
+        json.WriteStartObject("latency");
+        Latency(json, "min", stats.Latency.Min, measured);
+        Latency(json, "mean", stats.Latency.Mean, measured);
+        Latency(json, "stddev", stats.Latency.StdDev, measured);
+        Latency(json, "p50", stats.Latency.P50, measured);
+        Latency(json, "p90", stats.Latency.P90, measured);
+        Latency(json, "p95", stats.Latency.P95, measured);
+        Latency(json, "p99", stats.Latency.P99, measured);
+        Latency(json, "p99_9", stats.Latency.P999, measured);
+        Latency(json, "max", stats.Latency.Max, measured);
+        json.WriteEndObject();
+        Number(json, "error_rate", stats.ErrorRate);
+        json.WriteNumber("requests", stats.Requests);
+        json.WriteNumber("errors", stats.Errors);
+        json.WriteStartObject("errors_by_kind");
+        foreach (var kind in ErrorKinds.All)
+            json.WriteNumber(kind.Key(), stats.ErrorsByKind.TryGetValue(kind.Key(), out var count) ? count : 0);
+        foreach (var (key, count) in stats.ErrorsByKind)
+        {
+            if (!ErrorKinds.All.Any(k => k.Key() == key)) json.WriteNumber(key, count);
+        }
+        json.WriteEndObject();
+    }
+
+    private static void WriteDefinition(Utf8JsonWriter json, ScenarioDefinition d)
+    {
+        json.WriteStartObject("scenario");
+        json.WriteString("name", d.Name);
+        json.WriteString("description", d.Description);
+        json.WriteString("target", d.Target.ToString());
+        json.WriteNumber("users", d.Load.Users);
+        Number(json, "duration_seconds", d.Load.Duration.TotalSeconds);
+        Number(json, "ramp_up_seconds", d.Load.RampUp.TotalSeconds);
+        json.WriteStartObject("think_time");
+        Number(json, "mean_seconds", d.Load.Think.Mean.TotalSeconds);
+        Number(json, "jitter_seconds", d.Load.Think.Jitter.TotalSeconds);
+        json.WriteEndObject();
+        Number(json, "graceful_stop_seconds", d.Load.GracefulStop.TotalSeconds);
+        json.WriteString("distribution", d.Distribution switch
+        {
+            SelectionMode.Uniform => "uniform",
+            SelectionMode.RoundRobin => "round_robin",
+            _ => "weighted",
+        });
+        json.WriteStartObject("http");
+        Number(json, "timeout_seconds", d.Http.Timeout.TotalSeconds);
+        json.WriteNumber("max_connections", d.Http.MaxConnections);
+        json.WriteEndObject();
+
+        json.WriteStartArray("endpoints");
+        foreach (var e in d.Endpoints)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", e.Name);
+            json.WriteString("method", e.Method);
+            json.WriteString("path", e.Path);
+            Number(json, "weight", e.Weight);
+            json.WriteStartArray("expected_status");
+            foreach (var status in e.ExpectedStatus) json.WriteNumberValue(status);
+            json.WriteEndArray();
+            json.WriteStartObject("headers");
+            foreach (var (name, value) in e.Headers) json.WriteString(name, value);
+            json.WriteEndObject();
+            json.WriteString("body", e.Body);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+
+        json.WriteStartArray("thresholds");
+        foreach (var t in d.Thresholds)
+        {
+            json.WriteStartObject();
+            json.WriteString("expression", t.Expression);
+            json.WriteString("endpoint", t.Endpoint);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+
+        json.WriteStartArray("required_services");
+        foreach (var s in d.RequiredServices)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", s.Name);
+            json.WriteString("host", s.Host);
+            json.WriteNumber("port", s.Port);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void Number(Utf8JsonWriter json, string name, double value)
+    {
+        if (double.IsFinite(value)) json.WriteNumber(name, value);
+        else json.WriteNull(name);
+    }
+
+    private static void Latency(Utf8JsonWriter json, string name, double seconds, bool measured)
+    {
+        if (measured) Number(json, name, seconds);
+        else json.WriteNull(name);
+    }
+
+    private static void Strings(Utf8JsonWriter json, string name, IEnumerable<string> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var value in values) json.WriteStringValue(value);
+        json.WriteEndArray();
+    }
+
+    /// <summary>Object keys from names that may repeat: the second "checkout" becomes "checkout (2)".</summary>
+    private sealed class UniqueKeys
+    {
+        private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+
+        public string Next(string name)
+        {
+            var key = name;
+            for (var n = 2; !_used.Add(key); n++) key = $"{name} ({n})";
+            return key;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Scenarios;
+
+namespace PerfCluster.Core.Thresholds;
+
+/// <summary>Checks thresholds before a run (so bad ones fail before any load is sent) and evaluates them after it.</summary>
+public static class ThresholdEvaluator
+{
+    /// <summary>
+    /// Parses every threshold of <paramref name="scenario"/> and checks that endpoint-scoped ones name an endpoint
+    /// of the scenario. Throws the first problem as a <see cref="ScenarioException"/> at the threshold's position.
+    /// </summary>
+    public static IReadOnlyList<ThresholdExpression> ValidateScenario(ScenarioDefinition scenario)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        var parsed = new List<ThresholdExpression>(scenario.Thresholds.Count);
+        foreach (var definition in scenario.Thresholds)
+        {
+            var expression = ThresholdExpression.Parse(definition);
+            if (definition.Endpoint is { } endpoint && !scenario.Endpoints.Any(e => e.Name == endpoint))
+            {
+                var known = scenario.Endpoints.Count == 0 ? "(none)" : string.Join(", ", scenario.Endpoints.Select(e => e.Name));
+                throw new ScenarioException(
+                    $"threshold \"{expression.Definition.Expression.Trim()}\" is scoped to endpoint '{endpoint}', which scenario " +
+                    $"'{scenario.Name}' does not define; expected one of: {known}",
+                    definition.Position);
+            }
+            parsed.Add(expression);
+        }
+        return parsed;
+    }
+
+    /// <summary><see cref="ValidateScenario"/> for every scenario of a plan, in order.</summary>
+    public static IReadOnlyList<ThresholdExpression> ValidatePlan(TestPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return plan.Scenarios.SelectMany(ValidateScenario).ToList();
+    }
+
+    /// <summary>
+    /// Evaluates every threshold of <paramref name="scenario"/> against <paramref name="stats"/>, in definition order.
+    /// Endpoint-scoped thresholds read <see cref="ScenarioStatistics.Endpoints"/> by name. Where no request was
+    /// measured (for the endpoint, or for the whole scenario), latency and error_rate thresholds fail with a NaN
+    /// actual and a note saying so, rather than passing on empty figures.
+    /// </summary>
+    public static IReadOnlyList<ThresholdResult> Evaluate(ScenarioDefinition scenario, ScenarioStatistics stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        return ValidateScenario(scenario).Select(e => Evaluate(e, scenario, stats)).ToList();
+    }
+
+    private static ThresholdResult Evaluate(ThresholdExpression expression, ScenarioDefinition scenario, ScenarioStatistics stats)
+    {
+        var endpoint = expression.Definition.Endpoint;
+        var data = endpoint is null ? stats.Overall : stats.Endpoints.FirstOrDefault(e => e.Name == endpoint);
+        var noRequests = data is null || data.Requests <= 0;
+        var emptyNote = endpoint is null
+            ? $"scenario '{scenario.Name}' completed no requests"
+            : $"endpoint '{endpoint}' received no requests";
+
+        double actual;
+        string? note = null;
+        if (noRequests && expression.Metric.Kind is ThresholdMetricKind.Latency or ThresholdMetricKind.ErrorRate)
+        {
+            actual = double.NaN;
+            note = emptyNote;
+        }
+        else if (data is null)
+        {
+            actual = 0;
+            note = emptyNote;
+        }
+        else
+        {
+            actual = expression.Metric.ValueOf(data);
+            if (double.IsNaN(actual)) note = "no value was measured";
+        }
+
+        return new ThresholdResult(
+            expression.Definition,
+            expression.Metric.Name,
+            expression.Operator,
+            expression.Limit,
+            actual,
+            expression.IsSatisfiedBy(actual),
+            expression.Scope)
+        {
+            Note = note,
+        };
+    }
+}

@@ -1,0 +1,64 @@
+using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Reports;
+using PerfCluster.Core.Scenarios;
+using PerfCluster.Core.Thresholds;
+using static PerfCluster.Core.Tests.Thresholds.StatisticsFixtures;
+
+namespace PerfCluster.Core.Tests.Reports;
+
+/// <summary>A healthy run and the means to spoil it: every figure here is asserted somewhere.</summary>
+internal static class ReportFixtures
+{
+    public const string SourceText = "scenario \"checkout-flow\" {\n  users = 50\n  thresholds = [\"p95 < 2s\"]\n}\n";
+
+    public static readonly ThresholdDefinition[] DefaultThresholds =
+    [
+        new("p95 < 2s", null, At(3)),
+        new("error_rate < 5%", null, At(4)),
+        new("p95 < 2s", "checkout", At(5)),
+    ];
+
+    /// <summary>1200 requests at 20 req/s, no errors; home 1000, checkout 200; generator at 10% of 2 cores.</summary>
+    public static ScenarioStatistics HealthyStatistics(string scenario = "checkout-flow") => Statistics(
+        Endpoint("overall", 1200, throughput: 20),
+        [Endpoint("home", 1000, throughput: 16.67, latency: Latency(p50: 0.040, p95: 0.120, p99: 0.180)),
+         Endpoint("checkout", 200, throughput: 3.33, latency: Latency(p50: 0.080, p95: 0.250, p99: 0.390))],
+        timeline:
+        [
+            new WindowStatistics(0, 10, 0, 10, 5, Latency(), new Dictionary<string, long> { ["home"] = 8, ["checkout"] = 2 }),
+            new WindowStatistics(1, 20, 1, 20, 10, Latency(p50: 0.050), new Dictionary<string, long> { ["home"] = 17, ["checkout"] = 3 }),
+            new WindowStatistics(2, 0, 0, 0, 10, LatencySummary.Empty, new Dictionary<string, long>()),
+        ],
+        scenario: scenario);
+
+    public static ScenarioReport ScenarioReport(
+        ScenarioStatistics? statistics = null,
+        ThresholdDefinition[]? thresholds = null,
+        bool interrupted = false,
+        string name = "checkout-flow")
+    {
+        var definition = Scenario(name, thresholds ?? DefaultThresholds);
+        var stats = statistics ?? HealthyStatistics(name);
+        return new ScenarioReport(definition, stats, ThresholdEvaluator.Evaluate(definition, stats), interrupted);
+    }
+
+    public static RunReport Run(params ScenarioReport[] scenarios)
+    {
+        var list = scenarios.Length == 0 ? [ScenarioReport()] : scenarios;
+        return new RunReport
+        {
+            RunId = RunReport.NewRunId(Start),
+            Status = RunReport.StatusOf(list),
+            StartedAt = Start,
+            FinishedAt = Start.AddSeconds(65),
+            ToolVersion = "0.1.0",
+            Host = "load-01",
+            SourceFile = "scenarios/shop.conf",
+            SourceText = SourceText,
+            Scenarios = list,
+        };
+    }
+
+    public static IReadOnlyDictionary<string, long> Errors(params (ErrorKind Kind, long Count)[] counts) =>
+        counts.ToDictionary(c => c.Kind.Key(), c => c.Count);
+}
