@@ -1,0 +1,206 @@
+using System.Globalization;
+using PerfCluster.Core.Scenarios.Hocon;
+
+namespace PerfCluster.Core.Scenarios;
+
+/// <summary>Turns one scenario's keys (plus inherited plan-level keys and command-line overrides) into a checked definition.</summary>
+internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? overrides)
+{
+    public ScenarioDefinition Build(ScenarioSeed seed)
+    {
+        var scenario = new Scope(seed, plan);
+        var load = Load(scenario);
+        var endpoints = EndpointReader.Read(scenario);
+        var (distribution, weighted) = EndpointReader.ApplyPatterns(scenario, endpoints);
+        return new ScenarioDefinition
+        {
+            Name = seed.Name,
+            Description = seed.Own?.Value("description")?.AsString("description") ?? seed.Preset?.Description,
+            Target = Target(scenario),
+            Load = load,
+            Endpoints = weighted,
+            Distribution = distribution,
+            Thresholds = ThresholdReader.Read(scenario, weighted),
+            RequiredServices = RequiredServices(scenario),
+            Http = Http(scenario),
+        };
+    }
+
+    private ClosedLoad Load(Scope scenario)
+    {
+        var usersField = scenario.Get("concurrent-users");
+        var users = overrides?.Users ?? usersField?.Value.AsInt(usersField.Key) ?? scenario.Seed.Preset?.Users
+            ?? throw scenario.Missing("concurrent-users");
+        if (users < 1)
+            throw Invalid(scenario, usersField, overrides?.Users is not null, "--users", $"must be at least 1 but is {users}");
+
+        var durationField = scenario.Get("duration");
+        var duration = overrides?.Duration ?? durationField?.Value.AsDuration(durationField.Key) ?? scenario.Seed.Preset?.Duration
+            ?? throw scenario.Missing("duration");
+        if (duration <= TimeSpan.Zero)
+            throw Invalid(scenario, durationField, overrides?.Duration is not null, "--duration",
+                $"must be greater than 0 but is {DurationText.Format(duration)}");
+
+        var rampField = scenario.Get("ramp-up");
+        var rampUp = overrides?.RampUp ?? rampField?.Value.AsDuration(rampField.Key) ?? TimeSpan.Zero;
+        var rampOverridden = overrides?.RampUp is not null;
+        if (rampUp < TimeSpan.Zero)
+            throw Invalid(scenario, rampField, rampOverridden, "--ramp-up", $"must be 0 or more but is {DurationText.Format(rampUp)}");
+        if (rampUp > duration)
+            throw Invalid(scenario, rampField, rampOverridden, "--ramp-up",
+                $"({DurationText.Format(rampUp)}) must not be longer than the duration ({DurationText.Format(duration)})");
+
+        var think = overrides?.ThinkTime is { } thinkOverride
+            ? new ThinkTime(thinkOverride, TimeSpan.Zero)
+            : Think(scenario.Get("think-time"));
+        if (think.Mean < TimeSpan.Zero)
+            throw Invalid(scenario, scenario.Get("think-time"), overrides?.ThinkTime is not null, "--think-time",
+                $"must be 0 or more but is {DurationText.Format(think.Mean)}");
+
+        var stopField = scenario.Get("graceful-stop");
+        var gracefulStop = stopField?.Value.AsDuration(stopField.Key) ?? ClosedLoad.DefaultGracefulStop;
+        if (gracefulStop < TimeSpan.Zero)
+            throw Invalid(scenario, stopField, false, "", $"must be 0 or more but is {DurationText.Format(gracefulStop)}");
+
+        return new ClosedLoad(users, duration, rampUp, think, gracefulStop);
+    }
+
+    private static ThinkTime Think(HoconField? field)
+    {
+        if (field is null) return ThinkTime.None;
+        if (field.Value is not HoconObject obj)
+            return new ThinkTime(field.Value.AsDuration(field.Key), TimeSpan.Zero);
+
+        var section = ScenarioKeys.Read(obj, ScenarioKeys.ThinkTime);
+        var mean = section.Field("mean") is { } m ? m.Value.AsDuration(m.Key) : TimeSpan.Zero;
+        var jitter = section.Field("jitter") is { } j ? j.Value.AsDuration(j.Key) : TimeSpan.Zero;
+        if (jitter < TimeSpan.Zero)
+            throw new ScenarioException(
+                $"'{section.Field("jitter")!.Key}' must be 0 or more but is {DurationText.Format(jitter)}",
+                section.Value("jitter")!.Position);
+        if (mean < TimeSpan.Zero)
+            throw new ScenarioException(
+                $"'{section.Field("mean")!.Key}' must be 0 or more but is {DurationText.Format(mean)}", section.Value("mean")!.Position);
+        return new ThinkTime(mean, jitter);
+    }
+
+    private Uri Target(Scope scenario)
+    {
+        if (overrides?.Target is { } overridden)
+        {
+            if (!IsHttpUrl(overridden))
+                throw new ScenarioException($"--target must be an absolute http(s) URL but is '{overridden.OriginalString}'");
+            return overridden;
+        }
+
+        var field = scenario.Own?.Field("target")
+            ?? Environment(scenario.Own)?.Field("api-base-url")
+            ?? scenario.Plan?.Field("target")
+            ?? Environment(scenario.Plan)?.Field("api-base-url")
+            ?? throw new ScenarioException("no target: set 'target' in the scenario or pass --target", scenario.Seed.Position);
+        var text = field.Value.AsString(field.Key).Trim();
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || !IsHttpUrl(uri))
+            throw new ScenarioException(
+                $"'{field.Key}' must be an absolute http(s) URL such as \"http://127.0.0.1:8000\" but is '{text}'",
+                field.Value.Position);
+        return uri;
+    }
+
+    private static bool IsHttpUrl(Uri uri) =>
+        uri.IsAbsoluteUri && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0;
+
+    private static Section? Environment(Section? layer) =>
+        layer?.Field("environment-config") is { } field ? ReadEnvironment(field) : null;
+
+    private static Section ReadEnvironment(HoconField field) =>
+        field.Value is HoconObject obj
+            ? ScenarioKeys.Read(obj, ScenarioKeys.EnvironmentConfig)
+            : throw new ScenarioException($"expected an object for '{field.Key}' but found {field.Value.Describe()}", field.Value.Position);
+
+    private static IReadOnlyList<RequiredService> RequiredServices(Scope scenario)
+    {
+        if (scenario.Get("environment-config") is not { } envField) return [];
+        var env = ReadEnvironment(envField);
+        if (env.Field("required-services") is not { } field) return [];
+        if (field.Value is not HoconArray array)
+            throw new ScenarioException($"expected an array for '{field.Key}' but found {field.Value.Describe()}", field.Value.Position);
+
+        var services = new List<RequiredService>();
+        foreach (var item in array.Items)
+        {
+            if (item is not HoconObject obj)
+                throw new ScenarioException(
+                    $"expected an object with 'host' and 'port' in '{field.Key}' but found {item.Describe()}", item.Position);
+            var service = ScenarioKeys.Read(obj, ScenarioKeys.RequiredService);
+            var host = service.Field("host") is { } h ? h.Value.AsString(h.Key).Trim() : "";
+            if (host.Length == 0)
+                throw new ScenarioException("a required service needs a non-empty 'host'", service.Value("host")?.Position ?? obj.Position);
+            var portField = service.Field("port")
+                ?? throw new ScenarioException("a required service needs a 'port'", obj.Position);
+            var port = portField.Value.AsInt(portField.Key);
+            if (port is < 1 or > 65535)
+                throw new ScenarioException($"'{portField.Key}' must be between 1 and 65535 but is {port}", portField.Value.Position);
+            var name = service.Field("name") is { } n ? n.Value.AsString(n.Key) : $"{host}:{port}";
+            services.Add(new RequiredService(name, host, port));
+        }
+        return services;
+    }
+
+    private static HttpSettings Http(Scope scenario)
+    {
+        if (scenario.Get("http") is not { } field) return new HttpSettings();
+        if (field.Value is not HoconObject obj)
+            throw new ScenarioException($"expected an object for '{field.Key}' but found {field.Value.Describe()}", field.Value.Position);
+        var http = ScenarioKeys.Read(obj, ScenarioKeys.Http);
+        var settings = new HttpSettings();
+        if (http.Field("timeout") is { } t)
+        {
+            var timeout = t.Value.AsDuration(t.Key);
+            if (timeout <= TimeSpan.Zero)
+                throw new ScenarioException($"'{t.Key}' must be greater than 0 but is {DurationText.Format(timeout)}", t.Value.Position);
+            settings = settings with { Timeout = timeout };
+        }
+        if (http.Field("max-connections") is { } c)
+        {
+            var max = c.Value.AsInt(c.Key);
+            if (max < 0)
+                throw new ScenarioException($"'{c.Key}' must be 0 (one per user) or more but is {max}", c.Value.Position);
+            settings = settings with { MaxConnections = max };
+        }
+        return settings;
+    }
+
+    private static ScenarioException Invalid(Scope scenario, HoconField? field, bool overridden, string option, string problem) =>
+        overridden || field is null
+            ? new ScenarioException($"{(option.Length > 0 ? option : "value")} {problem} (scenario '{scenario.Seed.Name}')")
+            : new ScenarioException($"'{field.Key}' {problem}", field.Value.Position);
+}
+
+/// <summary>One scenario's own keys, falling back to the plan's for the keys a plan may set.</summary>
+internal sealed class Scope(ScenarioSeed seed, Section? plan)
+{
+    public ScenarioSeed Seed { get; } = seed;
+
+    public Section? Own => Seed.Own;
+
+    public Section? Plan { get; } = plan;
+
+    public HoconField? Get(string key) =>
+        Own?.Field(key) ?? (ScenarioKeys.Plan.Keys.Contains(key) ? Plan?.Field(key) : null);
+
+    public ScenarioException Missing(string key) =>
+        new($"missing '{key}' in scenario '{Seed.Name}'", Seed.Position);
+}
+
+internal static class DurationText
+{
+    /// <summary>"2s", "500ms", "1.5s": the shortest exact form.</summary>
+    public static string Format(TimeSpan value)
+    {
+        if (value.Ticks % TimeSpan.TicksPerSecond == 0)
+            return (value.Ticks / TimeSpan.TicksPerSecond).ToString(CultureInfo.InvariantCulture) + "s";
+        if (value.Ticks % TimeSpan.TicksPerMillisecond == 0)
+            return (value.Ticks / TimeSpan.TicksPerMillisecond).ToString(CultureInfo.InvariantCulture) + "ms";
+        return value.TotalSeconds.ToString("0.#######", CultureInfo.InvariantCulture) + "s";
+    }
+}

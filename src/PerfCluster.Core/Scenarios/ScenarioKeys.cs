@@ -1,0 +1,171 @@
+using PerfCluster.Core.Scenarios.Hocon;
+
+namespace PerfCluster.Core.Scenarios;
+
+/// <summary>
+/// The keys a scenario file may use, per section. Keys match after normalising: '_' becomes '-' and case is
+/// ignored, so the guide's snake_case JSON and kebab-case HOCON read the same.
+/// </summary>
+internal sealed class KeySet
+{
+    public KeySet(string section, IEnumerable<string> keys, IReadOnlyDictionary<string, string>? aliases = null,
+        IEnumerable<string>? ignored = null)
+    {
+        Section = section;
+        Keys = keys.ToList();
+        Aliases = aliases ?? new Dictionary<string, string>();
+        Ignored = (ignored ?? []).ToHashSet(StringComparer.Ordinal);
+    }
+
+    public string Section { get; }
+
+    public IReadOnlyList<string> Keys { get; }
+
+    /// <summary>Other spellings of a key, e.g. the guide's ramp-up-time for ramp-up.</summary>
+    public IReadOnlyDictionary<string, string> Aliases { get; }
+
+    /// <summary>Accepted because the guide's files carry them, but with no meaning for PerfCluster.</summary>
+    public IReadOnlySet<string> Ignored { get; }
+
+    public KeySet With(string section, params string[] more) => new(section, Keys.Concat(more), Aliases, Ignored);
+
+    /// <summary>The canonical key for a normalised key; null when it is ignored or unknown.</summary>
+    public string? Canonical(string normalized) =>
+        Keys.Contains(normalized) ? normalized
+        : Aliases.TryGetValue(normalized, out var canonical) ? canonical
+        : null;
+
+    public bool Knows(string normalized) =>
+        Keys.Contains(normalized) || Aliases.ContainsKey(normalized) || Ignored.Contains(normalized);
+}
+
+/// <summary>The fields of one section, by canonical key.</summary>
+internal sealed class Section(Dictionary<string, HoconField> fields)
+{
+    public HoconField? Field(string key) => fields.GetValueOrDefault(key);
+
+    public HoconNode? Value(string key) => fields.GetValueOrDefault(key)?.Value;
+}
+
+internal static class ScenarioKeys
+{
+    /// <summary>
+    /// The guide's benchmark_config keys PerfCluster has no use for, plus <c>vars</c>: an object of values
+    /// that exist only to be substituted elsewhere (<c>vars { api = "/api/v1" }</c>, <c>path = ${vars.api}"/tasks"</c>).
+    /// </summary>
+    public static readonly string[] BenchmarkKeysIgnored =
+    [
+        "benchmark-type", "enable-monitoring", "enable-optimization", "monitoring-duration",
+        "debug-mode", "log-level", "save-raw-data", "target-environment", "vars",
+    ];
+
+    private static readonly Dictionary<string, string> ScenarioAliases = new() { ["ramp-up-time"] = "ramp-up" };
+
+    /// <summary>Keys that may sit at plan level and are inherited by every scenario that does not set its own.</summary>
+    public static readonly KeySet Plan = new(
+        "the plan",
+        [
+            "target", "endpoints", "request-patterns", "thresholds", "http", "environment-config",
+            "alert-thresholds", "think-time", "ramp-up", "graceful-stop",
+        ],
+        ScenarioAliases,
+        BenchmarkKeysIgnored);
+
+    public static readonly KeySet PlanWithScenarios = Plan.With("the plan", "scenarios");
+
+    public static readonly KeySet Scenario = new(
+        "a scenario",
+        ["name", "description", "concurrent-users", "duration", .. Plan.Keys],
+        ScenarioAliases,
+        BenchmarkKeysIgnored);
+
+    public static readonly KeySet Http = new("http", ["timeout", "max-connections"]);
+
+    public static readonly KeySet Endpoint = new(
+        "an endpoint", ["name", "method", "path", "weight", "headers", "body", "expect-status"]);
+
+    public static readonly KeySet RequestPatterns = new("request-patterns", ["distribution", "weights"]);
+
+    public static readonly KeySet Threshold = new(
+        "a threshold", ["threshold", "endpoint"], new Dictionary<string, string> { ["expr"] = "threshold" });
+
+    public static readonly KeySet EnvironmentConfig = new(
+        "environment-config", ["api-base-url", "required-services"], ignored: ["target-environment"]);
+
+    public static readonly KeySet RequiredService = new("a required service", ["name", "host", "port"]);
+
+    public static readonly KeySet AlertThresholds = new(
+        "alert-thresholds", ["error-rate-max", "latency-p95-max"], ignored: ["cpu-usage-max", "memory-usage-max"]);
+
+    public static readonly KeySet ThinkTime = new("think-time", ["mean", "jitter"]);
+
+    /// <summary>Keys whose presence at top level means the file is one scenario.</summary>
+    public static readonly string[] ScenarioOnly = ["name", "description", "concurrent-users", "duration"];
+
+    public static string Normalize(string key) => key.Replace('_', '-').ToLowerInvariant();
+
+    public static Section Read(HoconObject obj, KeySet keys) => Read(obj.Fields, keys);
+
+    /// <summary>Maps fields to canonical keys; rejects unknown keys (with a suggestion when one is close) and keys set twice.</summary>
+    public static Section Read(IEnumerable<HoconField> fields, KeySet keys)
+    {
+        var result = new Dictionary<string, HoconField>(StringComparer.Ordinal);
+        foreach (var field in fields)
+        {
+            var normalized = Normalize(field.Key);
+            if (!keys.Knows(normalized)) throw Unknown(field, keys);
+            var canonical = keys.Canonical(normalized);
+            if (canonical is null) continue;
+            if (result.TryGetValue(canonical, out var earlier))
+                throw new ScenarioException(
+                    $"'{field.Key}' sets '{canonical}' again (already set as '{earlier.Key}' at {earlier.KeyPosition.Line}:{earlier.KeyPosition.Column})",
+                    field.KeyPosition);
+            result[canonical] = field;
+        }
+        return new Section(result);
+    }
+
+    public static ScenarioException Unknown(HoconField field, KeySet keys, string? hint = null)
+    {
+        var suggestion = Suggest(field.Key, keys);
+        if (suggestion is not null)
+            return new ScenarioException($"unknown key '{field.Key}'; did you mean '{suggestion}'?", field.KeyPosition);
+        return new ScenarioException(
+            $"unknown key '{field.Key}' in {keys.Section}; allowed keys: {string.Join(", ", keys.Keys)}{hint}",
+            field.KeyPosition);
+    }
+
+    /// <summary>The known key within edit distance 2, written in the file's own style (snake_case or kebab-case).</summary>
+    public static string? Suggest(string key, KeySet keys)
+    {
+        var normalized = Normalize(key);
+        var best = keys.Keys.Concat(keys.Aliases.Keys).Concat(keys.Ignored)
+            .Select(k => (Key: k, Distance: EditDistance(normalized, k)))
+            .Where(c => c.Distance <= 2)
+            .OrderBy(c => c.Distance)
+            .Select(c => c.Key)
+            .FirstOrDefault();
+        if (best is null) return null;
+        return key.Contains('_') && !key.Contains('-') ? best.Replace('-', '_') : best;
+    }
+
+    /// <summary>Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps.</summary>
+    public static int EditDistance(string a, string b)
+    {
+        if (Math.Abs(a.Length - b.Length) > 2) return int.MaxValue;
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        }
+        return d[a.Length, b.Length];
+    }
+}

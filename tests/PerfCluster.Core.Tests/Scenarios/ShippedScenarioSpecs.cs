@@ -1,0 +1,115 @@
+using PerfCluster.Core.Scenarios;
+using Xunit;
+
+namespace PerfCluster.Core.Tests.Scenarios;
+
+/// <summary>The scenario files shipped under hocon/scenarios load and say what the guide says.</summary>
+public class ShippedScenarioSpecs
+{
+    private static readonly Uri DemoTarget = new("http://127.0.0.1:8000");
+
+    private static string ScenarioFolder
+    {
+        get
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "PerfCluster.sln")))
+                directory = directory.Parent;
+            Assert.NotNull(directory);
+            return Path.Combine(directory.FullName, "hocon", "scenarios");
+        }
+    }
+
+    public static TheoryData<string> ShippedFiles()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.EnumerateFiles(ScenarioFolder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            data.Add(Path.GetRelativePath(ScenarioFolder, file));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ShippedFiles))]
+    public void Should_load_every_shipped_file(string relativePath)
+    {
+        var path = Path.Combine(ScenarioFolder, relativePath);
+        var guideScenariosWithoutTarget = relativePath is "json/custom-api-test.json" or "json/predefined.json";
+
+        if (guideScenariosWithoutTarget)
+        {
+            var error = Assert.Throws<ScenarioException>(() => ScenarioLoader.LoadFile(path));
+            Assert.Equal("no target: set 'target' in the scenario or pass --target", error.Message);
+        }
+        var plan = ScenarioLoader.LoadFile(path, guideScenariosWithoutTarget ? new ScenarioOverrides(Target: DemoTarget) : null);
+
+        Assert.NotEmpty(plan.Scenarios);
+        Assert.All(plan.Scenarios, s => Assert.Equal(DemoTarget, s.Target));
+        Assert.Equal(path, plan.SourceFile);
+    }
+
+    [Theory]
+    [InlineData("baseline.conf", "Baseline Load", 6)]
+    [InlineData("light.conf", "Light Load", 12)]
+    [InlineData("medium.conf", "Medium Load", 18)]
+    [InlineData("heavy.conf", "Heavy Load", 30)]
+    [InlineData("peak.conf", "Peak Load", 24)]
+    [InlineData("spike.conf", "Spike Test", 0)]
+    public void Should_ship_the_guides_predefined_scenarios(string file, string name, int rampUpSeconds)
+    {
+        var scenario = Assert.Single(ScenarioLoader.LoadFile(Path.Combine(ScenarioFolder, file)).Scenarios);
+        var guide = PredefinedScenarios.All.Single(p => p.Name == name);
+
+        Assert.Equal(name, scenario.Name);
+        Assert.Equal(guide.Description, scenario.Description);
+        Assert.Equal(
+            new ClosedLoad(guide.Users, guide.Duration, TimeSpan.FromSeconds(rampUpSeconds),
+                new ThinkTime(TimeSpan.FromSeconds(1), TimeSpan.Zero), ClosedLoad.DefaultGracefulStop),
+            scenario.Load);
+        AssertGuideEndpoints(scenario);
+        Assert.Equal(["p95 < 2s", "error_rate < 0.05"], scenario.Thresholds.Select(t => t.Expression));
+    }
+
+    [Fact]
+    public void Should_ship_a_short_smoke_scenario()
+    {
+        var scenario = Assert.Single(ScenarioLoader.LoadFile(Path.Combine(ScenarioFolder, "smoke.conf")).Scenarios);
+
+        Assert.Equal(
+            new ClosedLoad(5, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2),
+                new ThinkTime(TimeSpan.FromMilliseconds(100), TimeSpan.Zero), ClosedLoad.DefaultGracefulStop),
+            scenario.Load);
+        AssertGuideEndpoints(scenario);
+        Assert.Equal(["p95 < 2s", "error_rate < 0.01"], scenario.Thresholds.Select(t => t.Expression));
+    }
+
+    [Fact]
+    public void Should_ship_the_guides_json_files()
+    {
+        var predefined = ScenarioLoader.LoadFile(Path.Combine(ScenarioFolder, "json", "predefined.json"), new ScenarioOverrides(DemoTarget));
+        var custom = Assert.Single(
+            ScenarioLoader.LoadFile(Path.Combine(ScenarioFolder, "json", "custom-api-test.json"), new ScenarioOverrides(DemoTarget)).Scenarios);
+        var benchmark = ScenarioLoader.LoadFile(Path.Combine(ScenarioFolder, "json", "benchmark_config.json"));
+
+        Assert.Equal(
+            PredefinedScenarios.All.Select(p => (p.Name, p.Users, p.Duration, (string?)p.Description)),
+            predefined.Scenarios.Select(s => (s.Name, s.Load.Users, s.Load.Duration, s.Description)));
+        Assert.Equal(("Custom API Test", 75, TimeSpan.FromSeconds(300), TimeSpan.FromSeconds(90)),
+            (custom.Name, custom.Load.Users, custom.Load.Duration, custom.Load.RampUp));
+        Assert.Equal(PredefinedScenarios.All.Select(p => p.Name), benchmark.Scenarios.Select(s => s.Name));
+        Assert.All(benchmark.Scenarios, s =>
+        {
+            Assert.Equal(["error_rate < 0.05", "p95 < 2s"], s.Thresholds.Select(t => t.Expression));
+            Assert.Equal(["api_server", "database"], s.RequiredServices.Select(r => r.Name));
+        });
+    }
+
+    private static void AssertGuideEndpoints(ScenarioDefinition scenario)
+    {
+        Assert.Equal(SelectionMode.Weighted, scenario.Distribution);
+        Assert.Equal(
+            [("GET", "/api/v1/projects", 0.4), ("GET", "/api/v1/tasks", 0.4), ("POST", "/api/v1/ai/generate", 0.2)],
+            scenario.Endpoints.Select(e => (e.Method, e.Path, e.Weight)));
+        Assert.Equal("{\"prompt\":\"benchmark\"}", scenario.Endpoints[2].Body);
+        Assert.Equal("application/json", scenario.Endpoints[2].Headers["Content-Type"]);
+    }
+}
