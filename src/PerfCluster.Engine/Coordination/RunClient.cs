@@ -7,7 +7,11 @@ using static PerfCluster.Engine.Coordination.RunProtocol;
 namespace PerfCluster.Engine.Coordination;
 
 /// <summary>The outcome of one scenario run as seen by whoever started it.</summary>
-public sealed record ScenarioOutcome(ScenarioDefinition Scenario, ScenarioStatistics Statistics, bool Interrupted, string? Reason);
+public sealed record ScenarioOutcome(ScenarioDefinition Scenario, ScenarioStatistics Statistics, bool Interrupted, string? Reason)
+{
+    /// <summary>What the run itself wants said in the report (lost workers, degraded spans, ...).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+}
 
 public sealed class RunFailedException(string message) : Exception(message);
 
@@ -34,7 +38,7 @@ public static class RunClient
                 switch (message)
                 {
                     case RunCompleted done:
-                        return new ScenarioOutcome(scenario, done.Statistics, done.Interrupted, done.Reason);
+                        return new ScenarioOutcome(scenario, done.Statistics, done.Interrupted, done.Reason) { Notes = done.Notes };
                     case RunFailed failed:
                         throw new RunFailedException(failed.Error);
                 }

@@ -40,7 +40,17 @@ public static class RunProtocol
 
     public sealed record RunStarted(string RunId, string Scenario, DateTimeOffset StartAt, int Workers);
 
-    public sealed record RunCompleted(string RunId, ScenarioStatistics Statistics, bool Interrupted, string? Reason);
+    /// <summary>One worker's current part of a run.</summary>
+    public sealed record WorkerShare(string Node, UserShare Share, double Capacity);
+
+    /// <summary>Sent to the listener whenever the load is (re-)split: at the start and on every membership change.</summary>
+    public sealed record SharesAssigned(string RunId, DateTimeOffset At, IReadOnlyList<WorkerShare> Shares, string Reason);
+
+    public sealed record RunCompleted(string RunId, ScenarioStatistics Statistics, bool Interrupted, string? Reason)
+    {
+        /// <summary>Events of the run the report must mention: workers lost or added, degraded spans.</summary>
+        public IReadOnlyList<string> Notes { get; init; } = [];
+    }
 
     public sealed record RunFailed(string RunId, string Error);
 

@@ -68,38 +68,50 @@ public static class RunCommand
 
     public sealed record RunOptions(string? OutputDirectory, string? ConfigFile, bool Verbose);
 
-    /// <summary>Runs a loaded plan end to end and returns the exit code. Shared by <c>run</c> and <c>demo</c>.</summary>
+    /// <summary>Runs one scenario somewhere (the embedded node, a remote coordinator) and returns its outcome.</summary>
+    public delegate Task<ScenarioOutcome> ScenarioExecutor(
+        string runId, ScenarioDefinition scenario, Action<object> onEvent, CancellationToken interrupt);
+
+    /// <summary>Runs a loaded plan on the embedded node and returns the exit code. Shared by <c>run</c> and <c>demo</c>.</summary>
     public static async Task<int> ExecuteAsync(TestPlan plan, RunOptions options)
     {
         ThresholdEvaluator.ValidatePlan(plan);
         await Preflight.CheckAsync(plan);
+        await using var node = await LocalNode.StartAsync(options.ConfigFile, options.Verbose);
+        return await RunPlanAsync(plan, options.OutputDirectory,
+            (runId, scenario, onEvent, interrupt) => RunClient.RunAsync(node.System, node.RunManager, runId, scenario, onEvent, interrupt));
+    }
 
+    /// <summary>
+    /// Runs every scenario of the plan in order through <paramref name="execute"/> with live progress,
+    /// stops at the first interrupt, then writes the report and returns the exit code.
+    /// </summary>
+    public static async Task<int> RunPlanAsync(TestPlan plan, string? outputDirectoryOption, ScenarioExecutor execute)
+    {
         var startedAt = DateTimeOffset.UtcNow;
         var runId = RunReport.NewRunId(startedAt);
-        var outputDirectory = options.OutputDirectory ?? Path.Combine("results", runId);
+        var outputDirectory = outputDirectoryOption ?? Path.Combine("results", runId);
         using var interrupt = new InterruptSignal();
         var outcomes = new List<ScenarioOutcome>();
         var notes = new List<string>();
         string? error = null;
 
-        await using (var node = await LocalNode.StartAsync(options.ConfigFile, options.Verbose))
+        for (var i = 0; i < plan.Scenarios.Count && !interrupt.Token.IsCancellationRequested; i++)
         {
-            for (var i = 0; i < plan.Scenarios.Count && !interrupt.Token.IsCancellationRequested; i++)
+            var scenario = plan.Scenarios[i];
+            var view = ProgressView.Create(scenario);
+            try
             {
-                var scenario = plan.Scenarios[i];
-                var view = ProgressView.Create(scenario);
-                try
-                {
-                    var outcome = await RunClient.RunAsync(node.System, node.RunManager, $"{runId}-{i + 1}", scenario, view.OnEvent, interrupt.Token);
-                    view.Complete(outcome);
-                    outcomes.Add(outcome);
-                }
-                catch (RunFailedException e)
-                {
-                    view.Fail(e.Message);
-                    error = $"scenario '{scenario.Name}' failed to run: {e.Message}";
-                    break;
-                }
+                var outcome = await execute($"{runId}-{i + 1}", scenario, view.OnEvent, interrupt.Token);
+                view.Complete(outcome);
+                outcomes.Add(outcome);
+                notes.AddRange(outcome.Notes);
+            }
+            catch (RunFailedException e)
+            {
+                view.Fail(e.Message);
+                error = $"scenario '{scenario.Name}' failed to run: {e.Message}";
+                break;
             }
         }
 
