@@ -4,6 +4,8 @@ public static class ClusterRoles
 {
     public const string Coordinator = "coordinator";
     public const string Worker = "worker";
+    /// <summary>A worker declares its capacity (its weight in splits) as the role "capacity-N".</summary>
+    public const string CapacityPrefix = "capacity-";
 }
 
 public static class ActorNames

@@ -1,3 +1,5 @@
+using PerfCluster.Core.Coordination;
+
 namespace PerfCluster.Core.Metrics;
 
 /// <summary>
@@ -18,10 +20,10 @@ public sealed record MetricsDelta(
     IReadOnlyList<EndpointDelta> Endpoints,
     int ActiveUsers,
     GeneratorSample Generator,
-    bool Final);
+    bool Final) : IClusterMessage;
 
 /// <summary>The generator's own cost over one flush interval, so the report can tell who was the bottleneck.</summary>
 public sealed record GeneratorSample(double CpuSeconds, long WorkingSetBytes, int ProcessorCount, long AbandonedInFlight = 0);
 
 /// <summary>The aggregator's acknowledgement of one delta (also sent for duplicates): the node stops resending it.</summary>
-public sealed record MetricsAck(string RunId, string Node, long Seq);
+public sealed record MetricsAck(string RunId, string Node, long Seq) : IClusterMessage;

@@ -34,6 +34,7 @@ public sealed class WindowAggregator
     private readonly List<string> _endpointOrder = new();
     private readonly Dictionary<string, double> _cpuByNode = new();
     private readonly Dictionary<string, long> _abandonedByNode = new();
+    private readonly Dictionary<string, (long Seq, long Second, long Requests)> _lastByNode = new();
     private long _peakWorkingSet;
     private int _processorCount = Environment.ProcessorCount;
 
@@ -61,6 +62,8 @@ public sealed class WindowAggregator
             return false;
         }
         _cpuByNode[delta.Node] = _cpuByNode.GetValueOrDefault(delta.Node) + delta.Generator.CpuSeconds;
+        if (!_lastByNode.TryGetValue(delta.Node, out var last) || delta.Seq > last.Seq)
+            _lastByNode[delta.Node] = (delta.Seq, delta.Second, delta.Endpoints.Sum(e => Latency.Decode(e.Histogram).TotalCount));
         _abandonedByNode[delta.Node] = _abandonedByNode.GetValueOrDefault(delta.Node) + delta.Generator.AbandonedInFlight;
         _peakWorkingSet = Math.Max(_peakWorkingSet, delta.Generator.WorkingSetBytes);
         _processorCount = Math.Max(1, delta.Generator.ProcessorCount);
@@ -111,6 +114,10 @@ public sealed class WindowAggregator
         }
         return true;
     }
+
+    /// <summary>The newest delta merged from <paramref name="node"/>: its sequence number, second and request count.</summary>
+    public (long Seq, long Second, long Requests)? LastFrom(string node) =>
+        _lastByNode.TryGetValue(node, out var last) ? last : null;
 
     /// <summary>Closes every window older than the lateness allowance and returns the newly closed ones.</summary>
     public IReadOnlyList<WindowStatistics> CloseSettledWindows() => CloseWindowsBefore(LatestSecond - Lateness + 1);
@@ -171,7 +178,7 @@ public sealed class WindowAggregator
             _endpointOrder.Select(n => StatisticsOf(_endpoints[n], measuredDuration)).ToList(),
             _closed.OrderBy(w => w.Second).ToList(),
             generator,
-            peakUsers,
+            Math.Max(peakUsers, _closed.Count == 0 ? 0 : _closed.Max(w => w.ActiveUsers)),
             _abandonedByNode.Values.Sum());
     }
 

@@ -24,13 +24,13 @@ public static class RunClient
 {
     public static async Task<ScenarioOutcome> RunAsync(
         ActorSystem system, IActorRef runManager, string runId, ScenarioDefinition scenario,
-        Action<object> onEvent, CancellationToken interrupt)
+        Action<object> onEvent, CancellationToken interrupt, int? minWorkers = null)
     {
         var channel = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
         var listener = system.ActorOf(RunListener.Props(channel.Writer), $"listener-{Uri.EscapeDataString(runId)}");
         try
         {
-            runManager.Tell(new StartRun(runId, scenario, listener));
+            runManager.Tell(new StartRun(runId, scenario, listener, minWorkers));
             await using var stop = interrupt.Register(() => runManager.Tell(new StopRun(runId, "interrupted")));
             await foreach (var message in channel.Reader.ReadAllAsync(CancellationToken.None))
             {

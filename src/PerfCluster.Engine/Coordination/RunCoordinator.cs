@@ -1,3 +1,4 @@
+using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -9,9 +10,11 @@ using static PerfCluster.Engine.Coordination.RunProtocol;
 namespace PerfCluster.Engine.Coordination;
 
 /// <summary>
-/// Owns one run: waits for workers, splits the global user population over them (largest remainder),
-/// agrees a start instant in the future, assigns shares, and once every share has completed asks the
-/// aggregator for the final statistics and tells the listener.
+/// Owns one run: waits for enough workers, splits the global user population over them by capacity
+/// (largest remainder), agrees a start instant in the future and assigns shares. While the load runs
+/// it re-splits whenever a worker joins, leaves (it hands its share back first) or is lost (removed
+/// after the failure detector and the split brain resolver gave up on it), and notes each event for
+/// the report. Once every share has completed it asks the aggregator for the final statistics.
 /// </summary>
 public sealed class RunCoordinator : UntypedActor, IWithTimers
 {
@@ -22,11 +25,18 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     private readonly CoordinatorSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Cluster _cluster = Cluster.Get(Context.System);
-    private readonly SortedSet<Address> _workers = new();
-    private readonly Dictionary<Address, ShareCompleted?> _shares = new();
+    /// <summary>Workers that are Up, with their declared capacity.</summary>
+    private readonly SortedDictionary<Address, double> _candidates = new();
+    /// <summary>Workers holding a part of the load now.</summary>
+    private readonly SortedDictionary<Address, UserShare> _active = new();
+    /// <summary>Workers whose ShareCompleted is still awaited.</summary>
+    private readonly HashSet<Address> _awaiting = new();
+    private readonly Dictionary<Address, DateTimeOffset> _unreachableSince = new();
+    private readonly List<string> _notes = new();
     private IActorRef? _aggregator;
     private DateTimeOffset _startAt;
     private bool _interrupted;
+    private bool _finishing;
     private string? _stopReason;
     private int _peakUsers;
 
@@ -41,9 +51,15 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     public static Props Props(StartRun start, CoordinatorSettings settings) =>
         Akka.Actor.Props.Create(() => new RunCoordinator(start, settings));
 
+    private bool Started => _aggregator is not null;
+    private TimeSpan Elapsed => DateTimeOffset.UtcNow - _startAt;
+    private bool LoadPhaseOver => Started && Elapsed >= _start.Scenario.Load.Duration;
+    private int MinWorkers => Math.Max(1, _start.MinWorkers ?? _settings.MinWorkers);
+
     protected override void PreStart()
     {
-        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent));
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         Timers.StartSingleTimer(WorkersTimeout.Instance, WorkersTimeout.Instance, _settings.WorkerWaitTimeout);
     }
 
@@ -54,39 +70,78 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         switch (message)
         {
             case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Worker):
-                _workers.Add(up.Member.Address);
-                if (_aggregator is null && _workers.Count >= _settings.MinWorkers) AssignShares();
+                _candidates[up.Member.Address] = CapacityOf(up.Member);
+                if (!Started)
+                {
+                    if (_candidates.Count >= MinWorkers) AssignShares();
+                }
+                else if (!LoadPhaseOver && !_finishing && !_interrupted)
+                {
+                    Note($"worker {up.Member.Address} joined at {At()}; the load was re-split over {_candidates.Count} workers");
+                    Resplit($"worker {up.Member.Address} joined");
+                }
                 break;
-            case ClusterEvent.IMemberEvent:
+            case ClusterEvent.UnreachableMember u when _active.ContainsKey(u.Member.Address):
+                _unreachableSince[u.Member.Address] = DateTimeOffset.UtcNow;
+                _log.Warning("Run {0}: worker {1} unreachable", _start.RunId, u.Member.Address);
                 break;
-            case WorkersTimeout when _aggregator is null:
-                Fail($"no worker joined within {_settings.WorkerWaitTimeout.TotalSeconds:0.#} s (need {_settings.MinWorkers}, have {_workers.Count})");
+            case ClusterEvent.ReachableMember r:
+                _unreachableSince.Remove(r.Member.Address);
+                break;
+            case ClusterEvent.MemberRemoved removed when removed.Member.HasRole(ClusterRoles.Worker):
+                WorkerGone(removed.Member.Address);
+                break;
+            case ClusterEvent.MemberLeft or ClusterEvent.MemberExited:
+                var leaving = ((ClusterEvent.MemberStatusChange)message).Member;
+                if (leaving.HasRole(ClusterRoles.Worker)) _candidates.Remove(leaving.Address);
+                break;
+            case ClusterEvent.IMemberEvent or ClusterEvent.IReachabilityEvent:
+                break;
+            case WorkersTimeout when !Started:
+                Fail($"only {_candidates.Count} of the {MinWorkers} workers this run needs joined within {_settings.WorkerWaitTimeout.TotalSeconds:0.#} s");
                 break;
             case WorkersTimeout:
                 break;
             case StopRun stop:
                 _interrupted = true;
                 _stopReason = stop.Reason;
-                if (_aggregator is null)
+                if (!Started)
                 {
                     Fail($"stopped before start: {stop.Reason}");
                     return;
                 }
-                foreach (var worker in _shares.Keys) AgentAt(worker).Tell(new StopShare(_start.RunId, stop.Reason));
+                foreach (var worker in _awaiting) AgentAt(worker).Tell(new StopShare(_start.RunId, stop.Reason));
+                break;
+            case ReleaseShare release:
+                var address = AddressOf(release.Node);
+                if (address is not null && _active.Remove(address))
+                {
+                    _candidates.Remove(address);
+                    Note($"worker {release.Node} left at {At()} (graceful stop); it handed its share back first");
+                    Resplit($"worker {release.Node} is leaving");
+                }
+                Sender.Tell(new ShareReleased(_start.RunId));
                 break;
             case ShareCompleted done:
-                var address = _shares.Keys.FirstOrDefault(a => a.ToString() == done.Node);
-                if (address is null) return;
-                _shares[address] = done;
-                _peakUsers += done.PeakUsers;
-                if (_shares.Values.All(s => s is not null)) FinishRun();
+                var from = AddressOf(done.Node);
+                if (from is null || !_awaiting.Remove(from)) return;
+                _active.Remove(from);
+                _peakUsers = Math.Max(_peakUsers, done.PeakUsers);
+                if (done.StoppedBecause is not null) Note($"worker {done.Node} stopped its load: {done.StoppedBecause}");
+                if (done.Unacknowledged > 0) Note($"worker {done.Node}: {done.Unacknowledged} metric deltas were never acknowledged");
+                if (_awaiting.Count == 0) FinishRun();
+                break;
+            case NodeLossEstimate loss:
+                Note($"worker {loss.Node} may have sent requests that were never reported: up to one flush interval after its last " +
+                     $"delta (#{loss.LastSeq}, second {loss.LastSecond}), about {loss.RequestsInLastDelta} requests at its last rate");
                 break;
             case RunWatchdog:
                 _log.Warning("Run {0}: shares still open after the watchdog period; finishing with what arrived", _start.RunId);
+                Note($"{_awaiting.Count} worker(s) never reported completion; the run finished with the metrics that arrived");
                 FinishRun();
                 break;
             case ScenarioStatistics stats:
-                _start.Listener.Tell(new RunCompleted(_start.RunId, stats, _interrupted, _stopReason));
+                _start.Listener.Tell(new RunCompleted(_start.RunId, stats, _interrupted, _stopReason) { Notes = _notes.ToList() });
                 Context.Stop(Self);
                 break;
             default:
@@ -99,30 +154,102 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     {
         Timers.Cancel(WorkersTimeout.Instance);
         var scenario = _start.Scenario;
-        var workers = _workers.ToList();
-        var shares = Shares.SplitUsers(scenario.Load.Users, workers.Select(_ => 1.0).ToList());
         _startAt = DateTimeOffset.UtcNow + _settings.StartLeadTime;
         _aggregator = Context.ActorOf(MetricsAggregator.Props(_start.RunId, scenario, _start.Listener, _startAt, _settings.MetricsLateness), "metrics");
-        for (var i = 0; i < workers.Count; i++)
+        var split = Split();
+        foreach (var (worker, share) in split)
         {
-            _shares[workers[i]] = null;
-            AgentAt(workers[i]).Tell(new AssignShare(_start.RunId, scenario, shares[i], _startAt, _aggregator, Self));
+            _active[worker] = share;
+            _awaiting.Add(worker);
+            AgentAt(worker).Tell(new AssignShare(_start.RunId, scenario, share, _startAt, _aggregator, Self));
         }
         var watchdog = _settings.StartLeadTime + scenario.Load.Duration + scenario.Load.GracefulStop + _settings.FinishTimeout;
         Timers.StartSingleTimer(RunWatchdog.Instance, RunWatchdog.Instance, watchdog);
-        _log.Info("Run {0} ({1}) starts at {2:O} on {3} workers", _start.RunId, scenario.Name, _startAt, workers.Count);
-        _start.Listener.Tell(new RunStarted(_start.RunId, scenario.Name, _startAt, workers.Count));
+        _log.Info("Run {0} ({1}) starts at {2:O} on {3} workers", _start.RunId, scenario.Name, _startAt, split.Count);
+        _start.Listener.Tell(new RunStarted(_start.RunId, scenario.Name, _startAt, split.Count));
+        PublishShares("start");
     }
+
+    /// <summary>Splits the users over the current candidates by capacity, in address order.</summary>
+    private List<(Address Worker, UserShare Share)> Split()
+    {
+        var workers = _candidates.Keys.ToList();
+        if (workers.Count == 0) return [];
+        var shares = Shares.SplitUsers(_start.Scenario.Load.Users, workers.Select(w => _candidates[w]).ToList());
+        return workers.Zip(shares, (w, s) => (w, s)).ToList();
+    }
+
+    private void Resplit(string reason)
+    {
+        if (!Started || LoadPhaseOver || _finishing) return;
+        var split = Split();
+        if (split.Count == 0)
+        {
+            Note($"no worker left at {At()}: the load stopped");
+            return;
+        }
+        foreach (var (worker, share) in split)
+        {
+            if (_active.TryGetValue(worker, out var current))
+            {
+                if (current != share) AgentAt(worker).Tell(new UpdateShare(_start.RunId, share, reason));
+            }
+            else
+            {
+                _awaiting.Add(worker);
+                AgentAt(worker).Tell(new AssignShare(_start.RunId, _start.Scenario, share, _startAt, _aggregator!, Self));
+            }
+            _active[worker] = share;
+        }
+        PublishShares(reason);
+    }
+
+    private void WorkerGone(Address worker)
+    {
+        _candidates.Remove(worker);
+        var held = _active.Remove(worker);
+        var awaited = _awaiting.Remove(worker);
+        if (!held && !awaited) return;
+        var lostAt = DateTimeOffset.UtcNow;
+        var since = _unreachableSince.Remove(worker, out var u) ? u : lostAt;
+        Note($"worker {worker} was lost: unreachable at {At(since)}, removed at {At(lostAt)}; the run was degraded from " +
+             $"{At(since)} until its share was re-split over {_candidates.Count} worker(s)");
+        _aggregator?.Tell(new NodeLost(worker.ToString()));
+        if (held) Resplit($"worker {worker} was lost");
+        if (_awaiting.Count == 0 && Started) FinishRun();
+    }
+
+    private void PublishShares(string reason) =>
+        _start.Listener.Tell(new SharesAssigned(_start.RunId, DateTimeOffset.UtcNow,
+            _active.Select(kv => new WorkerShare(kv.Key.ToString(), kv.Value, _candidates.GetValueOrDefault(kv.Key, 1.0))).ToList(), reason));
 
     private ActorSelection AgentAt(Address address) =>
         Context.ActorSelection(new RootActorPath(address) / "user" / ActorNames.WorkerAgent);
 
+    private Address? AddressOf(string node) =>
+        _awaiting.Concat(_active.Keys).Concat(_candidates.Keys).FirstOrDefault(a => a.ToString() == node);
+
+    /// <summary>Capacity a worker declared with a "capacity-N" role; 1 when it declared none.</summary>
+    public static double CapacityOf(Member member) =>
+        member.Roles.Where(r => r.StartsWith(ClusterRoles.CapacityPrefix, StringComparison.Ordinal))
+            .Select(r => double.TryParse(r[ClusterRoles.CapacityPrefix.Length..], NumberStyles.Float, CultureInfo.InvariantCulture, out var c) && c > 0 ? c : 1.0)
+            .DefaultIfEmpty(1.0).First();
+
+    private string At(DateTimeOffset? when = null) => $"{((when ?? DateTimeOffset.UtcNow) - _startAt).TotalSeconds:0.0} s";
+
+    private void Note(string note)
+    {
+        _log.Info("Run {0}: {1}", _start.RunId, note);
+        _notes.Add(note);
+    }
+
     private void FinishRun()
     {
+        if (_finishing) return;
+        _finishing = true;
         Timers.Cancel(RunWatchdog.Instance);
         var measured = DateTimeOffset.UtcNow - _startAt;
-        if (_interrupted || measured < TimeSpan.Zero) measured = measured < TimeSpan.Zero ? TimeSpan.Zero : measured;
-        _aggregator!.Tell(new FinishAggregation(_startAt, measured, _peakUsers));
+        _aggregator!.Tell(new FinishAggregation(_startAt, measured < TimeSpan.Zero ? TimeSpan.Zero : measured, _peakUsers));
     }
 
     private void Fail(string error)

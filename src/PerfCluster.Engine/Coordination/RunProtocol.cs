@@ -9,7 +9,7 @@ namespace PerfCluster.Engine.Coordination;
 public static class RunProtocol
 {
     /// <summary>Starts one scenario run; every event about it goes to <paramref name="Listener"/>.</summary>
-    public sealed record StartRun(string RunId, ScenarioDefinition Scenario, IActorRef Listener);
+    public sealed record StartRun(string RunId, ScenarioDefinition Scenario, IActorRef Listener, int? MinWorkers = null);
 
     /// <summary>Ends a run early (Ctrl+C, API stop). In-flight requests get the interrupt grace period.</summary>
     public sealed record StopRun(string RunId, string Reason);
@@ -21,12 +21,21 @@ public static class RunProtocol
         UserShare Share,
         DateTimeOffset StartAt,
         IActorRef Aggregator,
-        IActorRef Coordinator);
+        IActorRef Coordinator) : IClusterMessage;
 
-    public sealed record StopShare(string RunId, string Reason);
+    /// <summary>The load was re-split (a worker joined, left or was lost): this worker's users are now <paramref name="Share"/>.</summary>
+    public sealed record UpdateShare(string RunId, UserShare Share, string Reason) : IClusterMessage;
+
+    public sealed record StopShare(string RunId, string Reason) : IClusterMessage;
+
+    /// <summary>A draining worker (SIGTERM, scale-in) asks the coordinator to move its share elsewhere first.</summary>
+    public sealed record ReleaseShare(string RunId, string Node) : IClusterMessage;
+
+    /// <summary>The coordinator has re-split the released share over the other workers: the worker may stop its users.</summary>
+    public sealed record ShareReleased(string RunId) : IClusterMessage;
 
     /// <summary>A worker finished its share and every delta it sent was acknowledged (or gave up waiting).</summary>
-    public sealed record ShareCompleted(string RunId, string Node, long LastSeq, int PeakUsers, long Unacknowledged);
+    public sealed record ShareCompleted(string RunId, string Node, long LastSeq, int PeakUsers, long Unacknowledged, string? StoppedBecause = null) : IClusterMessage;
 
     /// <summary>Published once a second while a run goes: the newest closed window and the totals so far.</summary>
     public sealed record RunProgress(
@@ -56,4 +65,10 @@ public static class RunProtocol
 
     /// <summary>Coordinator → aggregator when every share completed; the reply is <see cref="ScenarioStatistics"/>.</summary>
     public sealed record FinishAggregation(DateTimeOffset StartedAt, TimeSpan MeasuredDuration, int PeakUsers);
+
+    /// <summary>Coordinator → aggregator: a worker is gone; the reply is <see cref="NodeLossEstimate"/>.</summary>
+    public sealed record NodeLost(string Node);
+
+    /// <summary>What the aggregator last heard from a lost worker, to bound what may be missing.</summary>
+    public sealed record NodeLossEstimate(string Node, long LastSeq, long LastSecond, long RequestsInLastDelta);
 }

@@ -54,6 +54,11 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
                 _listener.Tell(new RunProgress(_runId, _scenario.Name, elapsed, _scenario.Load.Duration,
                     _activeUsers.Values.Sum(), closed.Count > 0 ? closed[^1] : null, _windows.Totals(null, elapsed)));
                 break;
+            case NodeLost lost:
+                var last = _windows.LastFrom(lost.Node);
+                _activeUsers.Remove(lost.Node);
+                Sender.Tell(new NodeLossEstimate(lost.Node, last?.Seq ?? 0, last?.Second ?? -1, last?.Requests ?? 0));
+                break;
             case FinishAggregation finish:
                 Timers.CancelAll();
                 Sender.Tell(_windows.Finish(finish.StartedAt, finish.MeasuredDuration, finish.PeakUsers));

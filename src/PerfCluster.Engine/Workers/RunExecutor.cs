@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
+using PerfCluster.Core.Coordination;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Profiles;
 using PerfCluster.Engine.Coordination;
@@ -23,6 +25,11 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private sealed class EndOfLoad { public static readonly EndOfLoad Instance = new(); }
     private sealed class GraceOver { public static readonly GraceOver Instance = new(); }
     private sealed class FinalAckTimeout { public static readonly FinalAckTimeout Instance = new(); }
+    private sealed class ReleaseTimeout { public static readonly ReleaseTimeout Instance = new(); }
+
+    /// <summary>From the worker agent on shutdown: hand the share back, then stop; the reply is <see cref="Drained"/>.</summary>
+    public sealed class Drain { public static readonly Drain Instance = new(); }
+    public sealed class Drained { public static readonly Drained Instance = new(); }
 
     private readonly AssignShare _assign;
     private readonly string _node;
@@ -35,14 +42,22 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private readonly ShareContext _context;
     private readonly long _startTimestamp;
     private readonly SortedDictionary<long, (MetricsDelta Delta, long SentAt)> _unacked = new();
-    private readonly HashSet<IActorRef> _users = new();
+    private readonly Dictionary<IActorRef, int> _users = new();
+    private readonly Dictionary<int, IActorRef> _userAt = new();
+    /// <summary>Global user indices of this share that have not been started yet, in start order.</summary>
+    private readonly SortedSet<int> _pending = new();
+    private readonly Cluster _cluster = Cluster.Get(Context.System);
+    private UserShare _share;
+    private string? _stoppedBecause;
+    private IActorRef? _drainRequester;
     private TimeSpan _lastCpu = Process.GetCurrentProcess().TotalProcessorTime;
-    private int _nextUser;
     private long _seq;
     private long _lastSecond = -1;
     private int _peakUsers;
     private bool _loadOver;
     private bool _finalSent;
+    private bool _completed;
+    private long _spawned;
 
     public RunExecutor(AssignShare assign, string node, ExecutorSettings settings)
     {
@@ -57,7 +72,8 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         _startTimestamp = Stopwatch.GetTimestamp() + (long)(untilStart.TotalSeconds * Stopwatch.Frequency);
         var deadline = _startTimestamp + (long)(scenario.Load.Duration.TotalSeconds * Stopwatch.Frequency);
         _context = new ShareContext(scenario, _driver, deadline, _abandon.Token);
-        _nextUser = assign.Share.From;
+        _share = assign.Share;
+        for (var i = assign.Share.From; i < assign.Share.To; i++) _pending.Add(i);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -71,11 +87,17 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     {
         var untilStart = _assign.StartAt - DateTimeOffset.UtcNow;
         Timers.StartSingleTimer(Begin.Instance, Begin.Instance, untilStart > TimeSpan.Zero ? untilStart : TimeSpan.Zero);
+        if (!IsLocal(_assign.Coordinator))
+            _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.MemberRemoved));
         _log.Info("Share {0}..{1} of run {2} starts in {3}", _assign.Share.From, _assign.Share.To, _assign.RunId, untilStart);
     }
 
+    private static bool IsLocal(IActorRef actor) => actor.Path.Address.HasLocalScope;
+
     protected override void PostStop()
     {
+        _cluster.Unsubscribe(Self);
         _abandon.Cancel();
         _driver.Dispose();
         _abandon.Dispose();
@@ -106,6 +128,33 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
                 _context.EndNow();
                 EndLoad(_settings.InterruptGrace < _assign.Scenario.Load.GracefulStop ? _settings.InterruptGrace : _assign.Scenario.Load.GracefulStop);
                 break;
+            case UpdateShare update:
+                Reshare(update.Share, update.Reason);
+                break;
+            case ClusterEvent.UnreachableMember u when u.Member.Address == _assign.Coordinator.Path.Address:
+                StopUnsupervised($"the coordinator {u.Member.Address} became unreachable");
+                break;
+            case ClusterEvent.MemberRemoved r when r.Member.Address == _assign.Coordinator.Path.Address:
+                StopUnsupervised($"the coordinator {r.Member.Address} left the cluster");
+                break;
+            case ClusterEvent.IMemberEvent or ClusterEvent.IReachabilityEvent:
+                break;
+            case Drain:
+                _drainRequester = Sender;
+                if (_loadOver)
+                {
+                    if (_completed) Sender.Tell(Drained.Instance);
+                    return;
+                }
+                _assign.Coordinator.Tell(new ReleaseShare(_assign.RunId, _node));
+                Timers.StartSingleTimer(ReleaseTimeout.Instance, ReleaseTimeout.Instance, _settings.InterruptGrace);
+                break;
+            case ShareReleased or ReleaseTimeout:
+                Timers.Cancel(ReleaseTimeout.Instance);
+                _stoppedBecause ??= message is ShareReleased ? null : "the coordinator did not take the share back in time";
+                _context.EndNow();
+                EndLoad(_settings.InterruptGrace < _assign.Scenario.Load.GracefulStop ? _settings.InterruptGrace : _assign.Scenario.Load.GracefulStop);
+                break;
             case GraceOver:
                 if (_users.Count > 0)
                 {
@@ -114,7 +163,8 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
                 }
                 break;
             case Terminated t:
-                _users.Remove(t.ActorRef);
+                if (_users.Remove(t.ActorRef, out var index) && _userAt.TryGetValue(index, out var current) && current.Equals(t.ActorRef))
+                    _userAt.Remove(index);
                 CompleteIfDrained();
                 break;
             case MetricsAck ack:
@@ -135,15 +185,49 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     {
         if (_loadOver) return;
         var elapsed = Elapsed;
-        while (_nextUser < _assign.Share.To && _profile.StartOffsetOf(_nextUser) <= elapsed)
+        while (_pending.Count > 0 && _profile.StartOffsetOf(_pending.Min) <= elapsed)
         {
-            var user = Context.ActorOf(VirtualUser.Props(_context, _nextUser), $"vu-{_nextUser}");
+            var index = _pending.Min;
+            _pending.Remove(index);
+            if (_userAt.ContainsKey(index)) continue;   // still stopping after a re-split moved it away and back
+            var user = Context.ActorOf(VirtualUser.Props(_context, index), $"vu-{index}-{_spawned++}");
             Context.Watch(user);
-            _users.Add(user);
-            _nextUser++;
+            _users[user] = index;
+            _userAt[index] = user;
         }
         _peakUsers = Math.Max(_peakUsers, _users.Count);
-        if (_nextUser >= _assign.Share.To) Timers.Cancel(SpawnTick.Instance);
+        if (_pending.Count == 0) Timers.Cancel(SpawnTick.Instance);
+    }
+
+    /// <summary>
+    /// Applies a re-split: users whose index left the share stop after their current request; indices
+    /// that joined it start now if their ramp offset has passed, else when it comes.
+    /// </summary>
+    private void Reshare(UserShare share, string reason)
+    {
+        if (_loadOver) return;
+        _log.Info("Run {0}: share {1}..{2} → {3}..{4} ({5})", _assign.RunId, _share.From, _share.To, share.From, share.To, reason);
+        _share = share;
+        foreach (var (index, user) in _userAt.Where(kv => kv.Key < share.From || kv.Key >= share.To).ToList())
+        {
+            user.Tell(VirtualUser.Stop.Instance);
+            _userAt.Remove(index);
+        }
+        _pending.Clear();
+        for (var i = share.From; i < share.To; i++)
+            if (!_userAt.ContainsKey(i)) _pending.Add(i);
+        Timers.StartPeriodicTimer(SpawnTick.Instance, SpawnTick.Instance, TimeSpan.Zero, _settings.SpawnInterval);
+        SpawnDueUsers();
+    }
+
+    /// <summary>A load generator must never run unsupervised: without its coordinator it stops.</summary>
+    private void StopUnsupervised(string why)
+    {
+        if (_loadOver) return;
+        _log.Warning("Run {0}: stopping the load because {1}", _assign.RunId, why);
+        _stoppedBecause = why;
+        _context.EndNow();
+        EndLoad(_settings.InterruptGrace);
     }
 
     private void EndLoad(TimeSpan grace)
@@ -152,7 +236,8 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         _loadOver = true;
         Timers.Cancel(SpawnTick.Instance);
         Timers.Cancel(EndOfLoad.Instance);
-        foreach (var user in _users) user.Tell(VirtualUser.Stop.Instance);
+        _pending.Clear();
+        foreach (var user in _users.Keys) user.Tell(VirtualUser.Stop.Instance);
         Timers.StartSingleTimer(GraceOver.Instance, GraceOver.Instance, grace);
         CompleteIfDrained();
     }
@@ -201,7 +286,10 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
 
     private void Complete()
     {
-        _assign.Coordinator.Tell(new ShareCompleted(_assign.RunId, _node, _seq, _peakUsers, _unacked.Count));
+        if (_completed) return;
+        _completed = true;
+        _assign.Coordinator.Tell(new ShareCompleted(_assign.RunId, _node, _seq, _peakUsers, _unacked.Count, _stoppedBecause));
+        _drainRequester?.Tell(Drained.Instance);
         Context.Stop(Self);
     }
 }

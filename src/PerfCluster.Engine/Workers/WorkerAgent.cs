@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Event;
 using Akka.Hosting;
 using static PerfCluster.Engine.Coordination.RunProtocol;
+using Done = Akka.Done;
 
 namespace PerfCluster.Engine.Workers;
 
@@ -15,6 +16,11 @@ public sealed class WorkerAgent : UntypedActor
     private readonly ExecutorSettings _settings;
     private readonly string _node;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<IActorRef> _drainWaiters = new();
+    private bool _draining;
+
+    /// <summary>Shutdown (SIGTERM, scale-in): every share hands its users back, then stops; the reply is <see cref="Done"/>.</summary>
+    public sealed class DrainAll { public static readonly DrainAll Instance = new(); }
 
     public WorkerAgent(ExecutorSettings settings)
     {
@@ -30,13 +36,30 @@ public sealed class WorkerAgent : UntypedActor
     {
         switch (message)
         {
+            case AssignShare assign when _draining:
+                _log.Warning("Run {0}: refusing a share while this worker is shutting down", assign.RunId);
+                break;
             case AssignShare assign:
                 if (!Context.Child(ChildName(assign.RunId)).IsNobody())
                 {
                     _log.Warning("Run {0} already has a share on this node; ignoring a second assignment", assign.RunId);
                     return;
                 }
-                Context.ActorOf(RunExecutor.Props(assign, _node, _settings), ChildName(assign.RunId));
+                Context.Watch(Context.ActorOf(RunExecutor.Props(assign, _node, _settings), ChildName(assign.RunId)));
+                break;
+            case UpdateShare update:
+                Context.Child(ChildName(update.RunId)).Forward(update);
+                break;
+            case DrainAll:
+                _draining = true;
+                _drainWaiters.Add(Sender);
+                foreach (var child in Context.GetChildren()) child.Tell(RunExecutor.Drain.Instance);
+                ReplyIfDrained();
+                break;
+            case RunExecutor.Drained:
+                break;
+            case Terminated:
+                ReplyIfDrained();
                 break;
             case StopShare stop:
                 Context.Child(ChildName(stop.RunId)).Forward(stop);
@@ -45,6 +68,13 @@ public sealed class WorkerAgent : UntypedActor
                 Unhandled(message);
                 break;
         }
+    }
+
+    private void ReplyIfDrained()
+    {
+        if (!_draining || Context.GetChildren().Any()) return;
+        foreach (var waiter in _drainWaiters) waiter.Tell(Done.Instance);
+        _drainWaiters.Clear();
     }
 }
 
@@ -55,5 +85,9 @@ public static class WorkerAgentHosting
         {
             var agent = system.ActorOf(WorkerAgent.Props(settings), ActorNames.WorkerAgent);
             registry.Register<WorkerAgent>(agent);
+            // Before this node leaves the cluster, its shares move to the other workers and its users stop.
+            var timeout = system.Settings.Config.GetTimeSpan("akka.coordinated-shutdown.phases.before-cluster-shutdown.timeout", TimeSpan.FromSeconds(30));
+            CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeClusterShutdown, "drain-worker-shares",
+                () => agent.Ask<Done>(WorkerAgent.DrainAll.Instance, timeout));
         });
 }

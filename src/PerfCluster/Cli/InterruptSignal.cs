@@ -11,8 +11,11 @@ public sealed class InterruptSignal : IDisposable
     private readonly CancellationTokenSource _cts = new();
     private readonly PosixSignalRegistration[] _registrations;
 
-    public InterruptSignal()
+    private readonly bool _quiet;
+
+    public InterruptSignal(bool quiet = false)
     {
+        _quiet = quiet;
         _registrations =
         [
             PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle),
@@ -32,7 +35,7 @@ public sealed class InterruptSignal : IDisposable
             Environment.Exit(ExitCodes.Interrupted);
         }
         SignalName = context.Signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM";
-        Console.Error.WriteLine($"{SignalName}: stopping the run and writing the partial report (again to quit at once)...");
+        if (!_quiet) Console.Error.WriteLine($"{SignalName}: stopping the run and writing the partial report (again to quit at once)...");
         _cts.Cancel();
     }
 

@@ -27,14 +27,26 @@ public sealed class LocalNode : IAsyncDisposable
     }
 
     public ActorSystem System { get; }
+
+    /// <summary>"host:port" other nodes use as seed to join this one.</summary>
+    public string SeedAddress
+    {
+        get
+        {
+            var self = Akka.Cluster.Cluster.Get(System).SelfAddress;
+            return $"{self.Host}:{self.Port}";
+        }
+    }
     public IActorRef RunManager { get; }
 
-    public static async Task<LocalNode> StartAsync(string? configFile, bool verbose)
+    /// <summary>The embedded node: both roles unless <paramref name="roles"/> says otherwise (--workers: coordinator only).</summary>
+    public static async Task<LocalNode> StartAsync(string? configFile, bool verbose, IReadOnlyList<string>? roles = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog();
         var options = new NodeOptions { Config = LoadNodeConfig(configFile), Verbose = verbose };
+        if (roles is not null) options = options with { Roles = roles };
         builder.Services.AddAkka(PerfClusterHosting.SystemName, (akka, _) => akka.AddPerfClusterNode(options));
         var host = builder.Build();
         await host.StartAsync();

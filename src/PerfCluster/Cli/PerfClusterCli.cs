@@ -14,6 +14,7 @@ public static class PerfClusterCli
             RunCommand.Create(),
             TargetCommand.Create(),
             DemoCommand.Create(),
+            WorkerCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

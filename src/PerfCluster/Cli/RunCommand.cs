@@ -2,6 +2,7 @@ using System.CommandLine;
 using PerfCluster.Core.Reports;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Thresholds;
+using PerfCluster.Engine;
 using PerfCluster.Engine.Coordination;
 using Serilog;
 
@@ -24,12 +25,13 @@ public static class RunCommand
         var only = new Option<string?>("--scenario") { Description = "Run only the scenario with this name from a multi-scenario file." };
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Report directory (default: results/<run-id>/)." };
         var config = new Option<FileInfo?>("--config") { Description = "Node settings (HOCON) layered over the built-in defaults." };
+        var workers = new Option<int?>("--workers", "-w") { Description = "Spread the load over N local worker processes that this run starts and stops." };
         var verbose = PerfClusterCli.Verbose();
         var logFormat = PerfClusterCli.LogFormat();
 
         var command = new Command("run", "Run a load test on this machine and write report.json, summary.txt and junit.xml.")
         {
-            scenario, target, users, duration, rampUp, think, only, output, config, verbose, logFormat,
+            scenario, target, users, duration, rampUp, think, only, output, config, workers, verbose, logFormat,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -51,7 +53,8 @@ public static class RunCommand
             return await ExecuteAsync(plan, new RunOptions(
                 OutputDirectory: parse.GetValue(output)?.FullName,
                 ConfigFile: parse.GetValue(config)?.FullName,
-                Verbose: parse.GetValue(verbose)));
+                Verbose: parse.GetValue(verbose),
+                Workers: parse.GetValue(workers) is { } w ? (w is >= 1 and <= 256 ? w : throw new UsageException($"--workers must be between 1 and 256 (got {w})")) : null));
         });
         return command;
     }
@@ -66,7 +69,7 @@ public static class RunCommand
         throw new UsageException($"--target must be an absolute http(s) URL (got '{text}')");
     }
 
-    public sealed record RunOptions(string? OutputDirectory, string? ConfigFile, bool Verbose);
+    public sealed record RunOptions(string? OutputDirectory, string? ConfigFile, bool Verbose, int? Workers = null);
 
     /// <summary>Runs one scenario somewhere (the embedded node, a remote coordinator) and returns its outcome.</summary>
     public delegate Task<ScenarioOutcome> ScenarioExecutor(
@@ -77,9 +80,19 @@ public static class RunCommand
     {
         ThresholdEvaluator.ValidatePlan(plan);
         await Preflight.CheckAsync(plan);
-        await using var node = await LocalNode.StartAsync(options.ConfigFile, options.Verbose);
+        if (options.Workers is not { } count)
+        {
+            await using var node = await LocalNode.StartAsync(options.ConfigFile, options.Verbose);
+            return await RunPlanAsync(plan, options.OutputDirectory,
+                (runId, scenario, onEvent, interrupt) => RunClient.RunAsync(node.System, node.RunManager, runId, scenario, onEvent, interrupt));
+        }
+
+        // --workers N: this process coordinates, N child processes generate the load.
+        await using var coordinator = await LocalNode.StartAsync(options.ConfigFile, options.Verbose, [ClusterRoles.Coordinator]);
+        await using var workers = LocalWorkers.Start(count, coordinator.SeedAddress, options.ConfigFile, options.Verbose);
+        Console.Out.WriteLine($"Coordinating {count} local worker process(es) through {coordinator.SeedAddress}");
         return await RunPlanAsync(plan, options.OutputDirectory,
-            (runId, scenario, onEvent, interrupt) => RunClient.RunAsync(node.System, node.RunManager, runId, scenario, onEvent, interrupt));
+            (runId, scenario, onEvent, interrupt) => RunClient.RunAsync(coordinator.System, coordinator.RunManager, runId, scenario, onEvent, interrupt, minWorkers: count));
     }
 
     /// <summary>

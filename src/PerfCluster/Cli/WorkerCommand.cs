@@ -1,0 +1,104 @@
+using System.CommandLine;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PerfCluster.Engine;
+using PerfCluster.Engine.Hosting;
+using Serilog;
+
+namespace PerfCluster.Cli;
+
+/// <summary>
+/// <c>perfcluster worker</c>: a node with the worker role that joins the cluster through its seeds and
+/// runs whatever shares the coordinator assigns. SIGTERM hands its shares back, lets in-flight
+/// requests finish, flushes its metrics, leaves the cluster and exits 0.
+/// </summary>
+public static class WorkerCommand
+{
+    public static Command Create()
+    {
+        var seeds = new Option<string[]>("--seed", "-s") { Description = "Seed node host:port (the coordinator); repeat for several.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var host = new Option<string>("--host") { Description = "Address this node's cluster transport binds to and advertises.", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port", "-p") { Description = "Cluster transport port (0 picks a free one).", DefaultValueFactory = _ => 0 };
+        var capacity = new Option<double>("--capacity") { Description = "This worker's weight when the load is split (e.g. its core count).", DefaultValueFactory = _ => 1.0 };
+        var config = new Option<FileInfo?>("--config") { Description = "Node settings (HOCON) layered over the built-in defaults." };
+        var verbose = PerfClusterCli.Verbose();
+        var logFormat = PerfClusterCli.LogFormat();
+        var command = new Command("worker", "Run a worker node that joins a PerfCluster cluster and generates its share of the load.")
+        {
+            seeds, host, port, capacity, config, verbose, logFormat,
+        };
+        command.SetAction(async (parse, _) =>
+        {
+            Logging.Configure(parse.GetValue(verbose), parse.GetValue(logFormat)!);
+            var cap = parse.GetValue(capacity);
+            if (!(cap > 0) || double.IsInfinity(cap)) throw new UsageException($"--capacity must be a positive number (got {cap})");
+            var p = parse.GetValue(port);
+            if (p is < 0 or > 65535) throw new UsageException($"--port must be between 0 and 65535 (got {p})");
+            var options = new NodeOptions
+            {
+                Roles = [ClusterRoles.Worker, ClusterRoles.CapacityPrefix + cap.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+                Host = parse.GetValue(host),
+                Port = p,
+                Seeds = parse.GetValue(seeds)!.Select(SeedAddress).ToList(),
+                Config = LocalNode.LoadNodeConfig(parse.GetValue(config)?.FullName),
+                Verbose = parse.GetValue(verbose),
+            };
+            return await RunNodeAsync(options, "Worker");
+        });
+        return command;
+    }
+
+    /// <summary>"host:port" (or a full akka.tcp address) → the seed address a node joins through.</summary>
+    public static string SeedAddress(string seed)
+    {
+        if (seed.StartsWith("akka.tcp://", StringComparison.Ordinal)) return seed;
+        var colon = seed.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(seed[(colon + 1)..], out var port) || port is < 1 or > 65535)
+            throw new UsageException($"--seed must be host:port (got '{seed}')");
+        return $"akka.tcp://{PerfClusterHosting.SystemName}@{seed[..colon]}:{port}";
+    }
+
+    /// <summary>Hosts a node until SIGINT/SIGTERM (graceful leave, exit 0) or until the cluster drops it.</summary>
+    public static async Task<int> RunNodeAsync(NodeOptions options, string what)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog();
+        builder.Services.AddAkka(PerfClusterHosting.SystemName, (akka, _) => akka.AddPerfClusterNode(options));
+        using var host = builder.Build();
+        using var interrupt = new InterruptSignal(quiet: true);
+        await host.StartAsync();
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        var cluster = Cluster.Get(system);
+        var up = new TaskCompletionSource();
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        var seeds = string.Join(", ", options.Seeds);
+
+        var first = await Task.WhenAny(up.Task, system.WhenTerminated, Task.Delay(Timeout.Infinite, interrupt.Token).ContinueWith(_ => { }));
+        if (first == up.Task)
+        {
+            Console.Out.WriteLine($"{what} ready: {cluster.SelfAddress} joined the cluster through {seeds} with roles [{string.Join(", ", cluster.SelfRoles)}]");
+            await Task.WhenAny(system.WhenTerminated, Task.Delay(Timeout.Infinite, interrupt.Token).ContinueWith(_ => { }));
+        }
+
+        if (interrupt.Token.IsCancellationRequested)
+        {
+            Console.Out.WriteLine($"{what} {cluster.SelfAddress}: {interrupt.SignalName}, handing back shares and leaving the cluster");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+            await host.StopAsync(timeout.Token);
+            Console.Out.WriteLine($"{what} {cluster.SelfAddress}: left");
+            return ExitCodes.Passed;
+        }
+        if (first != up.Task)
+        {
+            Console.Error.WriteLine($"error: could not join the cluster through {seeds}: no seed answered");
+            return ExitCodes.BadInput;
+        }
+        Console.Error.WriteLine($"{what} {cluster.SelfAddress} was removed from the cluster (downed or partitioned); its load stopped");
+        return 1;
+    }
+}
