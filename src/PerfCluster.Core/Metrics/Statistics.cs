@@ -34,4 +34,11 @@ public sealed record ScenarioStatistics(
     GeneratorStatistics Generator,
     int PeakUsers,
     /// <summary>Requests still in flight when the graceful-stop period ran out (abandoned, not counted).</summary>
-    long AbandonedInFlight);
+    long AbandonedInFlight)
+{
+    /// <summary>What each worker node generated, in the order they first reported.</summary>
+    public IReadOnlyList<WorkerStatistics> Workers { get; init; } = [];
+}
+
+/// <summary>One worker node's part of a scenario run.</summary>
+public sealed record WorkerStatistics(string Node, long Requests, long Errors, double CpuSeconds, long Deltas, long LastSecond);

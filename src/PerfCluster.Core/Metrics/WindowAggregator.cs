@@ -35,6 +35,8 @@ public sealed class WindowAggregator
     private readonly Dictionary<string, double> _cpuByNode = new();
     private readonly Dictionary<string, long> _abandonedByNode = new();
     private readonly Dictionary<string, (long Seq, long Second, long Requests)> _lastByNode = new();
+    private readonly Dictionary<string, (long Requests, long Errors, long Deltas)> _byNode = new();
+    private readonly List<string> _nodeOrder = new();
     private long _peakWorkingSet;
     private int _processorCount = Environment.ProcessorCount;
 
@@ -62,8 +64,12 @@ public sealed class WindowAggregator
             return false;
         }
         _cpuByNode[delta.Node] = _cpuByNode.GetValueOrDefault(delta.Node) + delta.Generator.CpuSeconds;
+        var deltaRequests = delta.Endpoints.Sum(e => Latency.Decode(e.Histogram).TotalCount);
+        var deltaErrors = delta.Endpoints.Sum(e => e.ErrorsByKind.Sum());
         if (!_lastByNode.TryGetValue(delta.Node, out var last) || delta.Seq > last.Seq)
-            _lastByNode[delta.Node] = (delta.Seq, delta.Second, delta.Endpoints.Sum(e => Latency.Decode(e.Histogram).TotalCount));
+            _lastByNode[delta.Node] = (delta.Seq, delta.Second, deltaRequests);
+        if (!_byNode.TryGetValue(delta.Node, out var node)) _nodeOrder.Add(delta.Node);
+        _byNode[delta.Node] = (node.Requests + deltaRequests, node.Errors + deltaErrors, node.Deltas + 1);
         _abandonedByNode[delta.Node] = _abandonedByNode.GetValueOrDefault(delta.Node) + delta.Generator.AbandonedInFlight;
         _peakWorkingSet = Math.Max(_peakWorkingSet, delta.Generator.WorkingSetBytes);
         _processorCount = Math.Max(1, delta.Generator.ProcessorCount);
@@ -179,7 +185,11 @@ public sealed class WindowAggregator
             _closed.OrderBy(w => w.Second).ToList(),
             generator,
             Math.Max(peakUsers, _closed.Count == 0 ? 0 : _closed.Max(w => w.ActiveUsers)),
-            _abandonedByNode.Values.Sum());
+            _abandonedByNode.Values.Sum())
+        {
+            Workers = _nodeOrder.Select(n => new WorkerStatistics(n, _byNode[n].Requests, _byNode[n].Errors,
+                _cpuByNode.GetValueOrDefault(n), _byNode[n].Deltas, _lastByNode[n].Second)).ToList(),
+        };
     }
 
     private EndpointTotals EndpointFor(string name)

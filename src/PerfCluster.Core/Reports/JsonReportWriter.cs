@@ -128,6 +128,20 @@ public static class JsonReportWriter
         json.WriteNumber("peak_working_set_bytes", g.PeakWorkingSetBytes);
         json.WriteEndObject();
 
+        json.WriteStartArray("workers");
+        foreach (var w in stats.Workers)
+        {
+            json.WriteStartObject();
+            json.WriteString("node", w.Node);
+            json.WriteNumber("requests", w.Requests);
+            json.WriteNumber("errors", w.Errors);
+            Number(json, "cpu_seconds", w.CpuSeconds);
+            json.WriteNumber("deltas", w.Deltas);
+            json.WriteNumber("last_second", w.LastSecond);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+
         json.WriteStartArray("timeline");
         foreach (var w in stats.Timeline)
         {

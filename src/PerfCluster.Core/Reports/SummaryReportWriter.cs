@@ -79,6 +79,9 @@ public static class SummaryReportWriter
         var g = s.Generator;
         yield return Field("  Generator", $"CPU {ReportFormat.Number(g.CpuPercentOfMachine, "0")}% of {ReportFormat.Cores(g.ProcessorCount)}, " +
                                           $"peak memory {ReportFormat.Number(g.PeakWorkingSetBytes / (1024.0 * 1024.0), "0.0")} MiB");
+        if (s.Workers.Count > 1)
+            yield return Field("  Workers", $"{s.Workers.Count}: " + string.Join(", ",
+                s.Workers.Select(w => $"{w.Node} {ReportFormat.Count(w.Requests)} requests")));
 
         if (s.Endpoints.Count > 1)
         {

@@ -22,6 +22,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private sealed class Begin { public static readonly Begin Instance = new(); }
     private sealed class SpawnTick { public static readonly SpawnTick Instance = new(); }
     private sealed class FlushTick { public static readonly FlushTick Instance = new(); }
+    private sealed class ResendTick { public static readonly ResendTick Instance = new(); }
     private sealed class EndOfLoad { public static readonly EndOfLoad Instance = new(); }
     private sealed class GraceOver { public static readonly GraceOver Instance = new(); }
     private sealed class FinalAckTimeout { public static readonly FinalAckTimeout Instance = new(); }
@@ -52,7 +53,10 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private IActorRef? _drainRequester;
     private TimeSpan _lastCpu = Process.GetCurrentProcess().TotalProcessorTime;
     private long _seq;
-    private long _lastSecond = -1;
+    /// <summary>Flushes done so far; flush k closes interval k-1, i.e. [k-1, k) seconds after the start.</summary>
+    private long _flushes;
+    /// <summary>Most users alive at once since the last flush: what the window reports as active.</summary>
+    private int _usersSinceFlush;
     private int _peakUsers;
     private bool _loadOver;
     private bool _finalSent;
@@ -109,8 +113,12 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         {
             case Begin:
                 Timers.StartPeriodicTimer(SpawnTick.Instance, SpawnTick.Instance, TimeSpan.Zero, _settings.SpawnInterval);
-                Timers.StartPeriodicTimer(FlushTick.Instance, FlushTick.Instance, _settings.FlushInterval, _settings.FlushInterval);
-                Timers.StartSingleTimer(EndOfLoad.Instance, EndOfLoad.Instance, _assign.Scenario.Load.Duration);
+                // A worker that joins a run already going starts at the current interval, not at zero.
+                _flushes = Math.Max(0, (long)Math.Floor(Elapsed / _settings.FlushInterval));
+                ScheduleNextFlush();
+                Timers.StartPeriodicTimer(ResendTick.Instance, ResendTick.Instance, _settings.FlushInterval, _settings.FlushInterval);
+                var untilEnd = _assign.Scenario.Load.Duration - Elapsed;
+                Timers.StartSingleTimer(EndOfLoad.Instance, EndOfLoad.Instance, untilEnd > TimeSpan.Zero ? untilEnd : TimeSpan.Zero);
                 SpawnDueUsers();
                 break;
             case SpawnTick:
@@ -118,6 +126,9 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
                 break;
             case FlushTick:
                 Flush(final: false);
+                ScheduleNextFlush();
+                break;
+            case ResendTick:
                 ResendUnacknowledged();
                 break;
             case EndOfLoad:
@@ -196,6 +207,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
             _userAt[index] = user;
         }
         _peakUsers = Math.Max(_peakUsers, _users.Count);
+        _usersSinceFlush = Math.Max(_usersSinceFlush, _users.Count);
         if (_pending.Count == 0) Timers.Cancel(SpawnTick.Instance);
     }
 
@@ -250,27 +262,30 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         Flush(final: true);
         _finalSent = true;
         if (_unacked.Count == 0) Complete();
-        else
-        {
-            Timers.StartPeriodicTimer(FlushTick.Instance, FlushTick.Instance, _settings.FlushInterval);
-            Timers.StartSingleTimer(FinalAckTimeout.Instance, FinalAckTimeout.Instance, _settings.FinalAckTimeout);
-        }
+        else Timers.StartSingleTimer(FinalAckTimeout.Instance, FinalAckTimeout.Instance, _settings.FinalAckTimeout);
     }
 
     private void Flush(bool final)
     {
         if (_finalSent) return;   // after the final delta only resends happen
-        var elapsed = Elapsed.TotalSeconds;
-        var second = final
-            ? Math.Max(_lastSecond + 1, (long)Math.Floor(elapsed))
-            : Math.Max(_lastSecond + 1, (long)Math.Round(elapsed) - 1);
-        _lastSecond = second;
+        // A regular flush closes its own interval; the final one the interval it happens in.
+        var second = final ? Math.Max(_flushes, (long)Math.Floor(Elapsed / _settings.FlushInterval)) : _flushes;
+        _flushes++;
+        var activeUsers = Math.Max(_usersSinceFlush, _users.Count);
+        _usersSinceFlush = _users.Count;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var sample = new GeneratorSample((cpu - _lastCpu).TotalSeconds, Environment.WorkingSet, Environment.ProcessorCount, _recorder.TakeAbandoned());
         _lastCpu = cpu;
-        var delta = new MetricsDelta(_assign.RunId, _node, ++_seq, Math.Max(0, second), _recorder.Flush(), _users.Count, sample, final);
+        var delta = new MetricsDelta(_assign.RunId, _node, ++_seq, Math.Max(0, second), _recorder.Flush(), activeUsers, sample, final);
         _unacked[delta.Seq] = (delta, Stopwatch.GetTimestamp());
         _assign.Aggregator.Tell(delta, Self);
+    }
+
+    /// <summary>Flushes fire on the run's own second boundaries, so timer drift never shifts a window.</summary>
+    private void ScheduleNextFlush()
+    {
+        var due = _settings.FlushInterval * (_flushes + 1) - Elapsed;
+        Timers.StartSingleTimer(FlushTick.Instance, FlushTick.Instance, due > TimeSpan.Zero ? due : TimeSpan.Zero);
     }
 
     private void ResendUnacknowledged()

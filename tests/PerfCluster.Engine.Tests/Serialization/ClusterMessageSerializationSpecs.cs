@@ -1,0 +1,144 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.TestKit.Xunit2;
+using PerfCluster.Core.Coordination;
+using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Scenarios;
+using PerfCluster.Engine.Hosting;
+using static PerfCluster.Engine.Coordination.RunProtocol;
+
+namespace PerfCluster.Engine.Tests.Serialization;
+
+/// <summary>Every message that crosses nodes survives the configured serializer unchanged.</summary>
+public class ClusterMessageSerializationSpecs : TestKit
+{
+    private static readonly Config RemoteConfig = ConfigurationFactory.ParseString("""
+        akka.actor.provider = remote
+        akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
+        """).WithFallback(PerfClusterHosting.ReferenceConfig);
+
+    public ClusterMessageSerializationSpecs() : base(RemoteConfig) { }
+
+    private static readonly ScenarioDefinition Scenario = new()
+    {
+        Name = "Light Load",
+        Description = "wire test",
+        Target = new Uri("http://127.0.0.1:8000/"),
+        Load = new ClosedLoad(10, TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(12), new ThinkTime(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200)), TimeSpan.FromSeconds(30)),
+        Endpoints =
+        [
+            new EndpointDefinition { Name = "projects", Path = "/api/v1/projects", Weight = 0.4 },
+            new EndpointDefinition
+            {
+                Name = "generate", Method = "POST", Path = "/api/v1/ai/generate", Weight = 0.2, Body = """{"prompt":"x"}""",
+                Headers = new Dictionary<string, string> { ["Content-Type"] = "application/json" }, ExpectedStatus = [200, 201],
+            },
+        ],
+        Distribution = SelectionMode.RoundRobin,
+        Thresholds = [new ThresholdDefinition("p95 < 2s", null, new SourcePosition("light.conf", 40, 3)), new ThresholdDefinition("p99 < 1s", "generate")],
+        RequiredServices = [new RequiredService("db", "localhost", 5432)],
+        Http = new HttpSettings { Timeout = TimeSpan.FromSeconds(10), MaxConnections = 8 },
+    };
+
+    private IEnumerable<IClusterMessage> Samples()
+    {
+        var h = Latency.NewHistogram();
+        h.RecordValue(1234);
+        yield return new AssignShare("run-1", Scenario, new UserShare(3, 7), DateTimeOffset.Parse("2026-11-26T15:00:00Z"), TestActor, TestActor);
+        yield return new UpdateShare("run-1", new UserShare(0, 5), "worker joined");
+        yield return new StopShare("run-1", "interrupted");
+        yield return new ReleaseShare("run-1", "akka.tcp://perfcluster@127.0.0.1:4053");
+        yield return new ShareReleased("run-1");
+        yield return new ShareCompleted("run-1", "akka.tcp://perfcluster@127.0.0.1:4053", 42, 5, 1, "coordinator lost");
+        yield return new MetricsDelta("run-1", "node", 7, 6, [new EndpointDelta("projects", Latency.Encode(h), [0, 1, 0, 0, 2, 0, 0])], 5,
+            new GeneratorSample(0.25, 123_456_789, 2, 3), true);
+        yield return new MetricsAck("run-1", "node", 7);
+    }
+
+    [Fact]
+    public void Should_have_a_sample_for_every_cluster_message_type()
+    {
+        var types = typeof(AssignShare).Assembly.GetTypes().Concat(typeof(MetricsDelta).Assembly.GetTypes())
+            .Where(t => typeof(IClusterMessage).IsAssignableFrom(t) && !t.IsInterface && !t.IsAbstract)
+            .ToHashSet();
+
+        Assert.Equal(types.OrderBy(t => t.FullName), Samples().Select(s => s.GetType()).ToHashSet().OrderBy(t => t.FullName));
+    }
+
+    [Fact]
+    public void Should_round_trip_every_cluster_message()
+    {
+        foreach (var message in Samples())
+        {
+            var serializer = Sys.Serialization.FindSerializerFor(message);
+            var bytes = serializer.ToBinary(message);
+            var back = serializer.FromBinary(bytes, message.GetType());
+
+            Assert.IsType(message.GetType(), back);
+            AssertEquivalent(message, back);
+        }
+    }
+
+    [Fact]
+    public void Should_keep_the_scenario_of_a_share_assignment_intact()
+    {
+        var assign = (AssignShare)Samples().First();
+        var serializer = Sys.Serialization.FindSerializerFor(assign);
+
+        var back = (AssignShare)serializer.FromBinary(serializer.ToBinary(assign), typeof(AssignShare));
+
+        var s = back.Scenario;
+        Assert.Equal(Scenario.Load, s.Load);
+        Assert.Equal(Scenario.Target, s.Target);
+        Assert.Equal(Scenario.Distribution, s.Distribution);
+        Assert.Equal(Scenario.Http, s.Http);
+        Assert.Equal(Scenario.Endpoints[1].Headers["Content-Type"], s.Endpoints[1].Headers["Content-Type"]);
+        Assert.Equal(Scenario.Endpoints[1].ExpectedStatus, s.Endpoints[1].ExpectedStatus);
+        Assert.Equal(Scenario.Endpoints[1].Body, s.Endpoints[1].Body);
+        Assert.Equal(Scenario.Thresholds, s.Thresholds);
+        Assert.Equal(Scenario.RequiredServices, s.RequiredServices);
+        Assert.Equal(TestActor.Path, back.Aggregator.Path);
+        Assert.Equal(assign.StartAt, back.StartAt);
+    }
+
+    [Fact]
+    public void Should_keep_histogram_bytes_and_counters_of_a_delta()
+    {
+        var delta = Samples().OfType<MetricsDelta>().Single();
+        var serializer = Sys.Serialization.FindSerializerFor(delta);
+
+        var back = (MetricsDelta)serializer.FromBinary(serializer.ToBinary(delta), typeof(MetricsDelta));
+
+        Assert.Equal(delta.Endpoints[0].Histogram, back.Endpoints[0].Histogram);
+        Assert.Equal(delta.Endpoints[0].ErrorsByKind, back.Endpoints[0].ErrorsByKind);
+        Assert.Equal(1, Latency.Decode(back.Endpoints[0].Histogram).TotalCount);
+        Assert.Equal(delta.Generator, back.Generator);
+    }
+
+    [Fact]
+    public void Should_refuse_to_instantiate_a_type_that_is_not_a_cluster_message()
+    {
+        var serializer = (Akka.Serialization.SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(new MetricsAck("r", "n", 1));
+
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() =>
+            serializer.FromBinary("{}"u8.ToArray(), "System.IO.FileInfo, System.IO.FileSystem"));
+    }
+
+    /// <summary>Records compare by value, but their list members compare by reference: compare their JSON instead.</summary>
+    private static void AssertEquivalent(object expected, object actual) =>
+        Assert.Equal(Newtonsoft.Json.JsonConvert.SerializeObject(expected, Settings), Newtonsoft.Json.JsonConvert.SerializeObject(actual, Settings));
+
+    private static readonly Newtonsoft.Json.JsonSerializerSettings Settings = new()
+    {
+        Converters = { new ActorRefPathConverter() },
+    };
+
+    private sealed class ActorRefPathConverter : Newtonsoft.Json.JsonConverter<IActorRef>
+    {
+        public override void WriteJson(Newtonsoft.Json.JsonWriter writer, IActorRef? value, Newtonsoft.Json.JsonSerializer serializer) =>
+            writer.WriteValue(value?.Path.ToString());
+
+        public override IActorRef ReadJson(Newtonsoft.Json.JsonReader reader, Type objectType, IActorRef? existingValue, bool hasExistingValue, Newtonsoft.Json.JsonSerializer serializer) =>
+            throw new NotSupportedException();
+    }
+}
