@@ -83,7 +83,8 @@ public static class PerfClusterHosting
             });
 
         if (options.Roles.Contains(ClusterRoles.Coordinator)) builder.AddRunManager(CoordinatorSettingsFrom(config));
-        if (options.Roles.Contains(ClusterRoles.Worker)) builder.AddWorkerAgent(ExecutorSettingsFrom(config));
+        if (options.Roles.Contains(ClusterRoles.Worker))
+            builder.AddWorkerAgent(ExecutorSettingsFrom(config), config.GetTimeSpan("perfcluster.worker.coordinator-lost-timeout"));
         if (options.Seeds.Count == 0)
         {
             builder.AddStartup((system, _) =>

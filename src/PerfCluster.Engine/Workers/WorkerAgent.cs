@@ -11,8 +11,13 @@ namespace PerfCluster.Engine.Workers;
 /// The worker node's entry point (<c>/user/worker-agent</c> on every node with the worker role):
 /// turns each share assignment into a <see cref="RunExecutor"/> child and routes stops to it.
 /// </summary>
-public sealed class WorkerAgent : UntypedActor
+public sealed class WorkerAgent : UntypedActor, IWithTimers
 {
+    private sealed class CoordinatorCheck { public static readonly CoordinatorCheck Instance = new(); }
+
+    private readonly HashSet<Address> _coordinators = new();
+    private readonly HashSet<Address> _unreachable = new();
+    private DateTimeOffset? _withoutCoordinatorSince;
     private readonly ExecutorSettings _settings;
     private readonly string _node;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -22,13 +27,49 @@ public sealed class WorkerAgent : UntypedActor
     /// <summary>Shutdown (SIGTERM, scale-in): every share hands its users back, then stops; the reply is <see cref="Done"/>.</summary>
     public sealed class DrainAll { public static readonly DrainAll Instance = new(); }
 
-    public WorkerAgent(ExecutorSettings settings)
+    private readonly TimeSpan _coordinatorLostTimeout;
+
+    public WorkerAgent(ExecutorSettings settings, TimeSpan coordinatorLostTimeout)
     {
         _settings = settings;
+        _coordinatorLostTimeout = coordinatorLostTimeout;
         _node = Cluster.Get(Context.System).SelfAddress.ToString();
     }
 
-    public static Props Props(ExecutorSettings settings) => Akka.Actor.Props.Create(() => new WorkerAgent(settings));
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(ExecutorSettings settings, TimeSpan coordinatorLostTimeout) =>
+        Akka.Actor.Props.Create(() => new WorkerAgent(settings, coordinatorLostTimeout));
+
+    protected override void PreStart()
+    {
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        Timers.StartPeriodicTimer(CoordinatorCheck.Instance, CoordinatorCheck.Instance, TimeSpan.FromSeconds(1));
+    }
+
+    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
+
+    /// <summary>
+    /// A worker that has had no reachable coordinator for the timeout leaves and shuts down: its load
+    /// already stopped (each share stops on losing its coordinator), and an orchestrator restarts it
+    /// to join the next coordinator.
+    /// </summary>
+    private void CheckCoordinator()
+    {
+        var cluster = Cluster.Get(Context.System);
+        if (cluster.SelfMember.Status != MemberStatus.Up) return;
+        if (_coordinators.Except(_unreachable).Any())
+        {
+            _withoutCoordinatorSince = null;
+            return;
+        }
+        _withoutCoordinatorSince ??= DateTimeOffset.UtcNow;
+        if (DateTimeOffset.UtcNow - _withoutCoordinatorSince < _coordinatorLostTimeout) return;
+        _log.Warning("No reachable coordinator for {0}: leaving the cluster and shutting down", _coordinatorLostTimeout);
+        Timers.Cancel(CoordinatorCheck.Instance);
+        CoordinatedShutdown.Get(Context.System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+    }
 
     private static string ChildName(string runId) => $"run-{Uri.EscapeDataString(runId)}";
 
@@ -49,6 +90,24 @@ public sealed class WorkerAgent : UntypedActor
                 break;
             case UpdateShare update:
                 Context.Child(ChildName(update.RunId)).Forward(update);
+                break;
+            case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Coordinator):
+                _coordinators.Add(up.Member.Address);
+                break;
+            case ClusterEvent.MemberRemoved removed:
+                _coordinators.Remove(removed.Member.Address);
+                _unreachable.Remove(removed.Member.Address);
+                break;
+            case ClusterEvent.UnreachableMember u:
+                _unreachable.Add(u.Member.Address);
+                break;
+            case ClusterEvent.ReachableMember r:
+                _unreachable.Remove(r.Member.Address);
+                break;
+            case ClusterEvent.IMemberEvent or ClusterEvent.IReachabilityEvent:
+                break;
+            case CoordinatorCheck:
+                CheckCoordinator();
                 break;
             case DrainAll:
                 _draining = true;
@@ -80,10 +139,10 @@ public sealed class WorkerAgent : UntypedActor
 
 public static class WorkerAgentHosting
 {
-    public static AkkaConfigurationBuilder AddWorkerAgent(this AkkaConfigurationBuilder builder, ExecutorSettings settings) =>
+    public static AkkaConfigurationBuilder AddWorkerAgent(this AkkaConfigurationBuilder builder, ExecutorSettings settings, TimeSpan coordinatorLostTimeout) =>
         builder.WithActors((system, registry) =>
         {
-            var agent = system.ActorOf(WorkerAgent.Props(settings), ActorNames.WorkerAgent);
+            var agent = system.ActorOf(WorkerAgent.Props(settings, coordinatorLostTimeout), ActorNames.WorkerAgent);
             registry.Register<WorkerAgent>(agent);
             // Before this node leaves the cluster, its shares move to the other workers and its users stop.
             var timeout = system.Settings.Config.GetTimeSpan("akka.coordinated-shutdown.phases.before-cluster-shutdown.timeout", TimeSpan.FromSeconds(30));

@@ -24,7 +24,7 @@ public class SingleNodeRunSpecs : TestKit
         var cluster = Cluster.Get(Sys);
         cluster.Join(cluster.SelfAddress);
         AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, TimeSpan.FromSeconds(10));
-        Sys.ActorOf(WorkerAgent.Props(PerfClusterHosting.ExecutorSettingsFrom(NodeConfig)), ActorNames.WorkerAgent);
+        Sys.ActorOf(WorkerAgent.Props(PerfClusterHosting.ExecutorSettingsFrom(NodeConfig), TimeSpan.FromSeconds(20)), ActorNames.WorkerAgent);
         Manager = Sys.ActorOf(RunManager.Props(PerfClusterHosting.CoordinatorSettingsFrom(NodeConfig)), ActorNames.RunManager);
     }
 

@@ -51,6 +51,20 @@ public partial class ClusterEndToEndSpecs
         kill!.WaitForExit();
     }
 
+    /// <summary>Alive and not a zombie waiting to be reaped.</summary>
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     [GeneratedRegex(@"through (127\.0\.0\.1:\d+)")]
     private static partial Regex SeedLine();
 
@@ -147,5 +161,30 @@ public partial class ClusterEndToEndSpecs
         Assert.Equal(2, workers.Count);
         Assert.All(workers, w => Assert.True(w.GetProperty("requests").GetInt64() > 0, w.ToString()));
         Assert.All(TailUsers(test, 3), u => Assert.Equal(Users, u));
+    }
+
+    [Fact]
+    public async Task Should_stop_the_load_of_a_worker_whose_coordinator_died()
+    {
+        await using var target = await DemoTarget.StartAsync(new DemoTargetOptions(0, TimeSpan.FromMilliseconds(5), TimeSpan.Zero));
+        using var dir = new TempDirectory();
+        var file = dir.File("cluster.conf", Scenario(target.BaseUrl, "60s"));
+        using var run = CliProcess.Start("run", file, "--workers", "1", "--out", dir.Sub("out"));
+        await run.WaitForOutputAsync("started on 1 worker(s)", TimeSpan.FromSeconds(40));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var worker = Assert.Single(WorkerPids(run.Pid));
+
+        Signal(run.Pid, "KILL");
+        await Task.Delay(TimeSpan.FromSeconds(9));
+        var afterDetection = target.TotalServed;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        Assert.True(afterDetection > 0);
+        Assert.Equal(afterDetection, target.TotalServed);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (IsAlive(worker) && DateTime.UtcNow < deadline) await Task.Delay(500);
+        var stillAlive = IsAlive(worker);
+        if (stillAlive) Signal(worker, "KILL");
+        Assert.False(stillAlive, "the orphaned worker should leave and exit by itself");
     }
 }
