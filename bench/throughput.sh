@@ -34,9 +34,9 @@ run_wrk() {
   echo "$rps $cpu $req"
 }
 run_perfcluster() {
-  local dir="$OUT/run-$1"; rm -rf "$dir"
+  local dir="$OUT/run-$1"; rm -rf "$dir"; shift
   local out; out=$(BENCH_CONNECTIONS=$CONNECTIONS BENCH_DURATION="${DURATION}s" /usr/bin/time -f "TIME %U %S" \
-    "$OUT/perfcluster/perfcluster" run bench/scenarios/nginx-closed.conf --out "$dir" 2>&1 >/dev/null)
+    "$OUT/perfcluster/perfcluster" run bench/scenarios/nginx-closed.conf --out "$dir" "$@" 2>&1 >/dev/null)
   python3 - "$dir/report.json" "$(awk '/^TIME/ {print $2 + $3}' <<<"$out")" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -45,17 +45,21 @@ print(t["throughput"], sys.argv[2], t["requests"], t["generator"]["cpu_seconds"]
 PY
 }
 
-declare -a WRK_RPS PC_RPS WRK_CPU PC_CPU
+declare -a WRK_RPS PC_RPS WRK_CPU PC_CPU W2_RPS W2_CPU
 for i in $(seq "$RUNS"); do
   read -r r c n < <(run_wrk); WRK_RPS+=("$r"); WRK_CPU+=("$(awk -v c="$c" -v n="$n" 'BEGIN {printf "%.2f", c / n * 1e6}')")
   echo "run $i wrk -t1 -c$CONNECTIONS: $r req/s, ${WRK_CPU[-1]} us CPU/request"
   read -r r c n g < <(run_perfcluster "$i"); PC_RPS+=("$r"); PC_CPU+=("$(awk -v c="$g" -v n="$n" 'BEGIN {printf "%.2f", c / n * 1e6}')")
   echo "run $i perfcluster $CONNECTIONS users: $r req/s, ${PC_CPU[-1]} us CPU/request (during load; process total incl. start-up ${c}s)"
+  read -r r c n g < <(run_perfcluster "w$i" --workers 2); W2_RPS+=("$r"); W2_CPU+=("$(awk -v c="$g" -v n="$n" 'BEGIN {printf "%.2f", c / n * 1e6}')")
+  echo "run $i perfcluster --workers 2, $CONNECTIONS users: $r req/s, ${W2_CPU[-1]} us CPU/request (workers' CPU during load)"
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 W=$(median "${WRK_RPS[@]}"); P=$(median "${PC_RPS[@]}")
 WC=$(median "${WRK_CPU[@]}"); PCC=$(median "${PC_CPU[@]}")
+W2=$(median "${W2_RPS[@]}"); W2C=$(median "${W2_CPU[@]}")
+W2_RATIO=$(awk -v a="$W2" -v b="$P" 'BEGIN {printf "%.2f", a / b}')
 RATIO=$(awk -v p="$P" -v w="$W" 'BEGIN {printf "%.2f", p / w}')
 CPU_RATIO=$(awk -v p="$PCC" -v w="$WC" 'BEGIN {printf "%.2f", p / w}')
 echo
@@ -63,5 +67,6 @@ echo "median of $RUNS runs, $CONNECTIONS connections, ${DURATION}s each, nginx 2
 printf '%-14s %12s %16s\n' tool "req/s" "us CPU/request"
 printf '%-14s %12.0f %16s\n' "wrk -t1" "$W" "$WC"
 printf '%-14s %12.0f %16s\n' perfcluster "$P" "$PCC"
-echo "perfcluster/wrk throughput ratio: $RATIO; CPU per request ratio: $CPU_RATIO"
-echo "RESULT wrk_rps=$W perfcluster_rps=$P ratio=$RATIO wrk_cpu_us=$WC perfcluster_cpu_us=$PCC cpu_ratio=$CPU_RATIO connections=$CONNECTIONS duration_s=$DURATION runs=$RUNS"
+printf '%-14s %12.0f %16s\n' "perfcluster-w2" "$W2" "$W2C"
+echo "perfcluster/wrk throughput ratio: $RATIO; CPU per request ratio: $CPU_RATIO; --workers 2 / single process: $W2_RATIO"
+echo "RESULT wrk_rps=$W perfcluster_rps=$P ratio=$RATIO wrk_cpu_us=$WC perfcluster_cpu_us=$PCC cpu_ratio=$CPU_RATIO workers2_rps=$W2 workers2_vs_single=$W2_RATIO connections=$CONNECTIONS duration_s=$DURATION runs=$RUNS"

@@ -64,7 +64,8 @@ public sealed class WindowAggregator
             return false;
         }
         _cpuByNode[delta.Node] = _cpuByNode.GetValueOrDefault(delta.Node) + delta.Generator.CpuSeconds;
-        var deltaRequests = delta.Endpoints.Sum(e => Latency.Decode(e.Histogram).TotalCount);
+        var histograms = delta.Endpoints.Select(e => Latency.Decode(e.Histogram)).ToList();   // decoded once
+        var deltaRequests = histograms.Sum(h => h.TotalCount);
         var deltaErrors = delta.Endpoints.Sum(e => e.ErrorsByKind.Sum());
         if (!_lastByNode.TryGetValue(delta.Node, out var last) || delta.Seq > last.Seq)
             _lastByNode[delta.Node] = (delta.Seq, delta.Second, deltaRequests);
@@ -85,9 +86,11 @@ public sealed class WindowAggregator
         if (window is not null) window.ActiveUsersByNode[delta.Node] = delta.ActiveUsers;
 
         long lateRequests = 0, lateErrors = 0;
-        foreach (var e in delta.Endpoints)
+        var lateByEndpoint = new Dictionary<string, long>();
+        for (var j = 0; j < delta.Endpoints.Count; j++)
         {
-            var histogram = Latency.Decode(e.Histogram);
+            var e = delta.Endpoints[j];
+            var histogram = histograms[j];
             var totals = EndpointFor(e.Endpoint);
             totals.Latency.Add(histogram);
             var errors = 0L;
@@ -106,6 +109,7 @@ public sealed class WindowAggregator
             {
                 lateRequests += histogram.TotalCount;
                 lateErrors += errors;
+                lateByEndpoint[e.Endpoint] = lateByEndpoint.GetValueOrDefault(e.Endpoint) + histogram.TotalCount;
             }
         }
         if (late)
@@ -114,8 +118,8 @@ public sealed class WindowAggregator
             var i = _closedIndex[delta.Second];
             var w = _closed[i];
             var byEndpoint = new Dictionary<string, long>(w.RequestsByEndpoint);
-            foreach (var e in delta.Endpoints)
-                byEndpoint[e.Endpoint] = byEndpoint.GetValueOrDefault(e.Endpoint) + Latency.Decode(e.Histogram).TotalCount;
+            foreach (var (endpoint, count) in lateByEndpoint)
+                byEndpoint[endpoint] = byEndpoint.GetValueOrDefault(endpoint) + count;
             _closed[i] = w with { Requests = w.Requests + lateRequests, Errors = w.Errors + lateErrors, Throughput = w.Throughput + lateRequests, RequestsByEndpoint = byEndpoint };
         }
         return true;
