@@ -15,7 +15,7 @@ namespace PerfCluster.Engine.Drivers;
 /// <see cref="MetricsRecorder"/>. Requests are prepared once; nothing but the request message is
 /// allocated per call.
 /// </summary>
-public sealed class HttpDriver : IDisposable
+public sealed class HttpDriver : IRequestDriver
 {
     private sealed record Prepared(HttpMethod Method, Uri Uri, KeyValuePair<string, string>[] Headers,
         KeyValuePair<string, string>[] ContentHeaders, byte[]? Body, EndpointDefinition Endpoint);

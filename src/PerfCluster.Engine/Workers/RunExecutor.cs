@@ -38,7 +38,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ClosedProfile _profile;
     private readonly MetricsRecorder _recorder;
-    private readonly HttpDriver _driver;
+    private readonly IRequestDriver _driver;
     private readonly CancellationTokenSource _abandon = new();
     private readonly ShareContext _context;
     private readonly long _startTimestamp;
@@ -71,7 +71,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         var scenario = assign.Scenario;
         _profile = ClosedProfile.From(scenario.Load);
         _recorder = new MetricsRecorder(scenario.Endpoints.Select(e => e.Name).ToList());
-        _driver = new HttpDriver(scenario, _recorder, Math.Max(1, assign.Share.Count));
+        _driver = RequestDrivers.Create(scenario, _recorder, Math.Max(1, assign.Share.Count));
         var untilStart = assign.StartAt - DateTimeOffset.UtcNow;
         _startTimestamp = Stopwatch.GetTimestamp() + (long)(untilStart.TotalSeconds * Stopwatch.Frequency);
         var deadline = _startTimestamp + (long)(scenario.Load.Duration.TotalSeconds * Stopwatch.Frequency);

@@ -9,12 +9,12 @@ namespace PerfCluster.Engine.Workers;
 /// The deadline is a Stopwatch timestamp that the executor may pull forward (interrupt); users check
 /// it before every iteration, so no user starts a request after the run's end.
 /// </summary>
-public sealed class ShareContext(ScenarioDefinition scenario, HttpDriver driver, long deadlineTimestamp, CancellationToken abandon)
+public sealed class ShareContext(ScenarioDefinition scenario, IRequestDriver driver, long deadlineTimestamp, CancellationToken abandon)
 {
     private long _deadline = deadlineTimestamp;
 
     public ScenarioDefinition Scenario { get; } = scenario;
-    public HttpDriver Driver { get; } = driver;
+    public IRequestDriver Driver { get; } = driver;
     /// <summary>Cancelled when the graceful-stop period is over: in-flight requests are abandoned.</summary>
     public CancellationToken Abandon { get; } = abandon;
 
