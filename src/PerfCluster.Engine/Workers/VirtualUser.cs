@@ -1,14 +1,16 @@
 using Akka.Actor;
+using Akka.Event;
 using PerfCluster.Core.Profiles;
 
 namespace PerfCluster.Engine.Workers;
 
 /// <summary>
 /// One closed-model user: pick an endpoint, send, wait for the answer, think, repeat until the share's
-/// deadline. It stops itself when the run is over; a Stop while a request is in flight lets that
-/// request finish (the executor's graceful-stop period bounds the wait).
+/// deadline. The actor owns the user's life (start, stop, supervision); the iterations themselves run
+/// as one async loop outside the mailbox, so a request costs no actor message. A Stop lets the request
+/// in flight finish (the executor's graceful-stop period bounds that) and cuts a think pause short.
 /// </summary>
-public sealed class VirtualUser : UntypedActor, IWithTimers
+public sealed class VirtualUser : UntypedActor
 {
     public sealed class Stop
     {
@@ -16,17 +18,16 @@ public sealed class VirtualUser : UntypedActor, IWithTimers
         private Stop() { }
     }
 
-    private sealed class Iterate
+    private sealed class LoopEnded
     {
-        public static readonly Iterate Instance = new();
-        private Iterate() { }
+        public static readonly LoopEnded Instance = new();
+        private LoopEnded() { }
     }
 
     private readonly ShareContext _share;
     private readonly RequestMix _mix;
     private readonly Random _random;
-    private bool _inFlight;
-    private bool _stopping;
+    private readonly CancellationTokenSource _stop = new();
 
     public VirtualUser(ShareContext share, int globalIndex)
     {
@@ -35,45 +36,52 @@ public sealed class VirtualUser : UntypedActor, IWithTimers
         _mix = new RequestMix(share.Scenario.Endpoints, share.Scenario.Distribution, _random, globalIndex);
     }
 
-    public ITimerScheduler Timers { get; set; } = null!;
-
     public static Props Props(ShareContext share, int globalIndex) =>
         Akka.Actor.Props.Create<VirtualUser>(share, globalIndex);
 
-    protected override void PreStart() => Self.Tell(Iterate.Instance);
+    protected override void PreStart()
+    {
+        var self = Self;
+        var log = Context.GetLogger();
+        RunAsync().ContinueWith(t =>
+        {
+            if (t.Exception is { } e) log.Error(e.GetBaseException(), "A virtual user's loop failed");
+            self.Tell(LoopEnded.Instance);
+        }, TaskScheduler.Default);
+    }
+
+    // Stopped by its parent (a forced stop): the loop ends at its next step; the executor's abandon
+    // token cuts off a request still in flight.
+    protected override void PostStop() => _stop.Cancel();
+
+    private async Task RunAsync()
+    {
+        await Task.Yield();   // off the actor's thread: the loop never touches actor state
+        var stop = _stop.Token;
+        while (!stop.IsCancellationRequested && !_share.IsOver)
+        {
+            if (!await _share.Driver.ExecuteAsync(_mix.Next(), _share.Abandon).ConfigureAwait(false)) return;
+            var think = _share.Scenario.Load.Think.Sample(_random);
+            if (think <= TimeSpan.Zero) continue;
+            try
+            {
+                await Task.Delay(think, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
 
     protected override void OnReceive(object message)
     {
         switch (message)
         {
-            case Iterate:
-                if (_stopping || _share.IsOver)
-                {
-                    Context.Stop(Self);
-                    return;
-                }
-                _inFlight = true;
-                _share.Driver.ExecuteAsync(_mix.Next(), _share.Abandon).PipeTo(Self,
-                    failure: ex => new Status.Failure(ex));
-                break;
-            case bool completed:
-                _inFlight = false;
-                if (!completed || _stopping || _share.IsOver)
-                {
-                    Context.Stop(Self);
-                    return;
-                }
-                var think = _share.Scenario.Load.Think.Sample(_random);
-                if (think > TimeSpan.Zero) Timers.StartSingleTimer(Iterate.Instance, Iterate.Instance, think);
-                else Self.Tell(Iterate.Instance);
-                break;
             case Stop:
-                _stopping = true;
-                if (!_inFlight) Context.Stop(Self);
+                _stop.Cancel();
                 break;
-            case Status.Failure:
-                // ExecuteAsync records its own failures; reaching here means the driver itself broke.
-                _inFlight = false;
+            case LoopEnded:
                 Context.Stop(Self);
                 break;
             default:
