@@ -8,7 +8,15 @@ public sealed record EndpointStatistics(
     IReadOnlyDictionary<string, long> ErrorsByKind,
     double ErrorRate,
     double Throughput,
-    LatencySummary Latency);
+    LatencySummary Latency)
+{
+    /// <summary>
+    /// Open model only: time from the actual send to the last byte. <see cref="Latency"/> is then
+    /// measured from the iteration's intended start, so a late send counts against the target
+    /// (coordinated omission correction).
+    /// </summary>
+    public LatencySummary? ServiceTime { get; init; }
+}
 
 /// <summary>One closed 1-second window of the timeline (merged over every worker).</summary>
 public sealed record WindowStatistics(
@@ -38,6 +46,18 @@ public sealed record ScenarioStatistics(
 {
     /// <summary>What each worker node generated, in the order they first reported.</summary>
     public IReadOnlyList<WorkerStatistics> Workers { get; init; } = [];
+
+    /// <summary>Open model: iterations that found no free user at their intended start (not sent, not in the totals).</summary>
+    public long DroppedIterations { get; init; }
+
+    /// <summary>Open model: how late iterations were dispatched after their intended start (generator health).</summary>
+    public LatencySummary? SchedulingLag { get; init; }
+
+    /// <summary>Times a request waited for a free connection of the pool (generator health).</summary>
+    public long ConnectionWaits { get; init; }
+
+    /// <summary>Totals of the warm-up period, kept out of every other figure; null without warm-up.</summary>
+    public EndpointStatistics? WarmUp { get; init; }
 }
 
 /// <summary>One worker node's part of a scenario run.</summary>

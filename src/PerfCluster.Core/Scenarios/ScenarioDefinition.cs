@@ -33,12 +33,46 @@ public sealed record ScenarioDefinition
     public IReadOnlyList<ThresholdDefinition> Thresholds { get; init; } = [];
     public IReadOnlyList<RequiredService> RequiredServices { get; init; } = [];
     public HttpSettings Http { get; init; } = new();
+
+    /// <summary>Open workload model: when set, iterations arrive at a rate instead of looping users.</summary>
+    public OpenLoad? Open { get; init; }
+
+    /// <summary>Load that runs before <see cref="ClosedLoad.Duration"/> starts and is kept out of the statistics.</summary>
+    public TimeSpan WarmUp { get; init; }
+
+    public bool IsOpen => Open is not null;
 }
 
-/// <summary>Closed workload model: a fixed population of users, each looping request → think.</summary>
+/// <summary>
+/// Closed workload model: a population of users, each looping request → think. Without stages the
+/// population ramps linearly to <see cref="Users"/> over <see cref="RampUp"/> and holds; with stages it
+/// follows them (each stage moves linearly from the previous target to its own; a stage of zero
+/// duration is a jump). For an open-model scenario this record still carries the run's duration,
+/// graceful stop and (as <see cref="Users"/>) the most users the pool may hold.
+/// </summary>
 public sealed record ClosedLoad(int Users, TimeSpan Duration, TimeSpan RampUp, ThinkTime Think, TimeSpan GracefulStop)
 {
     public static readonly TimeSpan DefaultGracefulStop = TimeSpan.FromSeconds(30);
+
+    /// <summary>Stages of {duration, target users}; empty for the linear ramp-up.</summary>
+    public IReadOnlyList<Stage> Stages { get; init; } = [];
+}
+
+/// <summary>One step of a profile: over <see cref="Duration"/>, move linearly to <see cref="Target"/> (users or iterations/s).</summary>
+public sealed record Stage(TimeSpan Duration, double Target);
+
+/// <summary>
+/// Open workload model: iterations start at <see cref="Rate"/> per second (or follow rate stages), each
+/// on a free user of a pool that starts at <see cref="PreAllocatedUsers"/> and may grow to
+/// <see cref="MaxUsers"/>. An iteration that finds no free user is dropped and counted, never delayed.
+/// </summary>
+public sealed record OpenLoad(double Rate, int PreAllocatedUsers, int MaxUsers)
+{
+    /// <summary>Stages of {duration, target rate}; empty for the constant <see cref="Rate"/>.</summary>
+    public IReadOnlyList<Stage> Stages { get; init; } = [];
+
+    /// <summary>Rate the stages start from (0 unless set).</summary>
+    public double StartRate { get; init; }
 }
 
 /// <summary>Pause between a user's iterations: uniform in [Mean - Jitter, Mean + Jitter], never negative.</summary>
