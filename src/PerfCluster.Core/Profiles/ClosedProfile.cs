@@ -9,7 +9,11 @@ namespace PerfCluster.Core.Profiles;
 /// </summary>
 public sealed record ClosedProfile(int Users, TimeSpan RampUp, TimeSpan Duration)
 {
-    public static ClosedProfile From(ClosedLoad load) => new(load.Users, load.RampUp, load.Duration);
+    /// <summary>Stages of {duration, target users}; when present they replace the linear ramp.</summary>
+    public IReadOnlyList<Stage> Stages { get; init; } = [];
+
+    public static ClosedProfile From(ClosedLoad load, TimeSpan warmUp = default) =>
+        new(load.Users, load.RampUp, load.Duration + warmUp) { Stages = load.Stages };
 
     public TimeSpan StartOffsetOf(int globalUserIndex)
     {
@@ -18,10 +22,14 @@ public sealed record ClosedProfile(int Users, TimeSpan RampUp, TimeSpan Duration
         return RampUp <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks(RampUp.Ticks * globalUserIndex / Users);
     }
 
-    /// <summary>How many users the plan has running at <paramref name="elapsed"/> (across all nodes).</summary>
+    /// <summary>
+    /// How many users the plan has running at <paramref name="elapsed"/> (across all nodes): the users
+    /// with global index below this number run, the others wait or stop.
+    /// </summary>
     public int UsersAt(TimeSpan elapsed)
     {
         if (elapsed < TimeSpan.Zero || elapsed >= Duration) return 0;
+        if (Stages.Count > 0) return (int)Math.Floor(StageProfile.ValueAt(Stages, 0, elapsed) + 1e-9);
         if (RampUp <= TimeSpan.Zero || elapsed >= RampUp) return Users;
         // users whose start offset is <= elapsed: i <= elapsed·N/rampUp
         return (int)Math.Min(Users, elapsed.Ticks * Users / RampUp.Ticks + 1);
