@@ -14,6 +14,9 @@ public static class PerfClusterCli
             RunCommand.Create(),
             TargetCommand.Create(),
             DemoCommand.Create(),
+            CoordinatorCommand.Create(),
+            ClusterCommand.Create(),
+            RunsCommand.Create(),
             WorkerCommand.Create(),
         };
         var parsed = root.Parse(args);

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+
+namespace PerfCluster.Api.Client;
+
+/// <summary>The coordinator could not be reached at all (refused, no route, no answer).</summary>
+public sealed class CoordinatorUnreachableException(Uri coordinator, string reason, Exception inner)
+    : Exception($"cannot reach coordinator at {coordinator.ToString().TrimEnd('/')}: {reason}", inner);
+
+/// <summary>The coordinator answered with an error: <see cref="Detail"/> is its problem+json detail.</summary>
+public sealed class CoordinatorApiException(HttpStatusCode status, string detail)
+    : Exception($"the coordinator answered {(int)status} {status}: {detail}")
+{
+    public HttpStatusCode Status { get; } = status;
+    public string Detail { get; } = detail;
+}
+
+/// <summary>HTTP client of the coordinator API: JSON requests, problem+json errors, and SSE streams.</summary>
+public sealed class CoordinatorClient : IDisposable
+{
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly HttpClient _http;
+
+    public CoordinatorClient(Uri coordinator, string? token)
+    {
+        Coordinator = coordinator;
+        _http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = ConnectTimeout })
+        {
+            BaseAddress = coordinator,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        if (!string.IsNullOrEmpty(token)) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    public Uri Coordinator { get; }
+
+    public Task<T> GetAsync<T>(string path, CancellationToken cancellationToken = default) =>
+        SendAsync<T>(HttpMethod.Get, path, null, cancellationToken);
+
+    public async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RequestTimeout);
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+            request.Content = new StringContent(JsonSerializer.Serialize(body, body.GetType(), ApiJson.Options), Encoding.UTF8, "application/json");
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(timeout.Token);
+        if (!response.IsSuccessStatusCode) throw Error(response.StatusCode, text);
+        try
+        {
+            return ApiJson.Deserialize<T>(text);
+        }
+        catch (JsonException e)
+        {
+            throw new CoordinatorApiException(response.StatusCode, $"unexpected answer from {path}: {e.Message}");
+        }
+    }
+
+    /// <summary>Follows a server-sent event stream until the server ends it or <paramref name="cancellationToken"/> fires.</summary>
+    public async IAsyncEnumerable<SseItem<string>> StreamAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken, cancellationToken);
+        if (!response.IsSuccessStatusCode) throw Error(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync(cancellationToken)) yield return item;
+    }
+
+    private async Task<HttpResponseMessage> SendRawAsync(
+        HttpRequestMessage request, HttpCompletionOption completion, CancellationToken token, CancellationToken caller)
+    {
+        try
+        {
+            return await _http.SendAsync(request, completion, token);
+        }
+        catch (HttpRequestException e) when (e.StatusCode is null)
+        {
+            throw new CoordinatorUnreachableException(Coordinator, Reason(e), e);
+        }
+        catch (OperationCanceledException e) when (!caller.IsCancellationRequested)
+        {
+            throw new CoordinatorUnreachableException(Coordinator, $"no answer within {RequestTimeout.TotalSeconds:0} s", e);
+        }
+    }
+
+    private static string Reason(HttpRequestException e) => e.InnerException switch
+    {
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => "connection refused",
+        SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain } => "host name not found",
+        SocketException s => s.Message,
+        OperationCanceledException or TimeoutException => $"no connection within {ConnectTimeout.TotalSeconds:0} s",
+        _ => e.Message,
+    };
+
+    private static CoordinatorApiException Error(HttpStatusCode status, string body)
+    {
+        var detail = body.Trim();
+        try
+        {
+            using var problem = JsonDocument.Parse(body);
+            if (problem.RootElement.ValueKind == JsonValueKind.Object &&
+                problem.RootElement.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String)
+                detail = d.GetString()!;
+        }
+        catch (JsonException)
+        {
+            // not problem+json: keep the text
+        }
+        return new CoordinatorApiException(status, detail.Length > 0 ? detail : status.ToString());
+    }
+
+    public void Dispose() => _http.Dispose();
+}

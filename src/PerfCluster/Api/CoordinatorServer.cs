@@ -1,0 +1,157 @@
+using System.Net;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Configuration;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PerfCluster.Engine;
+using PerfCluster.Engine.Hosting;
+using Serilog;
+
+namespace PerfCluster.Api;
+
+/// <summary>How a coordinator process is set up: cluster transport, HTTP endpoint, token and node settings.</summary>
+public sealed record CoordinatorServerOptions
+{
+    public required string ClusterHost { get; init; }
+    public required int ClusterPort { get; init; }
+    public required IPEndPoint Http { get; init; }
+    /// <summary>The host as the user wrote it, for the printed API address.</summary>
+    public required string HttpHost { get; init; }
+    public string? Token { get; init; }
+    public Config? NodeConfig { get; init; }
+    public bool Verbose { get; init; }
+}
+
+/// <summary>
+/// The coordinator process: one ASP.NET Core application hosting the Akka.NET node (role coordinator,
+/// forming the cluster workers join) and the HTTP API. Liveness at /healthz, readiness (this node is Up)
+/// at /readyz; both are open, everything under /api needs the token when one is set.
+/// </summary>
+public sealed class CoordinatorServer : IAsyncDisposable
+{
+    public const string LivenessTag = "liveness";
+    public const string ReadinessTag = "ready";
+
+    private readonly WebApplication _app;
+
+    private CoordinatorServer(WebApplication app, Uri apiUrl, string clusterAddress)
+    {
+        _app = app;
+        ApiUrl = apiUrl;
+        ClusterAddress = clusterAddress;
+    }
+
+    public Uri ApiUrl { get; }
+    public string ClusterAddress { get; }
+    public IServiceProvider Services => _app.Services;
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
+
+    /// <summary>Starts the node and the API and returns once this node is Up in the cluster.</summary>
+    public static async Task<CoordinatorServer> StartAsync(CoordinatorServerOptions options, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(options.Http);
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = ApiEndpoints.MaxBodyBytes;
+        });
+        builder.Services.AddHealthChecks();
+        builder.Services.AddSingleton<RunRegistry>();
+        builder.Services.AddSingleton<RunLauncher>();
+        var node = new NodeOptions
+        {
+            Roles = [ClusterRoles.Coordinator],
+            Host = options.ClusterHost,
+            Port = options.ClusterPort,
+            Config = options.NodeConfig,
+            Verbose = options.Verbose,
+        };
+        builder.Services.AddAkka(PerfClusterHosting.SystemName, (akka, _) => akka
+            .AddPerfClusterNode(node)
+            .WithActorSystemLivenessCheck(tags: [LivenessTag])
+            .WithAkkaClusterReadinessCheck(tags: [ReadinessTag]));
+        // Registered after Akka, so it stops first: runs are stopped while the node can still reach its workers.
+        builder.Services.AddHostedService<RunShutdown>();
+
+        var app = builder.Build();
+        app.UseApiErrorsAndAuth(options.Token);
+        app.MapHealthChecks("/healthz", Health(LivenessTag));
+        app.MapHealthChecks("/readyz", Health(ReadinessTag));
+        app.MapRunsApi();
+        app.MapClusterApi();
+
+        try
+        {
+            await app.StartAsync(cancellationToken);
+            var system = app.Services.GetRequiredService<ActorSystem>();
+            var cluster = Cluster.Get(system);
+            var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            cluster.RegisterOnMemberUp(() => up.TrySetResult());
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
+            await up.Task.WaitAsync(stopping.Token);
+            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+                .Select(a => new Uri(a)).First();
+            var host = options.HttpHost.Contains(':') && !options.HttpHost.StartsWith('[') ? $"[{options.HttpHost}]" : options.HttpHost;
+            return new CoordinatorServer(app, new Uri($"http://{host}:{bound.Port}"), cluster.SelfAddress.ToString());
+        }
+        catch
+        {
+            try
+            {
+                await StopAsync(app);
+            }
+            catch (Exception stopError) when (stopError is OperationCanceledException or AggregateException or InvalidOperationException)
+            {
+                // the start failure is what the caller reports
+            }
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static HealthCheckOptions Health(string tag) => new()
+    {
+        Predicate = r => r.Tags.Contains(tag),
+        ResponseWriter = async (ctx, report) =>
+        {
+            ctx.Response.ContentType = "application/json";
+            await JsonSerializer.SerializeAsync(ctx.Response.Body, new
+            {
+                status = report.Status.ToString().ToLowerInvariant(),
+                checks = report.Entries.ToDictionary(e => e.Key, e => new
+                {
+                    status = e.Value.Status.ToString().ToLowerInvariant(),
+                    description = e.Value.Description,
+                }),
+            }, ApiJson.Options);
+        },
+    };
+
+    /// <summary>Completes when the application stops (a signal, or the node leaving the cluster).</summary>
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    public Task StopAsync() => StopAsync(_app);
+
+    private static async Task StopAsync(WebApplication app)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await app.StopAsync(timeout.Token);
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
