@@ -6,7 +6,11 @@ namespace PerfCluster.Core.Metrics;
 /// What one node recorded for one endpoint during one flush interval. The histogram is HDR-encoded
 /// (compressed) so the same message can cross the network; its total count is the request count.
 /// </summary>
-public sealed record EndpointDelta(string Endpoint, byte[] Histogram, long[] ErrorsByKind);
+public sealed record EndpointDelta(string Endpoint, byte[] Histogram, long[] ErrorsByKind)
+{
+    /// <summary>Open model: service times (actual send to last byte), HDR-encoded; null in the closed model.</summary>
+    public byte[]? ServiceTime { get; init; }
+}
 
 /// <summary>
 /// One node's flush: identified by (Node, Seq) so resends are merged once. <see cref="Second"/> is the
@@ -23,7 +27,17 @@ public sealed record MetricsDelta(
     bool Final) : IClusterMessage;
 
 /// <summary>The generator's own cost over one flush interval, so the report can tell who was the bottleneck.</summary>
-public sealed record GeneratorSample(double CpuSeconds, long WorkingSetBytes, int ProcessorCount, long AbandonedInFlight = 0);
+public sealed record GeneratorSample(double CpuSeconds, long WorkingSetBytes, int ProcessorCount, long AbandonedInFlight = 0)
+{
+    /// <summary>Open-model iterations that found no free user in this interval.</summary>
+    public long DroppedIterations { get; init; }
+
+    /// <summary>How late iterations (open model) or the share's timers (closed model) ran, HDR-encoded.</summary>
+    public byte[]? SchedulingLag { get; init; }
+
+    /// <summary>Requests that waited for a free pooled connection in this interval.</summary>
+    public long ConnectionWaits { get; init; }
+}
 
 /// <summary>The aggregator's acknowledgement of one delta (also sent for duplicates): the node stops resending it.</summary>
 public sealed record MetricsAck(string RunId, string Node, long Seq) : IClusterMessage;

@@ -23,8 +23,22 @@ public sealed class WindowAggregator
     {
         public readonly string Name = name;
         public readonly LongHistogram Latency = Metrics.Latency.NewHistogram();
+        public LongHistogram? ServiceTime;
         public readonly long[] Errors = new long[ErrorKinds.Count];
+
+        public void Add(HistogramBase latency, HistogramBase? service, long[] errors)
+        {
+            Latency.Add(latency);
+            if (service is not null) (ServiceTime ??= Metrics.Latency.NewHistogram()).Add(service);
+            for (var k = 0; k < ErrorKinds.Count && k < errors.Length; k++) Errors[k] += errors[k];
+        }
     }
+
+    /// <summary>Everything merged from deltas of the warm-up (negative seconds): kept out of every other figure.</summary>
+    private EndpointTotals? _warmUp;
+    private LongHistogram? _schedulingLag;
+    private long _dropped;
+    private long _connectionWaits;
 
     private readonly HashSet<(string Node, long Seq)> _seen = new();
     private readonly SortedDictionary<long, Window> _open = new();
@@ -72,9 +86,20 @@ public sealed class WindowAggregator
         if (!_byNode.TryGetValue(delta.Node, out var node)) _nodeOrder.Add(delta.Node);
         _byNode[delta.Node] = (node.Requests + deltaRequests, node.Errors + deltaErrors, node.Deltas + 1);
         _abandonedByNode[delta.Node] = _abandonedByNode.GetValueOrDefault(delta.Node) + delta.Generator.AbandonedInFlight;
+        _dropped += delta.Generator.DroppedIterations;
+        _connectionWaits += delta.Generator.ConnectionWaits;
+        if (delta.Generator.SchedulingLag is { } lag) (_schedulingLag ??= Latency.NewHistogram()).Add(Latency.Decode(lag));
         _peakWorkingSet = Math.Max(_peakWorkingSet, delta.Generator.WorkingSetBytes);
         _processorCount = Math.Max(1, delta.Generator.ProcessorCount);
         LatestSecond = Math.Max(LatestSecond, delta.Second);
+
+        if (delta.Second < 0)
+        {
+            _warmUp ??= new EndpointTotals("warm-up");
+            for (var j = 0; j < delta.Endpoints.Count; j++)
+                _warmUp.Add(histograms[j], delta.Endpoints[j].ServiceTime is { } ws ? Latency.Decode(ws) : null, delta.Endpoints[j].ErrorsByKind);
+            return true;
+        }
 
         _open.TryGetValue(delta.Second, out var window);
         var late = window is null && _closedIndex.ContainsKey(delta.Second);
@@ -91,14 +116,8 @@ public sealed class WindowAggregator
         {
             var e = delta.Endpoints[j];
             var histogram = histograms[j];
-            var totals = EndpointFor(e.Endpoint);
-            totals.Latency.Add(histogram);
-            var errors = 0L;
-            for (var k = 0; k < ErrorKinds.Count && k < e.ErrorsByKind.Length; k++)
-            {
-                totals.Errors[k] += e.ErrorsByKind[k];
-                errors += e.ErrorsByKind[k];
-            }
+            EndpointFor(e.Endpoint).Add(histogram, e.ServiceTime is { } st ? Latency.Decode(st) : null, e.ErrorsByKind);
+            var errors = e.ErrorsByKind.Sum();
             if (window is not null)
             {
                 window.Histogram.Add(histogram);
@@ -160,16 +179,12 @@ public sealed class WindowAggregator
     {
         if (endpoint is not null) return StatisticsOf(EndpointFor(endpoint), elapsed);
         var all = new EndpointTotals("overall");
-        foreach (var e in _endpoints.Values)
-        {
-            all.Latency.Add(e.Latency);
-            for (var k = 0; k < ErrorKinds.Count; k++) all.Errors[k] += e.Errors[k];
-        }
+        foreach (var e in _endpoints.Values) all.Add(e.Latency, e.ServiceTime, e.Errors);
         return StatisticsOf(all, elapsed);
     }
 
     /// <summary>Closes all windows and produces the scenario's statistics.</summary>
-    public ScenarioStatistics Finish(DateTimeOffset startedAt, TimeSpan measuredDuration, int peakUsers)
+    public ScenarioStatistics Finish(DateTimeOffset startedAt, TimeSpan measuredDuration, int peakUsers, TimeSpan warmUp = default)
     {
         CloseWindowsBefore(long.MaxValue);
         var cpu = _cpuByNode.Values.Sum();
@@ -191,6 +206,10 @@ public sealed class WindowAggregator
             Math.Max(peakUsers, _closed.Count == 0 ? 0 : _closed.Max(w => w.ActiveUsers)),
             _abandonedByNode.Values.Sum())
         {
+            DroppedIterations = _dropped,
+            ConnectionWaits = _connectionWaits,
+            SchedulingLag = _schedulingLag is null ? null : LatencySummary.From(_schedulingLag),
+            WarmUp = _warmUp is null ? null : StatisticsOf(_warmUp, warmUp),
             Workers = _nodeOrder.Select(n => new WorkerStatistics(n, _byNode[n].Requests, _byNode[n].Errors,
                 _cpuByNode.GetValueOrDefault(n), _byNode[n].Deltas, _lastByNode[n].Second)).ToList(),
         };
@@ -219,6 +238,9 @@ public sealed class WindowAggregator
             byKind,
             requests == 0 ? 0 : (double)errors / requests,
             elapsed > TimeSpan.Zero ? requests / elapsed.TotalSeconds : 0,
-            LatencySummary.From(t.Latency));
+            LatencySummary.From(t.Latency))
+        {
+            ServiceTime = t.ServiceTime is null ? null : LatencySummary.From(t.ServiceTime),
+        };
     }
 }

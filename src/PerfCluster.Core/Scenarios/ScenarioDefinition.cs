@@ -41,6 +41,9 @@ public sealed record ScenarioDefinition
     public TimeSpan WarmUp { get; init; }
 
     public bool IsOpen => Open is not null;
+
+    /// <summary>How long load is generated: warm-up plus the measured duration.</summary>
+    public TimeSpan LoadTime => WarmUp + Load.Duration;
 }
 
 /// <summary>

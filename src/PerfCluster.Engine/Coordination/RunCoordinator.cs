@@ -53,7 +53,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
 
     private bool Started => _aggregator is not null;
     private TimeSpan Elapsed => DateTimeOffset.UtcNow - _startAt;
-    private bool LoadPhaseOver => Started && Elapsed >= _start.Scenario.Load.Duration;
+    private bool LoadPhaseOver => Started && Elapsed >= _start.Scenario.LoadTime;
     private int MinWorkers => Math.Max(1, _start.MinWorkers ?? _settings.MinWorkers);
 
     protected override void PreStart()
@@ -163,7 +163,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
             _awaiting.Add(worker);
             AgentAt(worker).Tell(new AssignShare(_start.RunId, scenario, share, _startAt, _aggregator, Self));
         }
-        var watchdog = _settings.StartLeadTime + scenario.Load.Duration + scenario.Load.GracefulStop + _settings.FinishTimeout;
+        var watchdog = _settings.StartLeadTime + scenario.LoadTime + scenario.Load.GracefulStop + _settings.FinishTimeout;
         Timers.StartSingleTimer(RunWatchdog.Instance, RunWatchdog.Instance, watchdog);
         _log.Info("Run {0} ({1}) starts at {2:O} on {3} workers", _start.RunId, scenario.Name, _startAt, split.Count);
         _start.Listener.Tell(new RunStarted(_start.RunId, scenario.Name, _startAt, split.Count));
@@ -248,8 +248,10 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         if (_finishing) return;
         _finishing = true;
         Timers.Cancel(RunWatchdog.Instance);
-        var measured = DateTimeOffset.UtcNow - _startAt;
-        _aggregator!.Tell(new FinishAggregation(_startAt, measured < TimeSpan.Zero ? TimeSpan.Zero : measured, _peakUsers));
+        // Statistics cover the load after the warm-up.
+        var measuredFrom = _startAt + _start.Scenario.WarmUp;
+        var measured = DateTimeOffset.UtcNow - measuredFrom;
+        _aggregator!.Tell(new FinishAggregation(measuredFrom, measured < TimeSpan.Zero ? TimeSpan.Zero : measured, _peakUsers));
     }
 
     private void Fail(string error)

@@ -58,11 +58,14 @@ public sealed class HttpDriver : IRequestDriver
         return new Prepared(new HttpMethod(e.Method), uri, headers, content, e.Body is null ? null : Encoding.UTF8.GetBytes(e.Body), e);
     }
 
+    /// <summary>A closed-model request: latency from the send.</summary>
+    public Task<bool> ExecuteAsync(int endpoint, CancellationToken stop) => ExecuteAsync(endpoint, null, stop);
+
     /// <summary>
     /// Sends one request to endpoint <paramref name="endpoint"/> and records it. Returns false when
     /// <paramref name="stop"/> cut it off: such a request is counted as abandoned, not as a result.
     /// </summary>
-    public async Task<bool> ExecuteAsync(int endpoint, CancellationToken stop)
+    public async Task<bool> ExecuteAsync(int endpoint, long? intendedStart, CancellationToken stop)
     {
         var p = _requests[endpoint];
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -97,7 +100,7 @@ public sealed class HttpDriver : IRequestDriver
         {
             error = Classify(ex);
         }
-        _recorder.Record(endpoint, start, Stopwatch.GetTimestamp(), error);
+        _recorder.Record(endpoint, intendedStart, start, Stopwatch.GetTimestamp(), error);
         return true;
     }
 

@@ -7,5 +7,12 @@ namespace PerfCluster.Engine.Drivers;
 /// </summary>
 public interface IRequestDriver : IDisposable
 {
-    Task<bool> ExecuteAsync(int endpoint, CancellationToken stop);
+    /// <param name="endpoint">Index of the endpoint in the scenario.</param>
+    /// <param name="intendedStart">
+    /// Open model: the Stopwatch timestamp the iteration was due; the request's latency counts from
+    /// there (coordinated omission correction) and its service time from the actual send. Null in
+    /// the closed model.
+    /// </param>
+    /// <param name="stop">Cancelled when in-flight requests are abandoned.</param>
+    Task<bool> ExecuteAsync(int endpoint, long? intendedStart, CancellationToken stop);
 }

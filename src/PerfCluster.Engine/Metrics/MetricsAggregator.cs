@@ -51,7 +51,7 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
                 var closed = _windows.CloseSettledWindows();
                 var elapsed = Stopwatch.GetElapsedTime(_startTimestamp);
                 if (elapsed < TimeSpan.Zero) return;
-                _listener.Tell(new RunProgress(_runId, _scenario.Name, elapsed, _scenario.Load.Duration,
+                _listener.Tell(new RunProgress(_runId, _scenario.Name, elapsed, _scenario.LoadTime,
                     _activeUsers.Values.Sum(), closed.Count > 0 ? closed[^1] : null, _windows.Totals(null, elapsed)));
                 break;
             case NodeLost lost:
@@ -61,7 +61,7 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
                 break;
             case FinishAggregation finish:
                 Timers.CancelAll();
-                Sender.Tell(_windows.Finish(finish.StartedAt, finish.MeasuredDuration, finish.PeakUsers));
+                Sender.Tell(_windows.Finish(finish.StartedAt, finish.MeasuredDuration, finish.PeakUsers, _scenario.WarmUp));
                 break;
             default:
                 Unhandled(message);

@@ -27,6 +27,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private sealed class GraceOver { public static readonly GraceOver Instance = new(); }
     private sealed class FinalAckTimeout { public static readonly FinalAckTimeout Instance = new(); }
     private sealed class ReleaseTimeout { public static readonly ReleaseTimeout Instance = new(); }
+    private sealed class DrainTick { public static readonly DrainTick Instance = new(); }
 
     /// <summary>From the worker agent on shutdown: hand the share back, then stop; the reply is <see cref="Drained"/>.</summary>
     public sealed class Drain { public static readonly Drain Instance = new(); }
@@ -45,8 +46,12 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private readonly SortedDictionary<long, (MetricsDelta Delta, long SentAt)> _unacked = new();
     private readonly Dictionary<IActorRef, int> _users = new();
     private readonly Dictionary<int, IActorRef> _userAt = new();
-    /// <summary>Global user indices of this share that have not been started yet, in start order.</summary>
-    private readonly SortedSet<int> _pending = new();
+    /// <summary>Closed model: users of this share with index below this run now (the profile's level, clamped to the share).</summary>
+    private int _runTo;
+    /// <summary>Open model: the arrival loop; null in the closed model.</summary>
+    private ArrivalPacer? _pacer;
+    private readonly long _warmUpWindows;
+    private long _connectionWaits;
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private UserShare _share;
     private string? _stoppedBecause;
@@ -69,15 +74,16 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         _node = node;
         _settings = settings;
         var scenario = assign.Scenario;
-        _profile = ClosedProfile.From(scenario.Load);
+        _profile = ClosedProfile.From(scenario.Load, scenario.WarmUp);
+        _warmUpWindows = (long)Math.Ceiling(scenario.WarmUp / settings.FlushInterval);
         _recorder = new MetricsRecorder(scenario.Endpoints.Select(e => e.Name).ToList());
         _driver = RequestDrivers.Create(scenario, _recorder, Math.Max(1, assign.Share.Count));
         var untilStart = assign.StartAt - DateTimeOffset.UtcNow;
         _startTimestamp = Stopwatch.GetTimestamp() + (long)(untilStart.TotalSeconds * Stopwatch.Frequency);
-        var deadline = _startTimestamp + (long)(scenario.Load.Duration.TotalSeconds * Stopwatch.Frequency);
+        var deadline = _startTimestamp + (long)(LoadTime.TotalSeconds * Stopwatch.Frequency);
         _context = new ShareContext(scenario, _driver, deadline, _abandon.Token);
         _share = assign.Share;
-        for (var i = assign.Share.From; i < assign.Share.To; i++) _pending.Add(i);
+        _runTo = assign.Share.From;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -86,6 +92,11 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         Akka.Actor.Props.Create(() => new RunExecutor(assign, node, settings));
 
     private TimeSpan Elapsed => Stopwatch.GetElapsedTime(_startTimestamp);
+
+    /// <summary>Warm-up plus the measured duration: how long this share generates load.</summary>
+    private TimeSpan LoadTime => _assign.Scenario.WarmUp + _assign.Scenario.Load.Duration;
+
+    private double OpenFraction(UserShare share) => share.Count / (double)Math.Max(1, _assign.Scenario.Load.Users);
 
     protected override void PreStart()
     {
@@ -102,6 +113,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     protected override void PostStop()
     {
         _cluster.Unsubscribe(Self);
+        _pacer?.StopAsync();
         _abandon.Cancel();
         _driver.Dispose();
         _abandon.Dispose();
@@ -112,19 +124,28 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         switch (message)
         {
             case Begin:
-                Timers.StartPeriodicTimer(SpawnTick.Instance, SpawnTick.Instance, TimeSpan.Zero, _settings.SpawnInterval);
+                if (_assign.Scenario.IsOpen)
+                {
+                    _pacer = new ArrivalPacer(_assign.Scenario, _driver, _recorder, _startTimestamp, OpenFraction(_share), _share.Count, _abandon.Token);
+                    _pacer.Start();
+                }
+                else Timers.StartPeriodicTimer(SpawnTick.Instance, SpawnTick.Instance, TimeSpan.Zero, _settings.SpawnInterval);
                 // A worker that joins a run already going starts at the current interval, not at zero.
                 _flushes = Math.Max(0, (long)Math.Floor(Elapsed / _settings.FlushInterval));
                 ScheduleNextFlush();
                 Timers.StartPeriodicTimer(ResendTick.Instance, ResendTick.Instance, _settings.FlushInterval, _settings.FlushInterval);
-                var untilEnd = _assign.Scenario.Load.Duration - Elapsed;
+                var untilEnd = LoadTime - Elapsed;
                 Timers.StartSingleTimer(EndOfLoad.Instance, EndOfLoad.Instance, untilEnd > TimeSpan.Zero ? untilEnd : TimeSpan.Zero);
-                SpawnDueUsers();
+                if (_pacer is null) SpawnDueUsers();
+                break;
+            case DrainTick:
+                CompleteIfDrained();
                 break;
             case SpawnTick:
                 SpawnDueUsers();
                 break;
             case FlushTick:
+                _recorder.RecordSchedulingLag(_startTimestamp + (long)((_flushes + 1) * _settings.FlushInterval.TotalSeconds * Stopwatch.Frequency), Stopwatch.GetTimestamp());
                 Flush(final: false);
                 ScheduleNextFlush();
                 break;
@@ -167,9 +188,9 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
                 EndLoad(_settings.InterruptGrace < _assign.Scenario.Load.GracefulStop ? _settings.InterruptGrace : _assign.Scenario.Load.GracefulStop);
                 break;
             case GraceOver:
-                if (_users.Count > 0)
+                if (_users.Count > 0 || (_pacer?.InFlight ?? 0) > 0)
                 {
-                    _log.Warning("Graceful stop over: abandoning {0} in-flight requests of run {1}", _users.Count, _assign.RunId);
+                    _log.Warning("Graceful stop over: abandoning {0} in-flight requests of run {1}", _users.Count + (_pacer?.InFlight ?? 0), _assign.RunId);
                     _abandon.Cancel();
                 }
                 break;
@@ -192,23 +213,31 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// Closed model: brings the share to the profile's level. The users of the whole run with a global
+    /// index below <see cref="ClosedProfile.UsersAt"/> run; this share starts the missing ones of its
+    /// range and stops (after their current request) the ones above the level.
+    /// </summary>
     private void SpawnDueUsers()
     {
-        if (_loadOver) return;
-        var elapsed = Elapsed;
-        while (_pending.Count > 0 && _profile.StartOffsetOf(_pending.Min) <= elapsed)
+        if (_loadOver || _pacer is not null) return;
+        var runTo = Math.Clamp(_profile.UsersAt(Elapsed), _share.From, _share.To);
+        for (var index = _runTo; index < runTo; index++)
         {
-            var index = _pending.Min;
-            _pending.Remove(index);
             if (_userAt.ContainsKey(index)) continue;   // still stopping after a re-split moved it away and back
             var user = Context.ActorOf(VirtualUser.Props(_context, index), $"vu-{index}-{_spawned++}");
             Context.Watch(user);
             _users[user] = index;
             _userAt[index] = user;
         }
+        for (var index = runTo; index < _runTo; index++)
+        {
+            if (!_userAt.Remove(index, out var user)) continue;
+            user.Tell(VirtualUser.Stop.Instance);
+        }
+        _runTo = runTo;
         _peakUsers = Math.Max(_peakUsers, _users.Count);
         _usersSinceFlush = Math.Max(_usersSinceFlush, _users.Count);
-        if (_pending.Count == 0) Timers.Cancel(SpawnTick.Instance);
     }
 
     /// <summary>
@@ -220,16 +249,23 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         if (_loadOver) return;
         _log.Info("Run {0}: share {1}..{2} → {3}..{4} ({5})", _assign.RunId, _share.From, _share.To, share.From, share.To, reason);
         _share = share;
+        if (_pacer is not null)
+        {
+            _pacer.Reshare(OpenFraction(share), share.Count);
+            return;
+        }
         foreach (var (index, user) in _userAt.Where(kv => kv.Key < share.From || kv.Key >= share.To).ToList())
         {
             user.Tell(VirtualUser.Stop.Instance);
             _userAt.Remove(index);
         }
-        _pending.Clear();
-        for (var i = share.From; i < share.To; i++)
-            if (!_userAt.ContainsKey(i)) _pending.Add(i);
-        Timers.StartPeriodicTimer(SpawnTick.Instance, SpawnTick.Instance, TimeSpan.Zero, _settings.SpawnInterval);
+        _runTo = share.From;
         SpawnDueUsers();
+        foreach (var (index, user) in _userAt.Where(kv => kv.Key >= _runTo).ToList())
+        {
+            user.Tell(VirtualUser.Stop.Instance);
+            _userAt.Remove(index);
+        }
     }
 
     /// <summary>A load generator must never run unsupervised: without its coordinator it stops.</summary>
@@ -248,15 +284,20 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         _loadOver = true;
         Timers.Cancel(SpawnTick.Instance);
         Timers.Cancel(EndOfLoad.Instance);
-        _pending.Clear();
         foreach (var user in _users.Keys) user.Tell(VirtualUser.Stop.Instance);
+        if (_pacer is not null)
+        {
+            _ = _pacer.StopAsync();
+            Timers.StartPeriodicTimer(DrainTick.Instance, DrainTick.Instance, TimeSpan.FromMilliseconds(20));
+        }
         Timers.StartSingleTimer(GraceOver.Instance, GraceOver.Instance, grace);
         CompleteIfDrained();
     }
 
     private void CompleteIfDrained()
     {
-        if (!_loadOver || _users.Count > 0 || _finalSent) return;
+        if (!_loadOver || _users.Count > 0 || (_pacer?.InFlight ?? 0) > 0 || _finalSent) return;
+        Timers.Cancel(DrainTick.Instance);
         Timers.Cancel(FlushTick.Instance);
         Timers.Cancel(GraceOver.Instance);
         Flush(final: true);
@@ -269,14 +310,30 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     {
         if (_finalSent) return;   // after the final delta only resends happen
         // A regular flush closes its own interval; the final one the interval it happens in.
-        var second = final ? Math.Max(_flushes, (long)Math.Floor(Elapsed / _settings.FlushInterval)) : _flushes;
+        // Each flush closes the interval in progress (the final one also takes the drain after the
+        // deadline); windows of the warm-up get negative seconds, and the aggregator keeps them apart.
+        var interval = _flushes;
         _flushes++;
-        var activeUsers = Math.Max(_usersSinceFlush, _users.Count);
-        _usersSinceFlush = _users.Count;
+        int activeUsers;
+        if (_pacer is not null) activeUsers = _pacer.TakePeakInFlight();
+        else
+        {
+            activeUsers = Math.Max(_usersSinceFlush, _users.Count);
+            _usersSinceFlush = _users.Count;
+        }
+        _peakUsers = Math.Max(_peakUsers, activeUsers);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var sample = new GeneratorSample((cpu - _lastCpu).TotalSeconds, Environment.WorkingSet, Environment.ProcessorCount, _recorder.TakeAbandoned());
+        var (dropped, lag) = _recorder.TakeGeneratorHealth();
+        var waits = _recorder.ConnectionWaits?.Invoke() ?? 0;
+        var sample = new GeneratorSample((cpu - _lastCpu).TotalSeconds, Environment.WorkingSet, Environment.ProcessorCount, _recorder.TakeAbandoned())
+        {
+            DroppedIterations = dropped,
+            SchedulingLag = lag,
+            ConnectionWaits = waits - _connectionWaits,
+        };
+        _connectionWaits = waits;
         _lastCpu = cpu;
-        var delta = new MetricsDelta(_assign.RunId, _node, ++_seq, Math.Max(0, second), _recorder.Flush(), activeUsers, sample, final);
+        var delta = new MetricsDelta(_assign.RunId, _node, ++_seq, interval - _warmUpWindows, _recorder.Flush(), activeUsers, sample, final);
         _unacked[delta.Seq] = (delta, Stopwatch.GetTimestamp());
         _assign.Aggregator.Tell(delta, Self);
     }

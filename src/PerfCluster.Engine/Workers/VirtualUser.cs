@@ -60,7 +60,7 @@ public sealed class VirtualUser : UntypedActor
         var stop = _stop.Token;
         while (!stop.IsCancellationRequested && !_share.IsOver)
         {
-            if (!await _share.Driver.ExecuteAsync(_mix.Next(), _share.Abandon).ConfigureAwait(false)) return;
+            if (!await _share.Driver.ExecuteAsync(_mix.Next(), null, _share.Abandon).ConfigureAwait(false)) return;
             var think = _share.Scenario.Load.Think.Sample(_random);
             if (think <= TimeSpan.Zero) continue;
             try

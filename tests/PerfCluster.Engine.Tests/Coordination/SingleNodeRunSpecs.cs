@@ -93,4 +93,85 @@ public class SingleNodeRunSpecs : TestKit
         listener.FishForMessage<RunFailed>(f => f.Error.Contains("already"), TimeSpan.FromSeconds(10));
         Manager.Tell(new StopRun("dup", "cleanup"));
     }
+
+    private static ScenarioDefinition OpenScenario(Uri target, double rate, int maxUsers, TimeSpan duration) =>
+        Scenario(target, maxUsers, duration, TimeSpan.Zero) with
+        {
+            Load = new ClosedLoad(maxUsers, duration, TimeSpan.Zero, ThinkTime.None, TimeSpan.FromSeconds(5)),
+            Open = new OpenLoad(rate, Math.Min(10, maxUsers), maxUsers),
+        };
+
+    [Fact]
+    public async Task Should_run_the_open_model_at_its_rate_and_count_every_iteration()
+    {
+        await using var server = new LoopbackServer(200, TimeSpan.FromMilliseconds(2));
+        var listener = CreateTestProbe();
+
+        Manager.Tell(new StartRun("open", OpenScenario(server.BaseUrl, 100, 50, TimeSpan.FromSeconds(3)), listener));
+
+        var done = listener.FishForMessage<RunCompleted>(_ => true, TimeSpan.FromSeconds(30));
+        var s = done.Statistics;
+        Assert.Equal(300, s.Overall.Requests);           // 100/s for 3 s, arrivals from the start instant
+        Assert.Equal(server.Requests, s.Overall.Requests);
+        Assert.Equal(0, s.DroppedIterations);
+        Assert.NotNull(s.Overall.ServiceTime);
+        Assert.NotNull(s.SchedulingLag);
+        // Latency counts from the intended start, so it can never be shorter than the service time.
+        Assert.True(s.Overall.Latency.P50 >= s.Overall.ServiceTime!.P50);
+    }
+
+    [Fact]
+    public async Task Should_drop_iterations_that_find_no_free_user_and_say_so()
+    {
+        await using var server = new LoopbackServer(200, TimeSpan.FromMilliseconds(300));
+        var listener = CreateTestProbe();
+
+        Manager.Tell(new StartRun("drop", OpenScenario(server.BaseUrl, 50, 2, TimeSpan.FromSeconds(2)), listener));
+
+        var done = listener.FishForMessage<RunCompleted>(_ => true, TimeSpan.FromSeconds(30));
+        var s = done.Statistics;
+        Assert.True(s.DroppedIterations > 50, $"dropped {s.DroppedIterations}");
+        Assert.Equal(100, s.Overall.Requests + s.DroppedIterations);
+        Assert.Equal(server.Requests, s.Overall.Requests);
+        Assert.True(s.PeakUsers <= 2);
+    }
+
+    [Fact]
+    public async Task Should_keep_the_warm_up_out_of_the_statistics()
+    {
+        await using var server = new LoopbackServer(200, TimeSpan.FromMilliseconds(2));
+        var listener = CreateTestProbe();
+        var scenario = Scenario(server.BaseUrl, 2, TimeSpan.FromSeconds(2), TimeSpan.Zero) with { WarmUp = TimeSpan.FromSeconds(1) };
+
+        Manager.Tell(new StartRun("warm", scenario, listener));
+
+        var done = listener.FishForMessage<RunCompleted>(_ => true, TimeSpan.FromSeconds(30));
+        var s = done.Statistics;
+        Assert.NotNull(s.WarmUp);
+        Assert.True(s.WarmUp!.Requests > 10);
+        Assert.Equal(server.Requests, s.Overall.Requests + s.WarmUp.Requests);
+        Assert.All(s.Timeline, w => Assert.True(w.Second >= 0));
+        Assert.InRange(s.MeasuredDuration.TotalSeconds, 1.9, 3.5);
+    }
+
+    [Fact]
+    public async Task Should_follow_closed_model_stages_up_and_down()
+    {
+        await using var server = new LoopbackServer(200, TimeSpan.FromMilliseconds(2));
+        var listener = CreateTestProbe();
+        var load = new ClosedLoad(6, TimeSpan.FromSeconds(6), TimeSpan.Zero, new ThinkTime(TimeSpan.FromMilliseconds(5), TimeSpan.Zero), TimeSpan.FromSeconds(5))
+        {
+            Stages = [new Stage(TimeSpan.Zero, 2), new Stage(TimeSpan.FromSeconds(2), 2), new Stage(TimeSpan.Zero, 6), new Stage(TimeSpan.FromSeconds(2), 6), new Stage(TimeSpan.Zero, 1), new Stage(TimeSpan.FromSeconds(2), 1)],
+        };
+
+        Manager.Tell(new StartRun("stages", Scenario(server.BaseUrl, 6, TimeSpan.FromSeconds(6), TimeSpan.Zero) with { Load = load }, listener));
+
+        var done = listener.FishForMessage<RunCompleted>(_ => true, TimeSpan.FromSeconds(30));
+        var users = done.Statistics.Timeline.ToDictionary(w => w.Second, w => w.ActiveUsers);
+        Assert.Equal(2, users[0]);
+        Assert.Equal(6, users[3]);
+        Assert.Equal(1, users[5]);
+        Assert.Equal(6, done.Statistics.PeakUsers);
+        Assert.Equal(server.Requests, done.Statistics.Overall.Requests);
+    }
 }

@@ -38,6 +38,8 @@ public class ClusterMessageSerializationSpecs : TestKit
         Thresholds = [new ThresholdDefinition("p95 < 2s", null, new SourcePosition("light.conf", 40, 3)), new ThresholdDefinition("p99 < 1s", "generate")],
         RequiredServices = [new RequiredService("db", "localhost", 5432)],
         Http = new HttpSettings { Timeout = TimeSpan.FromSeconds(10), MaxConnections = 8 },
+        Open = new OpenLoad(50, 5, 100) { StartRate = 1, Stages = [new Stage(TimeSpan.FromSeconds(10), 50)] },
+        WarmUp = TimeSpan.FromSeconds(5),
     };
 
     private IEnumerable<IClusterMessage> Samples()
@@ -88,7 +90,11 @@ public class ClusterMessageSerializationSpecs : TestKit
         var back = (AssignShare)serializer.FromBinary(serializer.ToBinary(assign), typeof(AssignShare));
 
         var s = back.Scenario;
-        Assert.Equal(Scenario.Load, s.Load);
+        Assert.Equal(Scenario.Load with { Stages = [] }, s.Load with { Stages = [] });
+        Assert.Equal(Scenario.Load.Stages, s.Load.Stages);
+        Assert.Equal(Scenario.Open! with { Stages = [] }, s.Open! with { Stages = [] });
+        Assert.Equal(Scenario.Open!.Stages, s.Open!.Stages);
+        Assert.Equal(Scenario.WarmUp, s.WarmUp);
         Assert.Equal(Scenario.Target, s.Target);
         Assert.Equal(Scenario.Distribution, s.Distribution);
         Assert.Equal(Scenario.Http, s.Http);

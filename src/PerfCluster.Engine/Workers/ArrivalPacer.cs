@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using PerfCluster.Core.Profiles;
+using PerfCluster.Core.Scenarios;
+using PerfCluster.Engine.Drivers;
+
+namespace PerfCluster.Engine.Workers;
+
+/// <summary>
+/// The open model on one worker: a dedicated loop starts each iteration at its intended instant from
+/// the global arrival schedule (this worker's fraction of it), on a free user of the share's pool. An
+/// iteration with no free user is dropped and counted, never delayed; how late each start was is
+/// recorded as scheduling lag; latency is measured from the intended start (coordinated omission
+/// correction) and service time from the actual send.
+/// </summary>
+public sealed class ArrivalPacer
+{
+    private static readonly long SleepThreshold = Stopwatch.Frequency * 3 / 2000;   // sleep while more than 1.5 ms away
+
+    private readonly OpenProfile _profile;
+    private readonly IRequestDriver _driver;
+    private readonly MetricsRecorder _recorder;
+    private readonly RequestMix _mix;
+    private readonly long _startTimestamp;
+    private readonly CancellationToken _abandon;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly object _gate = new();
+    private Task _loop = Task.CompletedTask;
+    private int _inFlight;
+    private int _peakSinceFlush;
+    private int _capacity;
+    private double _fraction;
+    private double? _pendingFraction;
+    private long _dropped;
+
+    public ArrivalPacer(ScenarioDefinition scenario, IRequestDriver driver, MetricsRecorder recorder, long startTimestamp,
+        double fraction, int capacity, CancellationToken abandon)
+    {
+        _profile = new OpenProfile(scenario.Open!, scenario.WarmUp + scenario.Load.Duration);
+        _driver = driver;
+        _recorder = recorder;
+        _mix = new RequestMix(scenario.Endpoints, scenario.Distribution, new Random());
+        _startTimestamp = startTimestamp;
+        _fraction = fraction;
+        _capacity = capacity;
+        _abandon = abandon;
+    }
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Most iterations in flight at once since the last call: the "active users" of a window.</summary>
+    public int TakePeakInFlight() => Math.Max(Interlocked.Exchange(ref _peakSinceFlush, InFlight), InFlight);
+
+    public void Start() =>
+        _loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>A re-split: from now on this worker runs <paramref name="fraction"/> of the rate with <paramref name="capacity"/> users.</summary>
+    public void Reshare(double fraction, int capacity)
+    {
+        lock (_gate)
+        {
+            _pendingFraction = fraction;
+            _capacity = capacity;
+        }
+    }
+
+    /// <summary>No new iteration starts after this; iterations in flight go on.</summary>
+    public Task StopAsync()
+    {
+        _stop.Cancel();
+        return _loop;
+    }
+
+    private void Run()
+    {
+        var started = 0L;
+        var since = TimeSpan.Zero;
+        var curve = 0.0;
+        var stop = _stop.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            lock (_gate)
+            {
+                if (_pendingFraction is { } f)
+                {
+                    var now = Stopwatch.GetElapsedTime(_startTimestamp);
+                    curve = _profile.CurveAt(now, _fraction, since, curve);
+                    since = now;
+                    _fraction = f;
+                    _pendingFraction = null;
+                }
+            }
+            if (_profile.NextArrival(started, _fraction, since, curve) is not { } next) return;
+            var due = _startTimestamp + (long)(next.TotalSeconds * Stopwatch.Frequency);
+            if (!WaitUntil(due, stop)) return;
+            lock (_gate)
+            {
+                // A re-split that arrived while waiting changes the schedule: recompute before starting.
+                if (_pendingFraction is not null) continue;
+            }
+            started++;
+            _recorder.RecordSchedulingLag(due, Stopwatch.GetTimestamp());
+            if (Interlocked.Increment(ref _inFlight) > Volatile.Read(ref _capacity))
+            {
+                Interlocked.Decrement(ref _inFlight);
+                Interlocked.Increment(ref _dropped);
+                _recorder.RecordDropped();
+                continue;
+            }
+            var inFlight = Volatile.Read(ref _inFlight);
+            int peak;
+            while ((peak = Volatile.Read(ref _peakSinceFlush)) < inFlight && Interlocked.CompareExchange(ref _peakSinceFlush, inFlight, peak) != peak) { }
+            _ = IterateAsync(_mix.Next(), due);
+        }
+    }
+
+    private async Task IterateAsync(int endpoint, long intendedStart)
+    {
+        try
+        {
+            await _driver.ExecuteAsync(endpoint, intendedStart, _abandon).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    /// <summary>Sleeps while the instant is far, yields the last 1.5 ms. False when stopped first.</summary>
+    private static bool WaitUntil(long due, CancellationToken stop)
+    {
+        while (true)
+        {
+            if (stop.IsCancellationRequested) return false;
+            var left = due - Stopwatch.GetTimestamp();
+            if (left <= 0) return true;
+            if (left > SleepThreshold) Thread.Sleep(1);
+            else Thread.Yield();
+        }
+    }
+}
