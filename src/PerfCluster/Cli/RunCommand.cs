@@ -26,12 +26,14 @@ public static class RunCommand
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Report directory (default: results/<run-id>/)." };
         var config = new Option<FileInfo?>("--config") { Description = "Node settings (HOCON) layered over the built-in defaults." };
         var workers = new Option<int?>("--workers", "-w") { Description = "Spread the load over N local worker processes that this run starts and stops." };
+        var coordinator = RemoteCoordinator.CoordinatorOption();
+        var token = RemoteCoordinator.TokenOption();
         var verbose = PerfClusterCli.Verbose();
         var logFormat = PerfClusterCli.LogFormat();
 
         var command = new Command("run", "Run a load test on this machine and write report.json, summary.txt and junit.xml.")
         {
-            scenario, target, users, duration, rampUp, think, only, output, config, workers, verbose, logFormat,
+            scenario, target, users, duration, rampUp, think, only, output, config, workers, coordinator, token, verbose, logFormat,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -49,6 +51,16 @@ public static class RunCommand
                 if (picked.Count == 0)
                     throw new UsageException($"no scenario named '{name}' in {plan.SourceFile}; it has: {string.Join(", ", plan.Scenarios.Select(s => s.Name))}");
                 plan = plan with { Scenarios = picked };
+            }
+            if (parse.GetValue(coordinator) is { } url)
+            {
+                // A running cluster: the coordinator's workers send the load, the report is written here.
+                if (parse.GetValue(workers) is not null) throw new UsageException("--workers and --coordinator exclude each other");
+                ThresholdEvaluator.ValidatePlan(plan);
+                var uri = RemoteCoordinator.ResolveCoordinator(url);
+                var apiToken = CoordinatorCommand.ResolveToken(parse.GetValue(token));
+                return await RunPlanAsync(plan, parse.GetValue(output)?.FullName,
+                    (id, s, onEvent, interrupt) => RemoteCoordinator.RunScenarioAsync(uri, apiToken, id, s, onEvent, interrupt));
             }
             return await ExecuteAsync(plan, new RunOptions(
                 OutputDirectory: parse.GetValue(output)?.FullName,

@@ -35,7 +35,7 @@ public class ClusterRunSpecs(ClusterFixture fixture)
 
     private static JsonElement Data(System.Net.ServerSentEvents.SseItem<string> item) => JsonDocument.Parse(item.Data).RootElement;
 
-    [WorkerFact]
+    [Fact]
     public async Task Should_run_a_scenario_on_the_worker_and_stream_its_progress_and_completion()
     {
         await using var target = await StartTargetAsync();
@@ -67,7 +67,7 @@ public class ClusterRunSpecs(ClusterFixture fixture)
         Assert.Matches($@"cluster-run\s+{requests}\s+0 \(0\.00%\)", stdout);
     }
 
-    [WorkerFact]
+    [Fact]
     public async Task Should_show_the_share_each_worker_holds_while_a_run_goes()
     {
         await using var target = await StartTargetAsync();
@@ -98,7 +98,7 @@ public class ClusterRunSpecs(ClusterFixture fixture)
         }
     }
 
-    [WorkerFact]
+    [Fact]
     public async Task Should_stop_a_running_run_and_keep_what_it_measured()
     {
         await using var target = await StartTargetAsync();
@@ -123,7 +123,7 @@ public class ClusterRunSpecs(ClusterFixture fixture)
     private static ScenarioDefinition Definition(DemoTarget target, string duration) =>
         ScenarioLoader.LoadText(Scenario(target, duration), "remote.conf").Scenarios[0];
 
-    [WorkerFact]
+    [Fact]
     public async Task Should_run_a_scenario_through_the_remote_client_with_the_records_of_the_embedded_node()
     {
         await using var target = await StartTargetAsync();
@@ -147,7 +147,7 @@ public class ClusterRunSpecs(ClusterFixture fixture)
         Assert.Equal("completed", detail.GetProperty("state").GetString());
     }
 
-    [WorkerFact]
+    [Fact]
     public async Task Should_stop_a_remote_run_on_interrupt_and_return_its_partial_outcome()
     {
         await using var target = await StartTargetAsync();
@@ -165,7 +165,7 @@ public class ClusterRunSpecs(ClusterFixture fixture)
         Assert.InRange(outcome.Statistics.Overall.Requests, 1, target.TotalServed);
     }
 
-    [WorkerFact]
+    [Fact]
     public async Task Should_let_a_worker_leave_the_cluster_on_request()
     {
         await using var extra = await WorkerProcess.StartAsync(Coordinator);
@@ -181,7 +181,7 @@ public class ClusterRunSpecs(ClusterFixture fixture)
         }, Budget, $"{extra.Address} is still a member");
     }
 
-    [WorkerFact]
+    [Fact]
     public async Task Should_down_a_worker_that_became_unreachable()
     {
         await using var extra = await WorkerProcess.StartAsync(Coordinator);
@@ -204,5 +204,21 @@ public class ClusterRunSpecs(ClusterFixture fixture)
             var (_, members, _) = await Coordinator.GetAsync("api/cluster/members");
             return members.EnumerateArray().All(m => m.GetProperty("address").GetString() != extra.Address);
         }, Budget, $"{extra.Address} was not removed");
+    }
+
+    [Fact]
+    public async Task Should_run_a_scenario_file_through_the_coordinator_from_the_command_line()
+    {
+        await using var target = await StartTargetAsync();
+        using var dir = new TempDirectory();
+        var file = dir.File("remote.conf", Scenario(target, "3s"));
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(Budget, "run", file, "--coordinator", Coordinator.Api.ToString(), "--out", dir.Sub("out"));
+
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Sub("out"), "report.json"))).RootElement;
+        var test = report.GetProperty("load_tests").GetProperty("cluster-run");
+        Assert.Equal(target.TotalServed, test.GetProperty("requests").GetInt64());
+        Assert.Equal(fixture.Worker.Address, Assert.Single(test.GetProperty("workers").EnumerateArray()).GetProperty("node").GetString());
     }
 }

@@ -35,7 +35,6 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (!WorkerCommand.Available) return;
         Coordinator = await CoordinatorProcess.StartAsync(CoordinatorProcess.FastConfig(_dir, "20s"));
         Worker = await WorkerProcess.StartAsync(Coordinator);
     }
@@ -118,37 +117,5 @@ public sealed class WorkerProcess : IAsyncDisposable
             // killed below
         }
         Process.Dispose();
-    }
-}
-
-/// <summary>Whether this build has <c>perfcluster worker</c> (checked once, with <c>perfcluster worker --help</c>).</summary>
-public static class WorkerCommand
-{
-    private static readonly Lazy<bool> Check = new(() =>
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(CliProcess.Executable);
-        info.ArgumentList.Add("worker");
-        info.ArgumentList.Add("--help");
-        using var process = Process.Start(info)!;
-        process.StandardOutput.ReadToEnd();
-        process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill();
-            return false;
-        }
-        return process.ExitCode == 0;
-    });
-
-    public static bool Available => Check.Value;
-}
-
-/// <summary>A test that needs worker processes; skipped (with the reason) on a build without <c>perfcluster worker</c>.</summary>
-public sealed class WorkerFactAttribute : FactAttribute
-{
-    public WorkerFactAttribute()
-    {
-        if (!WorkerCommand.Available) Skip = "this build has no 'perfcluster worker' command";
     }
 }
