@@ -12,9 +12,11 @@ public static class TargetCommand
         var latency = new Option<string>("--latency") { Description = "Injected latency per request, e.g. 5ms.", DefaultValueFactory = _ => "5ms" };
         var jitter = new Option<string>("--jitter") { Description = "Latency varies uniformly by ± this much.", DefaultValueFactory = _ => "2ms" };
         var errorRate = new Option<double>("--error-rate") { Description = "Share of requests answered with HTTP 500 (0..1).", DefaultValueFactory = _ => 0.0 };
+        var freeze = new Option<string?>("--freeze") { Description = "Stop answering for this long at the end of every --freeze-every period (e.g. 500ms)." };
+        var freezeEvery = new Option<string?>("--freeze-every") { Description = "Period of the freezes, e.g. 5s." };
         var command = new Command("target", "Run the demo target: the guide's endpoints with injected latency and errors, counts at GET /__stats.")
         {
-            port, latency, jitter, errorRate,
+            port, latency, jitter, errorRate, freeze, freezeEvery,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -26,10 +28,15 @@ public static class TargetCommand
             var j = PerfClusterCli.ParseDuration(parse.GetValue(jitter)!, "--jitter");
             if (j > l) throw new UsageException($"--jitter ({parse.GetValue(jitter)}) must not exceed --latency ({parse.GetValue(latency)})");
 
+            var f = parse.GetValue(freeze) is { } ft ? PerfClusterCli.ParseDuration(ft, "--freeze") : TimeSpan.Zero;
+            var fe = parse.GetValue(freezeEvery) is { } fet ? PerfClusterCli.ParseDuration(fet, "--freeze-every") : TimeSpan.Zero;
+            if ((f > TimeSpan.Zero) != (fe > TimeSpan.Zero)) throw new UsageException("--freeze and --freeze-every go together");
+            if (f > TimeSpan.Zero && f >= fe) throw new UsageException($"--freeze ({parse.GetValue(freeze)}) must be shorter than --freeze-every ({parse.GetValue(freezeEvery)})");
+
             DemoTarget target;
             try
             {
-                target = await DemoTarget.StartAsync(new DemoTargetOptions(p, l, j, rate));
+                target = await DemoTarget.StartAsync(new DemoTargetOptions(p, l, j, rate) { Freeze = f, FreezeEvery = fe });
             }
             catch (IOException e)
             {
@@ -37,7 +44,8 @@ public static class TargetCommand
             }
             await using (target)
             {
-                Console.Out.WriteLine($"Demo target listening on {target.BaseUrl} (latency {l.TotalMilliseconds} ms ± {j.TotalMilliseconds} ms, error rate {rate:P1}). Ctrl+C stops it.");
+                Console.Out.WriteLine($"Demo target listening on {target.BaseUrl} (latency {l.TotalMilliseconds} ms ± {j.TotalMilliseconds} ms, error rate {rate:P1}" +
+                    (f > TimeSpan.Zero ? $", frozen {f.TotalMilliseconds} ms of every {fe.TotalMilliseconds} ms" : "") + "). Ctrl+C stops it.");
                 using var interrupt = new InterruptSignal();
                 try
                 {

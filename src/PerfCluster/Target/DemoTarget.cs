@@ -14,6 +14,14 @@ namespace PerfCluster.Target;
 /// <summary>Latency and failures the demo target injects into every request.</summary>
 public sealed record DemoTargetOptions(int Port = 8000, TimeSpan? Latency = null, TimeSpan? Jitter = null, double ErrorRate = 0.0, string Host = "127.0.0.1")
 {
+    /// <summary>
+    /// With <see cref="FreezeEvery"/>: the last <see cref="Freeze"/> of every period the target answers
+    /// nothing; requests that arrive then wait until the period ends. The latency distribution under
+    /// a constant arrival rate is then known exactly (benchmarks of coordinated omission use it).
+    /// </summary>
+    public TimeSpan Freeze { get; init; }
+    public TimeSpan FreezeEvery { get; init; }
+
     public TimeSpan BaseLatency => Latency ?? TimeSpan.FromMilliseconds(5);
     public TimeSpan LatencyJitter => Jitter ?? TimeSpan.FromMilliseconds(2);
 }
@@ -30,6 +38,7 @@ public sealed class DemoTarget : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, long> _counts = new();
+    private readonly long _startedAt = Stopwatch.GetTimestamp();
 
     private DemoTarget(WebApplication app, DemoTargetOptions options)
     {
@@ -45,6 +54,8 @@ public sealed class DemoTarget : IAsyncDisposable
     {
         if (options.ErrorRate is < 0 or > 1 || double.IsNaN(options.ErrorRate))
             throw new ArgumentOutOfRangeException(nameof(options), "error rate must be between 0 and 1");
+        if (options.Freeze > TimeSpan.Zero && options.Freeze >= options.FreezeEvery)
+            throw new ArgumentOutOfRangeException(nameof(options), "a freeze must be shorter than its period");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
@@ -87,12 +98,22 @@ public sealed class DemoTarget : IAsyncDisposable
         _counts.AddOrUpdate(path, 1, (_, n) => n + 1);
         var jitter = Options.LatencyJitter.Ticks;
         var delay = TimeSpan.FromTicks(Options.BaseLatency.Ticks + (jitter > 0 ? (long)((Random.Shared.NextDouble() * 2 - 1) * jitter) : 0));
+        delay += FrozenFor(Stopwatch.GetElapsedTime(_startedAt, arrived));
         // Timers may fire a little early; the injected latency is a floor the answer never beats.
         for (var left = delay; left > TimeSpan.Zero; left = delay - Stopwatch.GetElapsedTime(arrived))
             await Task.Delay(left < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : left, ctx.RequestAborted);
         if (Options.ErrorRate > 0 && Random.Shared.NextDouble() < Options.ErrorRate)
             return Results.Json(new { error = "injected failure" }, statusCode: 500);
         return Results.Json(new { path, method = ctx.Request.Method, ok = true });
+    }
+
+    /// <summary>How long a request arriving <paramref name="sinceStart"/> after the start waits for a freeze to end.</summary>
+    public TimeSpan FrozenFor(TimeSpan sinceStart)
+    {
+        if (Options.Freeze <= TimeSpan.Zero || Options.FreezeEvery <= TimeSpan.Zero) return TimeSpan.Zero;
+        var inPeriod = TimeSpan.FromTicks(sinceStart.Ticks % Options.FreezeEvery.Ticks);
+        var freezeStarts = Options.FreezeEvery - Options.Freeze;
+        return inPeriod >= freezeStarts ? Options.FreezeEvery - inPeriod : TimeSpan.Zero;
     }
 
     public async ValueTask DisposeAsync()

@@ -59,4 +59,21 @@ public class DemoTargetSpecs
 
         Assert.Equal(0, target.TotalServed);
     }
+
+    [Theory]
+    [InlineData(0.0, 0.0)]
+    [InlineData(4.4, 0.0)]
+    [InlineData(4.5, 0.5)]
+    [InlineData(4.8, 0.2)]
+    [InlineData(9.7, 0.3)]
+    public async Task Should_hold_requests_that_arrive_during_a_freeze_until_it_ends(double arrival, double wait)
+    {
+        await using var target = await DemoTarget.StartAsync(new DemoTargetOptions(0, TimeSpan.Zero, TimeSpan.Zero)
+        {
+            Freeze = TimeSpan.FromMilliseconds(500),
+            FreezeEvery = TimeSpan.FromSeconds(5),
+        });
+
+        Assert.Equal(wait, target.FrozenFor(TimeSpan.FromSeconds(arrival)).TotalSeconds, 6);
+    }
 }
