@@ -29,6 +29,8 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private sealed class ReleaseTimeout { public static readonly ReleaseTimeout Instance = new(); }
     private sealed class DrainTick { public static readonly DrainTick Instance = new(); }
 
+    private const int MaxStartsPerTick = 5_000;
+
     /// <summary>From the worker agent on shutdown: hand the share back, then stop; the reply is <see cref="Drained"/>.</summary>
     public sealed class Drain { public static readonly Drain Instance = new(); }
     public sealed class Drained { public static readonly Drained Instance = new(); }
@@ -222,6 +224,8 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     {
         if (_loadOver || _pacer is not null) return;
         var runTo = Math.Clamp(_profile.UsersAt(Elapsed), _share.From, _share.To);
+        // Large populations start over several ticks so the share keeps flushing and answering meanwhile.
+        if (runTo > _runTo + MaxStartsPerTick) runTo = _runTo + MaxStartsPerTick;
         for (var index = _runTo; index < runTo; index++)
         {
             if (_userAt.ContainsKey(index)) continue;   // still stopping after a re-split moved it away and back
