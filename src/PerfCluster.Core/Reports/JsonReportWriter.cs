@@ -10,8 +10,11 @@ namespace PerfCluster.Core.Reports;
 /// <summary>
 /// <c>report.json</c>: the guide's structure (<c>benchmark_run_id</c>, <c>status</c>, <c>load_tests.&lt;name&gt;</c>
 /// with <c>throughput</c>, <c>latency</c> in seconds and <c>error_rate</c>, <c>alerts</c>, <c>recommendations</c>)
-/// plus everything needed to understand and reproduce the run. Keys are snake_case; a NaN or infinite figure is
-/// written as null, as are latencies of anything that completed no requests.
+/// plus everything needed to understand and reproduce the run: the workload model (<c>model</c>, closed or open, with
+/// its stages or arrival rate), the generator-health figures (<c>dropped_iterations</c>, <c>connection_waits</c>,
+/// <c>scheduling_lag</c>), <c>service_time</c> next to <c>latency</c> in the open model, the <c>warm_up</c> figures
+/// kept out of all others, and a <c>latency_note</c> on what the latency means. Keys are snake_case; a NaN or infinite
+/// figure is written as null, as are latencies of anything that completed no requests.
 /// </summary>
 public static class JsonReportWriter
 {
@@ -84,12 +87,31 @@ public static class JsonReportWriter
         var stats = scenario.Statistics;
         json.WriteStartObject();
         WriteFigures(json, stats.Overall);
+        json.WriteString("model", scenario.Definition.IsOpen ? "open" : "closed");
+        if (LatencyNotes.For(scenario.Definition) is { } note) json.WriteString("latency_note", note);
         json.WriteBoolean("passed", scenario.Passed);
         json.WriteBoolean("interrupted", scenario.Interrupted);
         json.WriteString("started_at", stats.StartedAt);
         Number(json, "measured_duration_seconds", Math.Round(stats.MeasuredDuration.TotalSeconds, 3));
         json.WriteNumber("peak_users", stats.PeakUsers);
         json.WriteNumber("abandoned_in_flight", stats.AbandonedInFlight);
+        json.WriteNumber("dropped_iterations", stats.DroppedIterations);
+        json.WriteNumber("connection_waits", stats.ConnectionWaits);
+        if (stats.SchedulingLag is { } lag)
+        {
+            json.WriteStartObject("scheduling_lag");
+            Number(json, "p50", lag.P50);
+            Number(json, "p95", lag.P95);
+            Number(json, "p99", lag.P99);
+            Number(json, "max", lag.Max);
+            json.WriteEndObject();
+        }
+        if (stats.WarmUp is { } warmUp)
+        {
+            json.WriteStartObject("warm_up");
+            WriteFigures(json, warmUp);
+            json.WriteEndObject();
+        }
 
         json.WriteStartObject("endpoints");
         var names = new UniqueKeys();
@@ -174,17 +196,8 @@ public static class JsonReportWriter
     {
         var measured = stats.Requests > 0;
         Number(json, "throughput", stats.Throughput);
-        json.WriteStartObject("latency");
-        Latency(json, "min", stats.Latency.Min, measured);
-        Latency(json, "mean", stats.Latency.Mean, measured);
-        Latency(json, "stddev", stats.Latency.StdDev, measured);
-        Latency(json, "p50", stats.Latency.P50, measured);
-        Latency(json, "p90", stats.Latency.P90, measured);
-        Latency(json, "p95", stats.Latency.P95, measured);
-        Latency(json, "p99", stats.Latency.P99, measured);
-        Latency(json, "p99_9", stats.Latency.P999, measured);
-        Latency(json, "max", stats.Latency.Max, measured);
-        json.WriteEndObject();
+        LatencyFigures(json, "latency", stats.Latency, measured);
+        if (stats.ServiceTime is { } serviceTime) LatencyFigures(json, "service_time", serviceTime, measured);
         Number(json, "error_rate", stats.ErrorRate);
         json.WriteNumber("requests", stats.Requests);
         json.WriteNumber("errors", stats.Errors);
@@ -195,6 +208,21 @@ public static class JsonReportWriter
         {
             if (!ErrorKinds.All.Any(k => k.Key() == key)) json.WriteNumber(key, count);
         }
+        json.WriteEndObject();
+    }
+
+    private static void LatencyFigures(Utf8JsonWriter json, string name, LatencySummary latency, bool measured)
+    {
+        json.WriteStartObject(name);
+        Latency(json, "min", latency.Min, measured);
+        Latency(json, "mean", latency.Mean, measured);
+        Latency(json, "stddev", latency.StdDev, measured);
+        Latency(json, "p50", latency.P50, measured);
+        Latency(json, "p90", latency.P90, measured);
+        Latency(json, "p95", latency.P95, measured);
+        Latency(json, "p99", latency.P99, measured);
+        Latency(json, "p99_9", latency.P999, measured);
+        Latency(json, "max", latency.Max, measured);
         json.WriteEndObject();
     }
 
@@ -212,6 +240,21 @@ public static class JsonReportWriter
         Number(json, "jitter_seconds", d.Load.Think.Jitter.TotalSeconds);
         json.WriteEndObject();
         Number(json, "graceful_stop_seconds", d.Load.GracefulStop.TotalSeconds);
+        Number(json, "warm_up_seconds", d.WarmUp.TotalSeconds);
+        if (d.Open is { } open)
+        {
+            json.WriteStartObject("arrival_rate");
+            Number(json, "rate", open.Rate);
+            Number(json, "start", open.StartRate);
+            Stages(json, open.Stages);
+            json.WriteNumber("pre_allocated_users", open.PreAllocatedUsers);
+            json.WriteNumber("max_users", open.MaxUsers);
+            json.WriteEndObject();
+        }
+        else
+        {
+            Stages(json, d.Load.Stages);
+        }
         json.WriteString("distribution", d.Distribution switch
         {
             SelectionMode.Uniform => "uniform",
@@ -263,6 +306,20 @@ public static class JsonReportWriter
         }
         json.WriteEndArray();
         json.WriteEndObject();
+    }
+
+    /// <summary>"stages": [{ "duration_seconds": 10, "target": 50 }, ...]; targets are users or iterations/s.</summary>
+    private static void Stages(Utf8JsonWriter json, IReadOnlyList<Stage> stages)
+    {
+        json.WriteStartArray("stages");
+        foreach (var stage in stages)
+        {
+            json.WriteStartObject();
+            Number(json, "duration_seconds", stage.Duration.TotalSeconds);
+            Number(json, "target", stage.Target);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
     }
 
     private static void Number(Utf8JsonWriter json, string name, double value)

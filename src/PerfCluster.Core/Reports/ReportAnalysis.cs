@@ -41,6 +41,9 @@ public sealed record ReportAnalysis(IReadOnlyList<ReportAlert> Alerts, IReadOnly
     /// <summary>Generator CPU, in percent of the whole machine, above which the generator may be the bottleneck.</summary>
     public const double GeneratorSaturationPercent = 85;
 
+    /// <summary>Scheduling lag p99 above this (10 ms) means the generator could not keep to the open model's schedule.</summary>
+    public const double SchedulingLagLimitSeconds = 0.010;
+
     /// <summary>p99 above this many times p50 is called out as a tail-latency problem.</summary>
     public const double TailLatencyFactor = 5;
 
@@ -122,17 +125,77 @@ public sealed record ReportAnalysis(IReadOnlyList<ReportAlert> Alerts, IReadOnly
             scenario, result.IsOverall ? null : result.Scope);
     }
 
+    /// <summary>
+    /// The generator, not the target, may have been the bottleneck. The evidence, each with its remedy: iterations
+    /// dropped for want of a free user, iterations dispatched late (scheduling lag p99 above
+    /// <see cref="SchedulingLagLimitSeconds"/>), requests that waited for a connection inside the generator, and the
+    /// generator's CPU above <see cref="GeneratorSaturationPercent"/>% of the machine. One alert quotes them all
+    /// (generator CPU first, as the other evidence often follows from it).
+    /// </summary>
     private static void AnalyzeGenerator(ScenarioReport scenario, List<ReportAlert> alerts, List<string> recommendations)
     {
-        var generator = scenario.Statistics.Generator;
-        if (!(generator.CpuPercentOfMachine > GeneratorSaturationPercent)) return;
-        var cpu = $"CPU {ReportFormat.Number(generator.CpuPercentOfMachine, "0")}% of {ReportFormat.Cores(generator.ProcessorCount)}";
+        var stats = scenario.Statistics;
+        var definition = scenario.Definition;
+        var evidence = new List<string>();
+
+        var generator = stats.Generator;
+        if (generator.CpuPercentOfMachine > GeneratorSaturationPercent)
+        {
+            var cpu = $"CPU {ReportFormat.Number(generator.CpuPercentOfMachine, "0")}% of {ReportFormat.Cores(generator.ProcessorCount)}";
+            evidence.Add(cpu);
+            recommendations.Add(
+                $"add workers: the generator ran at {cpu} while driving {stats.PeakUsers} users, so the measured " +
+                "latency and throughput may include time spent queued inside the generator; spread the users over more worker nodes");
+        }
+
+        if (stats.DroppedIterations > 0)
+        {
+            var scheduled = ScheduledIterations(stats);
+            var dropped = $"{ReportFormat.Count(stats.DroppedIterations)} iterations dropped " +
+                          $"({ReportFormat.Percent((double)stats.DroppedIterations / scheduled)} of {ReportFormat.Count(scheduled)} scheduled)";
+            evidence.Add(dropped);
+            var maxUsers = definition.Open?.MaxUsers ?? definition.Load.Users;
+            var needed = "";
+            var mean = stats.Overall.Latency.Mean;
+            if (definition.Open is { } open && stats.Overall.Requests > 0 && double.IsFinite(mean) && mean > 0)
+            {
+                needed = $"; at {ReportFormat.Number(open.Rate, "#,0.##")} iterations/s and a mean latency of " +
+                         $"{ReportFormat.Latency(mean)} the pool needs about {ReportFormat.Count((long)Math.Ceiling(open.Rate * mean))} busy users";
+            }
+            recommendations.Add(
+                $"raise max-users (now {ReportFormat.Count(maxUsers)}): {dropped} because every user of the pool was busy " +
+                $"(peak {ReportFormat.Count(stats.PeakUsers)} users){needed}; if the generator's CPU is the limit, add workers instead");
+        }
+
+        if (stats.SchedulingLag is { } lag && lag.P99 > SchedulingLagLimitSeconds)
+        {
+            var late = $"scheduling lag p99 {ReportFormat.Latency(lag.P99)} (max {ReportFormat.Latency(lag.Max)})";
+            evidence.Add(late);
+            recommendations.Add(
+                $"add workers: iterations were dispatched late ({late}, above {ReportFormat.Latency(SchedulingLagLimitSeconds)}) " +
+                "because the generator could not keep to the schedule; spread the rate over more worker nodes");
+        }
+
+        if (stats.ConnectionWaits > 0)
+        {
+            var waits = $"{ReportFormat.Count(stats.ConnectionWaits)} requests waited for a free connection";
+            evidence.Add(waits);
+            var maxConnections = definition.Http.MaxConnections;
+            recommendations.Add(maxConnections > 0
+                ? $"raise http.max-connections (now {ReportFormat.Count(maxConnections)}) or set it to 0 (one connection per user): " +
+                  $"{waits} inside the generator, and that wait is part of their measured latency"
+                : $"add workers: {waits} inside the generator although each user has its own connection, and that wait is part " +
+                  "of their measured latency");
+        }
+
+        if (evidence.Count == 0) return;
         alerts.Add(new ReportAlert(AlertTypes.GeneratorSaturated, AlertSeverity.Warning,
-            $"the load generator, not the target, may be the bottleneck: {cpu}", scenario.Name));
-        recommendations.Add(
-            $"add workers: the generator ran at {cpu} while driving {scenario.Statistics.PeakUsers} users, so the measured " +
-            "latency and throughput may include time spent queued inside the generator; spread the users over more worker nodes");
+            $"the load generator, not the target, may be the bottleneck: {string.Join("; ", evidence)}", scenario.Name));
     }
+
+    /// <summary>Iterations the schedule asked for: those completed, those abandoned in flight and those dropped (at least 1).</summary>
+    internal static long ScheduledIterations(ScenarioStatistics stats) =>
+        Math.Max(1, stats.Overall.Requests + stats.AbandonedInFlight + stats.DroppedIterations);
 
     private static void AnalyzeErrors(ScenarioReport scenario, List<ReportAlert> alerts, List<string> recommendations)
     {

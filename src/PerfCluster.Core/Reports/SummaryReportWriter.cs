@@ -1,12 +1,14 @@
 using System.Text;
 using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Scenarios;
 
 namespace PerfCluster.Core.Reports;
 
 /// <summary>
 /// <c>summary.txt</c>: the executive summary. A verdict line, when and how long, then a few aligned lines per
-/// scenario (users, requests, throughput, error rate, p50/p95/p99), its thresholds with ✓/✗, and the alerts and
-/// recommendations of <see cref="ReportAnalysis"/>.
+/// scenario (the workload model, users, requests, dropped iterations, throughput, error rate, p50/p95/p99, service
+/// time in the open model, warm-up, generator health, what the latency means), its thresholds with ✓/✗, and the
+/// alerts and recommendations of <see cref="ReportAnalysis"/>.
 /// </summary>
 public static class SummaryReportWriter
 {
@@ -60,11 +62,23 @@ public static class SummaryReportWriter
         var state = scenario.Interrupted ? "interrupted" : scenario.Passed ? "passed" : "failed";
         yield return $"Scenario {d.Name} — {state}";
         if (!string.IsNullOrWhiteSpace(d.Description)) yield return "  " + d.Description.Trim();
+        foreach (var line in ModelLines(d)) yield return line;
         yield return Field("  Target", d.Target.ToString());
-        yield return Field("  Users", $"{d.Load.Users} (peak {s.PeakUsers}), ramp-up {ReportFormat.Duration(d.Load.RampUp)}, " +
-                                      $"planned {ReportFormat.Duration(d.Load.Duration)}, measured {ReportFormat.Duration(s.MeasuredDuration)}");
+        var planned = $"planned {ReportFormat.Duration(d.Load.Duration)}, measured {ReportFormat.Duration(s.MeasuredDuration)}";
+        yield return Field("  Users", d.Open is { } pool
+            ? $"peak {s.PeakUsers} in a pool of {pool.PreAllocatedUsers}..{pool.MaxUsers}, {planned}"
+            : d.Load.Stages.Count > 0
+                ? $"{d.Load.Users} (peak {s.PeakUsers}), {planned}"
+                : $"{d.Load.Users} (peak {s.PeakUsers}), ramp-up {ReportFormat.Duration(d.Load.RampUp)}, {planned}");
         yield return Field("  Requests", $"{ReportFormat.Count(o.Requests)}, {ReportFormat.Count(o.Errors)} errors " +
                                          $"(error rate {ReportFormat.Percent(o.ErrorRate)})");
+        if (s.DroppedIterations > 0)
+        {
+            var scheduled = ReportAnalysis.ScheduledIterations(s);
+            yield return Field("  Dropped", $"{ReportFormat.Count(s.DroppedIterations)} iterations " +
+                                            $"({ReportFormat.Percent((double)s.DroppedIterations / scheduled)} of {ReportFormat.Count(scheduled)} scheduled) " +
+                                            "found no free user and were not sent");
+        }
         var kinds = o.ErrorsByKind
             .Where(k => k.Value > 0)
             .OrderBy(k => Array.FindIndex(ErrorKinds.All, kind => kind.Key() == k.Key) is var i and >= 0 ? i : int.MaxValue)
@@ -73,15 +87,37 @@ public static class SummaryReportWriter
         if (kinds.Count > 0) yield return Field("  Errors", string.Join(", ", kinds));
         yield return Field("  Throughput", ReportFormat.Rate(o.Throughput));
         yield return Field("  Latency", o.Requests > 0
-            ? $"p50 {ReportFormat.Latency(o.Latency.P50)}, p95 {ReportFormat.Latency(o.Latency.P95)}, " +
-              $"p99 {ReportFormat.Latency(o.Latency.P99)}, max {ReportFormat.Latency(o.Latency.Max)}"
+            ? Percentiles(o.Latency)
             : "n/a (no requests)");
+        if (d.IsOpen && o.ServiceTime is { } service)
+        {
+            yield return Field("  Service", o.Requests > 0
+                ? $"{Percentiles(service)} (service time, from the actual send)"
+                : "n/a (no requests)");
+        }
+        if (s.WarmUp is { } warm)
+        {
+            var figures = warm.Requests > 0 ? $", p95 {ReportFormat.Latency(warm.Latency.P95)}" : "";
+            yield return Field("  Warm-up", $"{ReportFormat.Duration(d.WarmUp)}: {ReportFormat.Count(warm.Requests)} requests, " +
+                                            $"{ReportFormat.Count(warm.Errors)} errors{figures} (kept out of every other figure)");
+        }
+        else if (d.WarmUp > TimeSpan.Zero)
+        {
+            yield return Field("  Warm-up", $"{ReportFormat.Duration(d.WarmUp)} (kept out of every other figure)");
+        }
         var g = s.Generator;
+        var health = "";
+        if (s.SchedulingLag is { } lag) health += $", scheduling lag p99 {ReportFormat.Latency(lag.P99)}";
+        if (s.ConnectionWaits > 0) health += $", {ReportFormat.Count(s.ConnectionWaits)} connection waits";
         yield return Field("  Generator", $"CPU {ReportFormat.Number(g.CpuPercentOfMachine, "0")}% of {ReportFormat.Cores(g.ProcessorCount)}, " +
-                                          $"peak memory {ReportFormat.Number(g.PeakWorkingSetBytes / (1024.0 * 1024.0), "0.0")} MiB");
+                                          $"peak memory {ReportFormat.Number(g.PeakWorkingSetBytes / (1024.0 * 1024.0), "0.0")} MiB{health}");
         if (s.Workers.Count > 1)
             yield return Field("  Workers", $"{s.Workers.Count}: " + string.Join(", ",
                 s.Workers.Select(w => $"{w.Node} {ReportFormat.Count(w.Requests)} requests")));
+        if (LatencyNotes.For(d) is { } note)
+        {
+            foreach (var line in Wrapped(Field("  Note", ""), note)) yield return line;
+        }
 
         if (s.Endpoints.Count > 1)
         {
@@ -113,6 +149,65 @@ public static class SummaryReportWriter
     }
 
     private static string Field(string label, string value) => $"{label + ":",-14}{value}";
+
+    private static string Percentiles(LatencySummary latency) =>
+        $"p50 {ReportFormat.Latency(latency.P50)}, p95 {ReportFormat.Latency(latency.P95)}, " +
+        $"p99 {ReportFormat.Latency(latency.P99)}, max {ReportFormat.Latency(latency.Max)}";
+
+    /// <summary>
+    /// "  Open model: 50 iterations/s, pool 10..200 users", or "  Closed model: ..." with the users and ramp-up, or
+    /// the stages, and the think time; wrapped under its first word of text when long.
+    /// </summary>
+    private static IEnumerable<string> ModelLines(ScenarioDefinition d)
+    {
+        if (d.Open is { } open)
+        {
+            var pool = $"pool {open.PreAllocatedUsers}..{open.MaxUsers} users";
+            var rate = open.Stages.Count == 0
+                ? $"{Amount(open.Rate)} iterations/s, {pool}"
+                : $"from {Amount(open.StartRate)}/s, {StageText(open.StartRate, open.Stages, "/s")}; " +
+                  $"peak {Amount(open.Rate)} iterations/s, {pool}";
+            return Wrapped("  Open model: ", rate);
+        }
+        var think = d.Load.Think;
+        var thinkText = think.Mean <= TimeSpan.Zero && think.Jitter <= TimeSpan.Zero
+            ? "no think time"
+            : "think time " + DurationText.Format(think.Mean) + (think.Jitter > TimeSpan.Zero ? $" ± {DurationText.Format(think.Jitter)}" : "");
+        var closed = d.Load.Stages.Count == 0
+            ? $"{d.Load.Users} users, ramp-up {DurationText.Format(d.Load.RampUp)}, {thinkText}"
+            : $"stages from 0 users, {StageText(0, d.Load.Stages, " users")}; {thinkText}";
+        return Wrapped("  Closed model: ", closed);
+    }
+
+    /// <summary>"ramp to 50 users over 10s, hold 50 users for 60s, jump to 300 users": each stage from the previous target.</summary>
+    private static string StageText(double start, IReadOnlyList<Stage> stages, string unit)
+    {
+        var parts = new List<string>();
+        var previous = start;
+        foreach (var stage in stages)
+        {
+            var target = Amount(stage.Target) + unit;
+            parts.Add(stage.Duration <= TimeSpan.Zero ? $"jump to {target}"
+                : stage.Target == previous ? $"hold {target} for {DurationText.Format(stage.Duration)}"
+                : $"ramp to {target} over {DurationText.Format(stage.Duration)}");
+            previous = stage.Target;
+        }
+        return string.Join(", ", parts);
+    }
+
+    private static string Amount(double value) => ReportFormat.Number(value, "#,0.##");
+
+    /// <summary>The prefix, then the text wrapped to the summary's width with continuation lines under the text.</summary>
+    private static IEnumerable<string> Wrapped(string prefix, string text)
+    {
+        var indent = new string(' ', prefix.Length);
+        var first = true;
+        foreach (var line in Wrap(text, Width - prefix.Length))
+        {
+            yield return (first ? prefix : indent) + line;
+            first = false;
+        }
+    }
 
     private static IEnumerable<string> Table(IReadOnlyList<string[]> rows, bool[] rightAligned)
     {

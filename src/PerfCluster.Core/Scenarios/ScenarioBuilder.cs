@@ -9,7 +9,7 @@ internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? override
     public ScenarioDefinition Build(ScenarioSeed seed)
     {
         var scenario = new Scope(seed, plan);
-        var load = Load(scenario);
+        var (load, open, warmUp) = new WorkloadReader(scenario, overrides).Read();
         var endpoints = EndpointReader.Read(scenario);
         var (distribution, weighted) = EndpointReader.ApplyPatterns(scenario, endpoints);
         return new ScenarioDefinition
@@ -18,70 +18,14 @@ internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? override
             Description = seed.Own?.Value("description")?.AsString("description") ?? seed.Preset?.Description,
             Target = Target(scenario),
             Load = load,
+            Open = open,
+            WarmUp = warmUp,
             Endpoints = weighted,
             Distribution = distribution,
             Thresholds = ThresholdReader.Read(scenario, weighted),
             RequiredServices = RequiredServices(scenario),
             Http = Http(scenario),
         };
-    }
-
-    private ClosedLoad Load(Scope scenario)
-    {
-        var usersField = scenario.Get("concurrent-users");
-        var users = overrides?.Users ?? usersField?.Value.AsInt(usersField.Key) ?? scenario.Seed.Preset?.Users
-            ?? throw scenario.Missing("concurrent-users");
-        if (users < 1)
-            throw Invalid(scenario, usersField, overrides?.Users is not null, "--users", $"must be at least 1 but is {users}");
-
-        var durationField = scenario.Get("duration");
-        var duration = overrides?.Duration ?? durationField?.Value.AsDuration(durationField.Key) ?? scenario.Seed.Preset?.Duration
-            ?? throw scenario.Missing("duration");
-        if (duration <= TimeSpan.Zero)
-            throw Invalid(scenario, durationField, overrides?.Duration is not null, "--duration",
-                $"must be greater than 0 but is {DurationText.Format(duration)}");
-
-        var rampField = scenario.Get("ramp-up");
-        var rampUp = overrides?.RampUp ?? rampField?.Value.AsDuration(rampField.Key) ?? TimeSpan.Zero;
-        var rampOverridden = overrides?.RampUp is not null;
-        if (rampUp < TimeSpan.Zero)
-            throw Invalid(scenario, rampField, rampOverridden, "--ramp-up", $"must be 0 or more but is {DurationText.Format(rampUp)}");
-        if (rampUp > duration)
-            throw Invalid(scenario, rampField, rampOverridden, "--ramp-up",
-                $"({DurationText.Format(rampUp)}) must not be longer than the duration ({DurationText.Format(duration)})");
-
-        var think = overrides?.ThinkTime is { } thinkOverride
-            ? new ThinkTime(thinkOverride, TimeSpan.Zero)
-            : Think(scenario.Get("think-time"));
-        if (think.Mean < TimeSpan.Zero)
-            throw Invalid(scenario, scenario.Get("think-time"), overrides?.ThinkTime is not null, "--think-time",
-                $"must be 0 or more but is {DurationText.Format(think.Mean)}");
-
-        var stopField = scenario.Get("graceful-stop");
-        var gracefulStop = stopField?.Value.AsDuration(stopField.Key) ?? ClosedLoad.DefaultGracefulStop;
-        if (gracefulStop < TimeSpan.Zero)
-            throw Invalid(scenario, stopField, false, "", $"must be 0 or more but is {DurationText.Format(gracefulStop)}");
-
-        return new ClosedLoad(users, duration, rampUp, think, gracefulStop);
-    }
-
-    private static ThinkTime Think(HoconField? field)
-    {
-        if (field is null) return ThinkTime.None;
-        if (field.Value is not HoconObject obj)
-            return new ThinkTime(field.Value.AsDuration(field.Key), TimeSpan.Zero);
-
-        var section = ScenarioKeys.Read(obj, ScenarioKeys.ThinkTime);
-        var mean = section.Field("mean") is { } m ? m.Value.AsDuration(m.Key) : TimeSpan.Zero;
-        var jitter = section.Field("jitter") is { } j ? j.Value.AsDuration(j.Key) : TimeSpan.Zero;
-        if (jitter < TimeSpan.Zero)
-            throw new ScenarioException(
-                $"'{section.Field("jitter")!.Key}' must be 0 or more but is {DurationText.Format(jitter)}",
-                section.Value("jitter")!.Position);
-        if (mean < TimeSpan.Zero)
-            throw new ScenarioException(
-                $"'{section.Field("mean")!.Key}' must be 0 or more but is {DurationText.Format(mean)}", section.Value("mean")!.Position);
-        return new ThinkTime(mean, jitter);
     }
 
     private Uri Target(Scope scenario)
@@ -169,11 +113,6 @@ internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? override
         }
         return settings;
     }
-
-    private static ScenarioException Invalid(Scope scenario, HoconField? field, bool overridden, string option, string problem) =>
-        overridden || field is null
-            ? new ScenarioException($"{(option.Length > 0 ? option : "value")} {problem} (scenario '{scenario.Seed.Name}')")
-            : new ScenarioException($"'{field.Key}' {problem}", field.Value.Position);
 }
 
 /// <summary>One scenario's own keys, falling back to the plan's for the keys a plan may set.</summary>

@@ -59,6 +59,12 @@ public sealed record ClosedLoad(int Users, TimeSpan Duration, TimeSpan RampUp, T
 
     /// <summary>Stages of {duration, target users}; empty for the linear ramp-up.</summary>
     public IReadOnlyList<Stage> Stages { get; init; } = [];
+
+    public bool Equals(ClosedLoad? other) =>
+        other is not null && Users == other.Users && Duration == other.Duration && RampUp == other.RampUp &&
+        Think == other.Think && GracefulStop == other.GracefulStop && Stages.SequenceEqual(other.Stages);
+
+    public override int GetHashCode() => HashCode.Combine(Users, Duration, RampUp, Think, GracefulStop, Stages.Count);
 }
 
 /// <summary>One step of a profile: over <see cref="Duration"/>, move linearly to <see cref="Target"/> (users or iterations/s).</summary>
@@ -76,6 +82,12 @@ public sealed record OpenLoad(double Rate, int PreAllocatedUsers, int MaxUsers)
 
     /// <summary>Rate the stages start from (0 unless set).</summary>
     public double StartRate { get; init; }
+
+    public bool Equals(OpenLoad? other) =>
+        other is not null && Rate.Equals(other.Rate) && PreAllocatedUsers == other.PreAllocatedUsers && MaxUsers == other.MaxUsers &&
+        StartRate.Equals(other.StartRate) && Stages.SequenceEqual(other.Stages);
+
+    public override int GetHashCode() => HashCode.Combine(Rate, PreAllocatedUsers, MaxUsers, StartRate, Stages.Count);
 }
 
 /// <summary>Pause between a user's iterations: uniform in [Mean - Jitter, Mean + Jitter], never negative.</summary>

@@ -66,7 +66,7 @@ internal static class ScenarioKeys
         "the plan",
         [
             "target", "endpoints", "request-patterns", "thresholds", "http", "environment-config",
-            "alert-thresholds", "think-time", "ramp-up", "graceful-stop",
+            "alert-thresholds", "think-time", "ramp-up", "graceful-stop", "warm-up", "pre-allocated-users", "max-users",
         ],
         ScenarioAliases,
         BenchmarkKeysIgnored);
@@ -75,7 +75,7 @@ internal static class ScenarioKeys
 
     public static readonly KeySet Scenario = new(
         "a scenario",
-        ["name", "description", "concurrent-users", "duration", .. Plan.Keys],
+        ["name", "description", "concurrent-users", "duration", "stages", "arrival-rate", .. Plan.Keys],
         ScenarioAliases,
         BenchmarkKeysIgnored);
 
@@ -99,8 +99,14 @@ internal static class ScenarioKeys
 
     public static readonly KeySet ThinkTime = new("think-time", ["mean", "jitter"]);
 
-    /// <summary>Keys whose presence at top level means the file is one scenario.</summary>
-    public static readonly string[] ScenarioOnly = ["name", "description", "concurrent-users", "duration"];
+    /// <summary>One element of <c>stages</c> (users in the closed model, iterations/s in <c>arrival-rate</c>).</summary>
+    public static readonly KeySet Stage = new("a stage", ["duration", "target"]);
+
+    /// <summary>The ramping form of the open model: <c>arrival-rate { start = 0, stages = [...] }</c>.</summary>
+    public static readonly KeySet ArrivalRate = new("arrival-rate", ["start", "stages"]);
+
+    /// <summary>Keys whose presence at top level means the file is one scenario; they are never inherited from the plan.</summary>
+    public static readonly string[] ScenarioOnly = ["name", "description", "concurrent-users", "duration", "stages", "arrival-rate"];
 
     public static string Normalize(string key) => key.Replace('_', '-').ToLowerInvariant();
 

@@ -72,7 +72,7 @@ public static class ScenarioLoader
                 seeds.Add(MapEntry(field, obj));
             else
                 throw ScenarioKeys.Unknown(field, ScenarioKeys.Plan,
-                    "; a scenario is an object with 'concurrent-users' and 'duration'");
+                    "; a scenario is an object with 'concurrent-users' and 'duration', 'stages' or 'arrival-rate'");
         }
         var planSection = ScenarioKeys.Read(planFields, ScenarioKeys.Plan);
         if (seeds.Count == 0)
@@ -85,7 +85,7 @@ public static class ScenarioLoader
     }
 
     private static bool LooksLikeScenario(HoconObject obj) =>
-        obj.Keys.Select(ScenarioKeys.Normalize).Any(k => k is "concurrent-users" or "duration");
+        obj.Keys.Select(ScenarioKeys.Normalize).Any(k => k is "concurrent-users" or "duration" or "stages" or "arrival-rate");
 
     private static ScenarioSeed MapEntry(HoconField field, HoconObject obj)
     {

@@ -13,6 +13,54 @@ namespace PerfCluster.Api;
 /// </summary>
 public static class ScenarioJsonWriter
 {
+    /// <summary>The workload model's keys: open (arrival rate and pool) or closed (users, ramp-up or stages, think time).</summary>
+    private static void WriteWorkload(Utf8JsonWriter json, ScenarioDefinition scenario)
+    {
+        var load = scenario.Load;
+        if (scenario.Open is { } open)
+        {
+            if (open.Stages.Count == 0)
+            {
+                json.WriteNumber("arrival_rate", open.Rate);
+                json.WriteString("duration", Duration(load.Duration));
+            }
+            else
+            {
+                json.WriteStartObject("arrival_rate");
+                json.WriteNumber("start", open.StartRate);
+                WriteStages(json, open.Stages);
+                json.WriteEndObject();
+            }
+            json.WriteNumber("pre_allocated_users", open.PreAllocatedUsers);
+            json.WriteNumber("max_users", open.MaxUsers);
+            return;
+        }
+        json.WriteNumber("concurrent_users", load.Users);
+        if (load.Stages.Count > 0) WriteStages(json, load.Stages);
+        else
+        {
+            json.WriteString("duration", Duration(load.Duration));
+            json.WriteString("ramp_up", Duration(load.RampUp));
+        }
+        json.WriteStartObject("think_time");
+        json.WriteString("mean", Duration(load.Think.Mean));
+        json.WriteString("jitter", Duration(load.Think.Jitter));
+        json.WriteEndObject();
+    }
+
+    private static void WriteStages(Utf8JsonWriter json, IReadOnlyList<Stage> stages)
+    {
+        json.WriteStartArray("stages");
+        foreach (var stage in stages)
+        {
+            json.WriteStartObject();
+            json.WriteString("duration", Duration(stage.Duration));
+            json.WriteNumber("target", stage.Target);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
     public static string Write(ScenarioDefinition scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
@@ -23,13 +71,8 @@ public static class ScenarioJsonWriter
             json.WriteString("name", scenario.Name);
             if (scenario.Description is not null) json.WriteString("description", scenario.Description);
             json.WriteString("target", scenario.Target.OriginalString);
-            json.WriteNumber("concurrent_users", scenario.Load.Users);
-            json.WriteString("duration", Duration(scenario.Load.Duration));
-            json.WriteString("ramp_up", Duration(scenario.Load.RampUp));
-            json.WriteStartObject("think_time");
-            json.WriteString("mean", Duration(scenario.Load.Think.Mean));
-            json.WriteString("jitter", Duration(scenario.Load.Think.Jitter));
-            json.WriteEndObject();
+            WriteWorkload(json, scenario);
+            json.WriteString("warm_up", Duration(scenario.WarmUp));
             json.WriteString("graceful_stop", Duration(scenario.Load.GracefulStop));
 
             json.WriteStartObject("http");

@@ -115,6 +115,113 @@ public class ReportAnalysisSpecs
         Assert.Empty(analysis.Recommendations);
     }
 
+    private static ReportAnalysis AnalyzeOpen(ScenarioStatistics stats, int maxConnections = 0) =>
+        ReportAnalysis.Analyze(ScenarioReport(OpenScenario() with { Http = new HttpSettings { MaxConnections = maxConnections } }, stats));
+
+    private static LatencySummary Lag(double p99, double max = 0.050) => new(0.0001, 0.001, 0.001, 0.0005, 0.001, 0.002, p99, max, max);
+
+    [Fact]
+    public void Should_find_nothing_to_say_about_healthy_open_model_figures()
+    {
+        var analysis = AnalyzeOpen(OpenStatistics());
+
+        Assert.Empty(analysis.Alerts);
+        Assert.Empty(analysis.Recommendations);
+    }
+
+    [Fact]
+    public void Should_blame_the_generator_for_dropped_iterations_with_count_share_and_pool_size()
+    {
+        var analysis = AnalyzeOpen(OpenStatistics() with { DroppedIterations = 120, AbandonedInFlight = 30 });
+
+        var alert = Assert.Single(analysis.Alerts, a => a.Type != AlertTypes.AbandonedRequests);
+        Assert.Equal((AlertTypes.GeneratorSaturated, AlertSeverity.Warning), (alert.Type, alert.Severity));
+        Assert.Equal("the load generator, not the target, may be the bottleneck: 120 iterations dropped (8.89% of 1,350 scheduled)",
+            alert.Message);
+        var recommendation = Assert.Single(analysis.Recommendations);
+        Assert.Equal(
+            "raise max-users (now 200): 120 iterations dropped (8.89% of 1,350 scheduled) because every user of the pool was busy "
+            + "(peak 50 users); at 50 iterations/s and a mean latency of 60 ms the pool needs about 3 busy users; if the generator's "
+            + "CPU is the limit, add workers instead", recommendation);
+    }
+
+    [Fact]
+    public void Should_blame_the_generator_for_a_scheduling_lag_p99_above_10_ms()
+    {
+        var analysis = AnalyzeOpen(OpenStatistics() with { SchedulingLag = Lag(p99: 0.025, max: 0.120) });
+
+        var alert = Assert.Single(analysis.Alerts);
+        Assert.Equal(AlertTypes.GeneratorSaturated, alert.Type);
+        Assert.Equal("the load generator, not the target, may be the bottleneck: scheduling lag p99 25 ms (max 120 ms)", alert.Message);
+        Assert.Equal(
+            "add workers: iterations were dispatched late (scheduling lag p99 25 ms (max 120 ms), above 10 ms) because the generator "
+            + "could not keep to the schedule; spread the rate over more worker nodes", Assert.Single(analysis.Recommendations));
+    }
+
+    [Theory]
+    [InlineData(0.010)]
+    [InlineData(0.0001)]
+    [InlineData(double.NaN)]
+    public void Should_not_flag_a_scheduling_lag_p99_of_10_ms_or_less(double p99)
+    {
+        var analysis = AnalyzeOpen(OpenStatistics() with { SchedulingLag = Lag(p99) });
+
+        Assert.Empty(analysis.Alerts);
+        Assert.Empty(analysis.Recommendations);
+    }
+
+    [Fact]
+    public void Should_blame_the_generator_for_connection_waits_and_name_the_connection_limit()
+    {
+        var limited = AnalyzeOpen(OpenStatistics() with { ConnectionWaits = 1500 }, maxConnections: 64);
+        var perUser = ReportAnalysis.Analyze(ScenarioReport(HealthyStatistics() with { ConnectionWaits = 3 }));
+
+        Assert.Equal("the load generator, not the target, may be the bottleneck: 1,500 requests waited for a free connection",
+            Assert.Single(limited.Alerts).Message);
+        Assert.Equal(
+            "raise http.max-connections (now 64) or set it to 0 (one connection per user): 1,500 requests waited for a free connection "
+            + "inside the generator, and that wait is part of their measured latency", Assert.Single(limited.Recommendations));
+        Assert.Equal(AlertTypes.GeneratorSaturated, Assert.Single(perUser.Alerts).Type);
+        Assert.StartsWith("add workers: 3 requests waited for a free connection inside the generator although each user has its own",
+            Assert.Single(perUser.Recommendations));
+    }
+
+    [Fact]
+    public void Should_quote_every_piece_of_evidence_in_one_alert_with_a_recommendation_each()
+    {
+        var stats = OpenStatistics() with
+        {
+            Generator = new GeneratorStatistics(100, 186, 93, 2, 1),
+            DroppedIterations = 1200,
+            SchedulingLag = Lag(p99: 0.040, max: 0.200),
+            ConnectionWaits = 9,
+        };
+
+        var analysis = AnalyzeOpen(stats, maxConnections: 16);
+
+        var alert = Assert.Single(analysis.Alerts);
+        Assert.Equal(
+            "the load generator, not the target, may be the bottleneck: CPU 93% of 2 cores; 1,200 iterations dropped (50% of 2,400 "
+            + "scheduled); scheduling lag p99 40 ms (max 200 ms); 9 requests waited for a free connection", alert.Message);
+        Assert.Collection(analysis.Recommendations,
+            r => Assert.StartsWith("add workers: the generator ran at CPU 93% of 2 cores", r),
+            r => Assert.StartsWith("raise max-users (now 200): 1,200 iterations dropped", r),
+            r => Assert.StartsWith("add workers: iterations were dispatched late", r),
+            r => Assert.StartsWith("raise http.max-connections (now 16)", r));
+    }
+
+    [Fact]
+    public void Should_size_the_pool_only_when_a_latency_was_measured()
+    {
+        var stats = OpenStatistics() with { Overall = Endpoint("overall", 0, throughput: 0), DroppedIterations = 500 };
+
+        var recommendation = Assert.Single(AnalyzeOpen(stats).Recommendations, r => r.StartsWith("raise max-users", StringComparison.Ordinal));
+
+        Assert.Equal(
+            "raise max-users (now 200): 500 iterations dropped (100% of 500 scheduled) because every user of the pool was busy "
+            + "(peak 50 users); if the generator's CPU is the limit, add workers instead", recommendation);
+    }
+
     [Fact]
     public void Should_point_refused_connections_at_the_target_host_and_port()
     {

@@ -42,6 +42,50 @@ internal static class ReportFixtures
         return new ScenarioReport(definition, stats, ThresholdEvaluator.Evaluate(definition, stats), interrupted);
     }
 
+    /// <summary>The checkout scenario in the open model: 50 iterations/s (unless given) on a pool of 10..200 users, after a 10 s warm-up.</summary>
+    public static ScenarioDefinition OpenScenario(OpenLoad? open = null) => Scenario("checkout-flow", DefaultThresholds) with
+    {
+        Load = new ClosedLoad(200, TimeSpan.FromSeconds(60), TimeSpan.Zero, ThinkTime.None, ClosedLoad.DefaultGracefulStop),
+        Open = open ?? new OpenLoad(50, 10, 200),
+        WarmUp = TimeSpan.FromSeconds(10),
+    };
+
+    /// <summary>The checkout scenario in the closed model with the guide's spike as stages (300 users, 120 s, think time 1 s).</summary>
+    public static ScenarioDefinition StagedScenario() => Scenario("checkout-flow", DefaultThresholds) with
+    {
+        Load = new ClosedLoad(300, TimeSpan.FromSeconds(120), TimeSpan.Zero, new ThinkTime(TimeSpan.FromSeconds(1), TimeSpan.Zero),
+            ClosedLoad.DefaultGracefulStop)
+        {
+            Stages =
+            [
+                new(TimeSpan.Zero, 10), new(TimeSpan.FromSeconds(10), 10), new(TimeSpan.Zero, 300),
+                new(TimeSpan.FromSeconds(60), 300), new(TimeSpan.Zero, 10), new(TimeSpan.FromSeconds(50), 10),
+            ],
+        },
+    };
+
+    /// <summary>
+    /// Healthy open-model figures: service times below the latencies (overall and per endpoint), scheduling lag p99
+    /// 4 ms, no dropped iterations, no connection waits, and 100 warm-up requests.
+    /// </summary>
+    public static ScenarioStatistics OpenStatistics()
+    {
+        var healthy = HealthyStatistics();
+        return healthy with
+        {
+            Overall = healthy.Overall with { ServiceTime = Latency(p50: 0.030, p95: 0.100, p99: 0.150, max: 0.400) },
+            Endpoints = healthy.Endpoints
+                .Select(e => e with { ServiceTime = Latency(p50: 0.020, p95: 0.090, p99: 0.140, max: 0.300) })
+                .ToList(),
+            SchedulingLag = new LatencySummary(0.0001, 0.0008, 0.0005, 0.0006, 0.0015, 0.002, 0.004, 0.006, 0.008),
+            WarmUp = Endpoint("warm-up", 100, Errors((ErrorKind.Timeout, 2)), throughput: 10, latency: Latency(p95: 0.300)),
+        };
+    }
+
+    /// <summary>A report of one scenario as defined, with its thresholds evaluated on the statistics.</summary>
+    public static ScenarioReport ScenarioReport(ScenarioDefinition definition, ScenarioStatistics statistics) =>
+        new(definition, statistics, ThresholdEvaluator.Evaluate(definition, statistics), false);
+
     public static RunReport Run(params ScenarioReport[] scenarios)
     {
         var list = scenarios.Length == 0 ? [ScenarioReport()] : scenarios;

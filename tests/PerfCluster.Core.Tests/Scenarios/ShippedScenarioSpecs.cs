@@ -53,7 +53,6 @@ public class ShippedScenarioSpecs
     [InlineData("medium.conf", "Medium Load", 18)]
     [InlineData("heavy.conf", "Heavy Load", 30)]
     [InlineData("peak.conf", "Peak Load", 24)]
-    [InlineData("spike.conf", "Spike Test", 0)]
     public void Should_ship_the_guides_predefined_scenarios(string file, string name, int rampUpSeconds)
     {
         var scenario = Assert.Single(ScenarioLoader.LoadFile(Path.Combine(ScenarioFolder, file)).Scenarios);
@@ -67,6 +66,51 @@ public class ShippedScenarioSpecs
             scenario.Load);
         AssertGuideEndpoints(scenario);
         Assert.Equal(["p95 < 2s", "error_rate < 0.05"], scenario.Thresholds.Select(t => t.Expression));
+    }
+
+    [Fact]
+    public void Should_ship_the_spike_as_stages_that_jump_from_the_baseline_to_300_users_and_back()
+    {
+        var scenario = Assert.Single(ScenarioLoader.LoadFile(Path.Combine(ScenarioFolder, "spike.conf")).Scenarios);
+        var guide = PredefinedScenarios.All.Single(p => p.Name == "Spike Test");
+
+        Assert.Equal(("Spike Test", guide.Description), (scenario.Name, scenario.Description));
+        Assert.False(scenario.IsOpen);
+        Assert.Equal((300, TimeSpan.FromSeconds(120), TimeSpan.Zero), (scenario.Load.Users, scenario.Load.Duration, scenario.Load.RampUp));
+        Assert.Equal(new ThinkTime(TimeSpan.FromSeconds(1), TimeSpan.Zero), scenario.Load.Think);
+        Assert.Equal(
+            [(0, 10), (10, 10), (0, 300), (60, 300), (0, 10), (50, 10)],
+            scenario.Load.Stages.Select(s => ((int)s.Duration.TotalSeconds, (int)s.Target)));
+        Assert.Equal(guide.Duration, TimeSpan.FromTicks(scenario.Load.Stages.Sum(s => s.Duration.Ticks)));
+        AssertGuideEndpoints(scenario);
+        Assert.Equal(["p95 < 2s", "error_rate < 0.05"], scenario.Thresholds.Select(t => t.Expression));
+    }
+
+    [Fact]
+    public void Should_ship_a_constant_arrival_rate_example()
+    {
+        var scenario = Assert.Single(ScenarioLoader.LoadFile(Path.Combine(ScenarioFolder, "open-rate.conf")).Scenarios);
+
+        Assert.True(scenario.IsOpen);
+        var open = scenario.Open!;
+        Assert.Equal((50.0, 0.0, 10, 200), (open.Rate, open.StartRate, open.PreAllocatedUsers, open.MaxUsers));
+        Assert.Empty(open.Stages);
+        Assert.Equal(new ClosedLoad(200, TimeSpan.FromSeconds(30), TimeSpan.Zero, ThinkTime.None, ClosedLoad.DefaultGracefulStop), scenario.Load);
+        AssertGuideEndpoints(scenario);
+        Assert.Equal(["p95 < 2s", "error_rate < 0.05"], scenario.Thresholds.Select(t => t.Expression));
+    }
+
+    [Fact]
+    public void Should_ship_a_ramping_arrival_rate_example()
+    {
+        var scenario = Assert.Single(ScenarioLoader.LoadFile(Path.Combine(ScenarioFolder, "ramping-rate.conf")).Scenarios);
+        var open = scenario.Open!;
+
+        Assert.Equal((100.0, 0.0, 10, 200), (open.Rate, open.StartRate, open.PreAllocatedUsers, open.MaxUsers));
+        Assert.Equal([(20, 100.0), (40, 100.0), (10, 0.0)], open.Stages.Select(s => ((int)s.Duration.TotalSeconds, s.Target)));
+        Assert.Equal(TimeSpan.FromSeconds(70), scenario.Load.Duration);
+        Assert.Equal(200, scenario.Load.Users);
+        AssertGuideEndpoints(scenario);
     }
 
     [Fact]
