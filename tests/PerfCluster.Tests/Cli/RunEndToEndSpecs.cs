@@ -120,4 +120,33 @@ public class RunEndToEndSpecs
         Assert.Equal(target.TotalServed, test.GetProperty("requests").GetInt64());
         Assert.Equal(3, test.GetProperty("endpoints").EnumerateObject().Count());
     }
+
+    [Fact]
+    public async Task Should_run_the_open_model_at_its_rate_and_match_the_targets_count()
+    {
+        await using var target = await DemoTarget.StartAsync(new DemoTargetOptions(0, TimeSpan.FromMilliseconds(5), TimeSpan.Zero));
+        using var dir = new TempDirectory();
+        var file = dir.File("open.conf", $$"""
+            name = "open"
+            target = "{{target.BaseUrl}}"
+            arrival-rate = 50
+            duration = 3s
+            pre-allocated-users = 5
+            max-users = 50
+            endpoints = [ "/api/v1/projects", "/api/v1/tasks" ]
+            thresholds = [ "p95 < 2s" ]
+            """);
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(Budget, "run", file, "--out", dir.Sub("out"));
+
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var test = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Sub("out"), "report.json"))).RootElement.GetProperty("load_tests").GetProperty("open");
+        Assert.Equal("open", test.GetProperty("model").GetString());
+        Assert.Equal(150, test.GetProperty("requests").GetInt64());     // 50/s for 3 s from the start instant
+        Assert.Equal(target.TotalServed, test.GetProperty("requests").GetInt64());
+        Assert.Equal(0, test.GetProperty("dropped_iterations").GetInt64());
+        // Latency counts from the intended start, service time from the send: never shorter than 5 ms.
+        Assert.True(test.GetProperty("service_time").GetProperty("min").GetDouble() >= 0.005 * 0.999);
+        Assert.True(test.GetProperty("latency").GetProperty("p50").GetDouble() >= test.GetProperty("service_time").GetProperty("p50").GetDouble());
+    }
 }
