@@ -94,6 +94,7 @@ public static class JsonReportWriter
         json.WriteString("started_at", stats.StartedAt);
         Number(json, "measured_duration_seconds", Math.Round(stats.MeasuredDuration.TotalSeconds, 3));
         json.WriteNumber("peak_users", stats.PeakUsers);
+        if (scenario.Iterations.Count > 0) WriteIterations(json, scenario.Iterations);
         json.WriteNumber("abandoned_in_flight", stats.AbandonedInFlight);
         json.WriteNumber("dropped_iterations", stats.DroppedIterations);
         json.WriteNumber("connection_waits", stats.ConnectionWaits);
@@ -320,6 +321,35 @@ public static class JsonReportWriter
             json.WriteEndObject();
         }
         json.WriteEndArray();
+    }
+
+    /// <summary>--iterations: each run's figures, then mean and 95% confidence interval of each.</summary>
+    private static void WriteIterations(Utf8JsonWriter json, IReadOnlyList<IterationResult> iterations)
+    {
+        json.WriteStartObject("iterations");
+        json.WriteNumber("count", iterations.Count);
+        json.WriteStartArray("runs");
+        foreach (var run in iterations)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("requests", run.Statistics.Overall.Requests);
+            foreach (var (name, value) in IterationSummary.Metrics) Number(json, name, value(run.Statistics));
+            json.WriteBoolean("thresholds_passed", run.Thresholds.All(t => t.Passed));
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteStartObject("summary");
+        foreach (var (metric, summary) in IterationSummary.Of(iterations))
+        {
+            json.WriteStartObject(metric);
+            Number(json, "mean", summary.Mean);
+            Number(json, "stddev", summary.StdDev);
+            Number(json, "ci95_low", summary.Ci95Low);
+            Number(json, "ci95_high", summary.Ci95High);
+            json.WriteEndObject();
+        }
+        json.WriteEndObject();
+        json.WriteEndObject();
     }
 
     private static void Number(Utf8JsonWriter json, string name, double value)

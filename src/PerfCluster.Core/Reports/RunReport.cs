@@ -40,15 +40,27 @@ public sealed record ScenarioReport(
 {
     public string Name => Definition.Name;
 
+    /// <summary>
+    /// With --iterations N: every run of the scenario in order (the last one is <see cref="Statistics"/>)
+    /// and its threshold results; empty for a single run.
+    /// </summary>
+    public IReadOnlyList<IterationResult> Iterations { get; init; } = [];
+
+    /// <summary>A failed threshold in any iteration fails the scenario.</summary>
+    public bool AllIterationsPassed => Iterations.All(i => i.Thresholds.All(t => t.Passed));
+
     public bool CompletedNoRequests => Statistics.Overall.Requests <= 0;
 
     public IEnumerable<ThresholdResult> FailedThresholds => Thresholds.Where(t => !t.Passed);
 
     /// <summary>Ran to its end, completed at least one request, and every threshold passed.</summary>
-    public bool Passed => !Interrupted && !CompletedNoRequests && Thresholds.All(t => t.Passed);
+    public bool Passed => !Interrupted && !CompletedNoRequests && Thresholds.All(t => t.Passed) && AllIterationsPassed;
 }
 
 /// <summary>Everything one <c>perfcluster run</c> produced; the single input of every report writer.</summary>
+/// <summary>One run of a scenario repeated with --iterations.</summary>
+public sealed record IterationResult(ScenarioStatistics Statistics, IReadOnlyList<ThresholdResult> Thresholds);
+
 public sealed record RunReport
 {
     public const string ToolName = "perfcluster";

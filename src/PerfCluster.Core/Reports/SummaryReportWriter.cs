@@ -86,6 +86,14 @@ public static class SummaryReportWriter
             .ToList();
         if (kinds.Count > 0) yield return Field("  Errors", string.Join(", ", kinds));
         yield return Field("  Throughput", ReportFormat.Rate(o.Throughput));
+        if (scenario.Iterations.Count > 1)
+        {
+            var summary = IterationSummary.Of(scenario.Iterations).ToDictionary(m => m.Metric, m => m.Summary);
+            string Ci(string metric, Func<double, string> format) =>
+                $"{format(summary[metric].Mean)} [{format(summary[metric].Ci95Low)}, {format(summary[metric].Ci95High)}]";
+            yield return Field("  Iterations", $"{scenario.Iterations.Count} runs; mean [95% CI]: throughput {Ci("throughput", ReportFormat.Rate)}, " +
+                $"p95 {Ci("p95", ReportFormat.Latency)}, p99 {Ci("p99", ReportFormat.Latency)}");
+        }
         yield return Field("  Latency", o.Requests > 0
             ? Percentiles(o.Latency)
             : "n/a (no requests)");

@@ -26,6 +26,11 @@ public static class RunCommand
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Report directory (default: results/<run-id>/)." };
         var config = new Option<FileInfo?>("--config") { Description = "Node settings (HOCON) layered over the built-in defaults." };
         var workers = new Option<int?>("--workers", "-w") { Description = "Spread the load over N local worker processes that this run starts and stops." };
+        var iterations = new Option<int>("--iterations", "-n")
+        {
+            Description = "Run each scenario N times; the report gives every run and the mean with a 95% confidence interval.",
+            DefaultValueFactory = _ => 1,
+        };
         var coordinator = RemoteCoordinator.CoordinatorOption();
         var token = RemoteCoordinator.TokenOption();
         var verbose = PerfClusterCli.Verbose();
@@ -33,7 +38,7 @@ public static class RunCommand
 
         var command = new Command("run", "Run a load test on this machine and write report.json, summary.txt and junit.xml.")
         {
-            scenario, target, users, duration, rampUp, think, only, output, config, workers, coordinator, token, verbose, logFormat,
+            scenario, target, users, duration, rampUp, think, only, output, config, workers, iterations, coordinator, token, verbose, logFormat,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -52,6 +57,8 @@ public static class RunCommand
                     throw new UsageException($"no scenario named '{name}' in {plan.SourceFile}; it has: {string.Join(", ", plan.Scenarios.Select(s => s.Name))}");
                 plan = plan with { Scenarios = picked };
             }
+            var repeat = parse.GetValue(iterations);
+            if (repeat is < 1 or > 1000) throw new UsageException($"--iterations must be between 1 and 1000 (got {repeat})");
             if (parse.GetValue(coordinator) is { } url)
             {
                 // A running cluster: the coordinator's workers send the load, the report is written here.
@@ -60,13 +67,14 @@ public static class RunCommand
                 var uri = RemoteCoordinator.ResolveCoordinator(url);
                 var apiToken = CoordinatorCommand.ResolveToken(parse.GetValue(token));
                 return await RunPlanAsync(plan, parse.GetValue(output)?.FullName,
-                    (id, s, onEvent, interrupt) => RemoteCoordinator.RunScenarioAsync(uri, apiToken, id, s, onEvent, interrupt));
+                    (id, s, onEvent, interrupt) => RemoteCoordinator.RunScenarioAsync(uri, apiToken, id, s, onEvent, interrupt), repeat);
             }
             return await ExecuteAsync(plan, new RunOptions(
                 OutputDirectory: parse.GetValue(output)?.FullName,
                 ConfigFile: parse.GetValue(config)?.FullName,
                 Verbose: parse.GetValue(verbose),
-                Workers: parse.GetValue(workers) is { } w ? (w is >= 1 and <= 256 ? w : throw new UsageException($"--workers must be between 1 and 256 (got {w})")) : null));
+                Workers: parse.GetValue(workers) is { } w ? (w is >= 1 and <= 256 ? w : throw new UsageException($"--workers must be between 1 and 256 (got {w})")) : null,
+                Iterations: repeat));
         });
         return command;
     }
@@ -81,7 +89,7 @@ public static class RunCommand
         throw new UsageException($"--target must be an absolute http(s) URL (got '{text}')");
     }
 
-    public sealed record RunOptions(string? OutputDirectory, string? ConfigFile, bool Verbose, int? Workers = null);
+    public sealed record RunOptions(string? OutputDirectory, string? ConfigFile, bool Verbose, int? Workers = null, int Iterations = 1);
 
     /// <summary>Runs one scenario somewhere (the embedded node, a remote coordinator) and returns its outcome.</summary>
     public delegate Task<ScenarioOutcome> ScenarioExecutor(
@@ -96,7 +104,7 @@ public static class RunCommand
         {
             await using var node = await LocalNode.StartAsync(options.ConfigFile, options.Verbose);
             return await RunPlanAsync(plan, options.OutputDirectory,
-                (runId, scenario, onEvent, interrupt) => RunClient.RunAsync(node.System, node.RunManager, runId, scenario, onEvent, interrupt));
+                (runId, scenario, onEvent, interrupt) => RunClient.RunAsync(node.System, node.RunManager, runId, scenario, onEvent, interrupt), options.Iterations);
         }
 
         // --workers N: this process coordinates, N child processes generate the load.
@@ -104,40 +112,50 @@ public static class RunCommand
         await using var workers = LocalWorkers.Start(count, coordinator.SeedAddress, options.ConfigFile, options.Verbose);
         Console.Out.WriteLine($"Coordinating {count} local worker process(es) through {coordinator.SeedAddress}");
         return await RunPlanAsync(plan, options.OutputDirectory,
-            (runId, scenario, onEvent, interrupt) => RunClient.RunAsync(coordinator.System, coordinator.RunManager, runId, scenario, onEvent, interrupt, minWorkers: count));
+            (runId, scenario, onEvent, interrupt) => RunClient.RunAsync(coordinator.System, coordinator.RunManager, runId, scenario, onEvent, interrupt, minWorkers: count),
+            options.Iterations);
     }
 
     /// <summary>
     /// Runs every scenario of the plan in order through <paramref name="execute"/> with live progress,
     /// stops at the first interrupt, then writes the report and returns the exit code.
     /// </summary>
-    public static async Task<int> RunPlanAsync(TestPlan plan, string? outputDirectoryOption, ScenarioExecutor execute)
+    public static async Task<int> RunPlanAsync(TestPlan plan, string? outputDirectoryOption, ScenarioExecutor execute, int iterations = 1)
     {
         var startedAt = DateTimeOffset.UtcNow;
         var runId = RunReport.NewRunId(startedAt);
         var outputDirectory = outputDirectoryOption ?? Path.Combine("results", runId);
         using var interrupt = new InterruptSignal();
         var outcomes = new List<ScenarioOutcome>();
+        // --iterations: every run of each scenario, in order; the report keeps them all.
+        var runsOf = new Dictionary<ScenarioOutcome, List<ScenarioOutcome>>();
         var notes = new List<string>();
         string? error = null;
 
-        for (var i = 0; i < plan.Scenarios.Count && !interrupt.Token.IsCancellationRequested; i++)
+        for (var i = 0; i < plan.Scenarios.Count && !interrupt.Token.IsCancellationRequested && error is null; i++)
         {
             var scenario = plan.Scenarios[i];
-            var view = ProgressView.Create(scenario);
-            try
+            var runs = new List<ScenarioOutcome>();
+            for (var n = 1; n <= iterations && !interrupt.Token.IsCancellationRequested; n++)
             {
-                var outcome = await execute($"{runId}-{i + 1}", scenario, view.OnEvent, interrupt.Token);
-                view.Complete(outcome);
-                outcomes.Add(outcome);
-                notes.AddRange(outcome.Notes);
+                var view = ProgressView.Create(iterations > 1 ? scenario with { Name = $"{scenario.Name} (iteration {n} of {iterations})" } : scenario);
+                try
+                {
+                    var outcome = await execute(iterations > 1 ? $"{runId}-{i + 1}-{n}" : $"{runId}-{i + 1}", scenario, view.OnEvent, interrupt.Token);
+                    view.Complete(outcome);
+                    runs.Add(outcome with { Scenario = scenario });
+                    notes.AddRange(outcome.Notes.Select(note => iterations > 1 ? $"iteration {n}: {note}" : note));
+                }
+                catch (RunFailedException e)
+                {
+                    view.Fail(e.Message);
+                    error = $"scenario '{scenario.Name}' failed to run: {e.Message}";
+                    break;
+                }
             }
-            catch (RunFailedException e)
-            {
-                view.Fail(e.Message);
-                error = $"scenario '{scenario.Name}' failed to run: {e.Message}";
-                break;
-            }
+            if (runs.Count == 0) continue;
+            outcomes.Add(runs[^1]);
+            runsOf[runs[^1]] = runs;
         }
 
         if (interrupt.Token.IsCancellationRequested)
@@ -153,7 +171,12 @@ public static class RunCommand
         if (error is not null) notes.Add(error);
 
         var scenarios = outcomes.Select(o => new ScenarioReport(
-            o.Scenario, o.Statistics, ThresholdEvaluator.Evaluate(o.Scenario, o.Statistics), o.Interrupted)).ToList();
+            o.Scenario, o.Statistics, ThresholdEvaluator.Evaluate(o.Scenario, o.Statistics), o.Interrupted)
+        {
+            Iterations = runsOf[o].Count > 1
+                ? runsOf[o].Select(r => new IterationResult(r.Statistics, ThresholdEvaluator.Evaluate(r.Scenario, r.Statistics))).ToList()
+                : [],
+        }).ToList();
         var report = new RunReport
         {
             RunId = runId,

@@ -149,4 +149,25 @@ public class RunEndToEndSpecs
         Assert.True(test.GetProperty("service_time").GetProperty("min").GetDouble() >= 0.005 * 0.999);
         Assert.True(test.GetProperty("latency").GetProperty("p50").GetDouble() >= test.GetProperty("service_time").GetProperty("p50").GetDouble());
     }
+
+    [Fact]
+    public async Task Should_repeat_a_scenario_and_report_each_run_with_a_confidence_interval()
+    {
+        await using var target = await DemoTarget.StartAsync(new DemoTargetOptions(0, TimeSpan.FromMilliseconds(5), TimeSpan.Zero));
+        using var dir = new TempDirectory();
+        var file = dir.File("e2e.conf", Scenario(target.BaseUrl, "1s", "\"p95 < 2s\"", users: 3));
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(Budget, "run", file, "--iterations", "3", "--out", dir.Sub("out"));
+
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var iterations = LoadTest(dir.Sub("out")).GetProperty("iterations");
+        Assert.Equal(3, iterations.GetProperty("count").GetInt32());
+        var runs = iterations.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(target.TotalServed, runs.Sum(r => r.GetProperty("requests").GetInt64()));
+        var throughput = iterations.GetProperty("summary").GetProperty("throughput");
+        var mean = runs.Average(r => r.GetProperty("throughput").GetDouble());
+        Assert.Equal(mean, throughput.GetProperty("mean").GetDouble(), 6);
+        Assert.True(throughput.GetProperty("ci95_low").GetDouble() <= mean && mean <= throughput.GetProperty("ci95_high").GetDouble());
+        Assert.Contains("Iterations", File.ReadAllText(Path.Combine(dir.Sub("out"), "summary.txt")));
+    }
 }
