@@ -1,5 +1,4 @@
 using PerfCluster.Core.Metrics;
-using PerfCluster.Core.Statistics;
 
 namespace PerfCluster.Core.Reports;
 

@@ -1,6 +1,6 @@
-using PerfCluster.Core.Statistics;
+using PerfCluster.Core.Metrics;
 
-namespace PerfCluster.Core.Tests.Profiles;
+namespace PerfCluster.Core.Tests.Metrics;
 
 public class SampleSummarySpecs
 {

@@ -1,4 +1,4 @@
-namespace PerfCluster.Core.Statistics;
+namespace PerfCluster.Core.Metrics;
 
 /// <summary>
 /// Mean, standard deviation and the 95% confidence interval of the mean of a few samples (Student's t,
