@@ -13,17 +13,11 @@ namespace PerfCluster.Engine.Tests.Coordination;
 /// <summary>The embedded topology: one node with both roles runs a whole scenario through the actors.</summary>
 public class SingleNodeRunSpecs : TestKit
 {
-    private static readonly Config NodeConfig = ConfigurationFactory.ParseString("""
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
-        akka.cluster.roles = [coordinator, worker]
-        """).WithFallback(PerfClusterHosting.ReferenceConfig);
+    private static readonly Config NodeConfig = TestNodes.Cluster("coordinator", "worker");
 
     public SingleNodeRunSpecs() : base(NodeConfig)
     {
-        var cluster = Cluster.Get(Sys);
-        cluster.Join(cluster.SelfAddress);
-        AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, TimeSpan.FromSeconds(10));
+        TestNodes.JoinSelf(Sys);
         Sys.ActorOf(WorkerAgent.Props(PerfClusterHosting.ExecutorSettingsFrom(NodeConfig), TimeSpan.FromSeconds(20)), ActorNames.WorkerAgent);
         Manager = Sys.ActorOf(RunManager.Props(PerfClusterHosting.CoordinatorSettingsFrom(NodeConfig)), ActorNames.RunManager);
     }

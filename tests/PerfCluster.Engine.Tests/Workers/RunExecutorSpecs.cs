@@ -14,18 +14,13 @@ namespace PerfCluster.Engine.Tests.Workers;
 /// <summary>One share on its own, with probes standing in for the aggregator and the coordinator.</summary>
 public class RunExecutorSpecs : TestKit
 {
-    private static readonly Config NodeConfig = ConfigurationFactory.ParseString("""
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
-        """).WithFallback(PerfClusterHosting.ReferenceConfig);
+    private static readonly Config NodeConfig = TestNodes.Cluster();
 
     private static readonly ExecutorSettings Fast = ExecutorSettings.Default with { ResendAfter = TimeSpan.FromMilliseconds(500) };
 
     public RunExecutorSpecs() : base(NodeConfig)
     {
-        var cluster = Cluster.Get(Sys);
-        cluster.Join(cluster.SelfAddress);
-        AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, TimeSpan.FromSeconds(10));
+        TestNodes.JoinSelf(Sys);
     }
 
     private static ScenarioDefinition Scenario(Uri target, int users, TimeSpan duration) => new()
