@@ -135,6 +135,9 @@ public sealed class HttpDriver : IRequestDriver
                     return ErrorKind.Timeout;
                 case HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }:
                     return ErrorKind.Reset;
+                case HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse }:
+                case HttpIOException { HttpRequestError: HttpRequestError.InvalidResponse }:
+                    return ErrorKind.Other;   // a malformed answer is a protocol error, not a dropped connection
             }
         }
         return ex is IOException ? ErrorKind.Reset : ErrorKind.Other;
