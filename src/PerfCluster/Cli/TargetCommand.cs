@@ -46,7 +46,7 @@ public static class TargetCommand
             {
                 Console.Out.WriteLine($"Demo target listening on {target.BaseUrl} (latency {l.TotalMilliseconds} ms ± {j.TotalMilliseconds} ms, error rate {rate:P1}" +
                     (f > TimeSpan.Zero ? $", frozen {f.TotalMilliseconds} ms of every {fe.TotalMilliseconds} ms" : "") + "). Ctrl+C stops it.");
-                using var interrupt = new InterruptSignal();
+                using var interrupt = new InterruptSignal(quiet: true);
                 try
                 {
                     await Task.Delay(Timeout.Infinite, interrupt.Token);
