@@ -64,6 +64,8 @@ public sealed class WindowAggregator
     public string Scenario { get; }
     public int Lateness { get; }
     public long DuplicatesDropped { get; private set; }
+    /// <summary>Open-model iterations the workers dropped so far.</summary>
+    public long DroppedIterations => _dropped;
     public long LateDeltas { get; private set; }
     public long LatestSecond { get; private set; } = -1;
     public long TotalRequests => _endpoints.Values.Sum(e => e.Latency.TotalCount);

@@ -45,7 +45,11 @@ public static class RunProtocol
         TimeSpan Duration,
         int ActiveUsers,
         WindowStatistics? Window,
-        EndpointStatistics Totals);
+        EndpointStatistics Totals)
+    {
+        /// <summary>Open model: iterations dropped so far for want of a free user (the generator is the bottleneck).</summary>
+        public long DroppedIterations { get; init; }
+    }
 
     public sealed record RunStarted(string RunId, string Scenario, DateTimeOffset StartAt, int Workers);
 

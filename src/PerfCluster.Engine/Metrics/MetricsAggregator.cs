@@ -52,7 +52,10 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
                 var elapsed = Stopwatch.GetElapsedTime(_startTimestamp);
                 if (elapsed < TimeSpan.Zero) return;
                 _listener.Tell(new RunProgress(_runId, _scenario.Name, elapsed, _scenario.LoadTime,
-                    _activeUsers.Values.Sum(), closed.Count > 0 ? closed[^1] : null, _windows.Totals(null, elapsed)));
+                    _activeUsers.Values.Sum(), closed.Count > 0 ? closed[^1] : null, _windows.Totals(null, elapsed))
+                {
+                    DroppedIterations = _windows.DroppedIterations,
+                });
                 break;
             case NodeLost lost:
                 var last = _windows.LastFrom(lost.Node);

@@ -37,7 +37,8 @@ public abstract class ProgressView
         return $"[{Format.Seconds(p.Elapsed < p.Duration ? p.Elapsed : p.Duration),6}/{Format.Seconds(p.Duration)}] " +
                $"users {p.ActiveUsers,5} | rps {rps,8:0.0} | requests {t.Requests,9} | " +
                $"p50 {Format.Ms(t.Latency.P50)} p95 {Format.Ms(t.Latency.P95)} p99 {Format.Ms(t.Latency.P99)} | " +
-               $"errors {t.Errors} ({t.ErrorRate:P2})";
+               $"errors {t.Errors} ({t.ErrorRate:P2})" +
+               (p.DroppedIterations > 0 ? $" | dropped {p.DroppedIterations}: the generator is the bottleneck" : "");
     }
 }
 
@@ -128,6 +129,8 @@ internal sealed class LiveProgressView : ProgressView
             status = _status;
         }
         var table = new Table().Border(TableBorder.Rounded).Title($"[grey]{Markup.Escape(status)}[/]");
+        if (p is { DroppedIterations: > 0 })
+            table.Caption($"[yellow]{p.DroppedIterations} iterations dropped for want of a free user: the generator, not the target, is the bottleneck (raise max-users or add workers)[/]");
         table.AddColumns("elapsed", "remaining", "users", "rps", "requests", "p50", "p95", "p99", "errors");
         if (p is null)
         {

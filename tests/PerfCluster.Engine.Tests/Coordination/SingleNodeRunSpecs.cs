@@ -122,12 +122,14 @@ public class SingleNodeRunSpecs : TestKit
 
         Manager.Tell(new StartRun("drop", OpenScenario(server.BaseUrl, 50, 2, TimeSpan.FromSeconds(2)), listener));
 
+        var live = listener.FishForMessage<RunProgress>(p => p.DroppedIterations > 0, TimeSpan.FromSeconds(10));
         var done = listener.FishForMessage<RunCompleted>(_ => true, TimeSpan.FromSeconds(30));
         var s = done.Statistics;
         Assert.True(s.DroppedIterations > 50, $"dropped {s.DroppedIterations}");
         Assert.Equal(100, s.Overall.Requests + s.DroppedIterations);
         Assert.Equal(server.Requests, s.Overall.Requests);
         Assert.True(s.PeakUsers <= 2);
+        Assert.True(live.DroppedIterations <= s.DroppedIterations);
     }
 
     [Fact]
