@@ -26,13 +26,14 @@ public sealed class VirtualUser : UntypedActor
 
     private readonly ShareContext _share;
     private readonly RequestMix _mix;
+    private readonly Random _random;
     private readonly CancellationTokenSource _stop = new();
 
     public VirtualUser(ShareContext share, int globalIndex)
     {
         _share = share;
-        // Random.Shared is thread-safe and costs a user nothing; a seeded Random carries ~280 bytes of state.
-        _mix = new RequestMix(share.Scenario.Endpoints, share.Scenario.Distribution, Random.Shared, globalIndex);
+        _random = new Random(HashCode.Combine(globalIndex, Environment.TickCount));
+        _mix = new RequestMix(share.Scenario.Endpoints, share.Scenario.Distribution, _random, globalIndex);
     }
 
     public static Props Props(ShareContext share, int globalIndex) =>
@@ -60,7 +61,7 @@ public sealed class VirtualUser : UntypedActor
         while (!stop.IsCancellationRequested && !_share.IsOver)
         {
             if (!await _share.Driver.ExecuteAsync(_mix.Next(), null, _share.Abandon).ConfigureAwait(false)) return;
-            var think = _share.Scenario.Load.Think.Sample(Random.Shared);
+            var think = _share.Scenario.Load.Think.Sample(_random);
             if (think <= TimeSpan.Zero) continue;
             try
             {
