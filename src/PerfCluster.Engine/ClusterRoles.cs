@@ -12,4 +12,6 @@ public static class ActorNames
 {
     public const string RunManager = "run-manager";
     public const string WorkerAgent = "worker-agent";
+    /// <summary>Dedicated threads for the actors that run a run (see reference.conf).</summary>
+    public const string ControlDispatcher = "perfcluster.control-dispatcher";
 }

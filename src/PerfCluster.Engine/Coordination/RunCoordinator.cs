@@ -49,7 +49,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(StartRun start, CoordinatorSettings settings) =>
-        Akka.Actor.Props.Create(() => new RunCoordinator(start, settings));
+        Akka.Actor.Props.Create(() => new RunCoordinator(start, settings)).WithDispatcher(ActorNames.ControlDispatcher);
 
     private bool Started => _aggregator is not null;
     private TimeSpan Elapsed => DateTimeOffset.UtcNow - _startAt;

@@ -34,7 +34,7 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(string runId, ScenarioDefinition scenario, IActorRef listener, DateTimeOffset startAt, int lateness) =>
-        Akka.Actor.Props.Create(() => new MetricsAggregator(runId, scenario, listener, startAt, lateness));
+        Akka.Actor.Props.Create(() => new MetricsAggregator(runId, scenario, listener, startAt, lateness)).WithDispatcher(ActorNames.ControlDispatcher);
 
     protected override void PreStart() =>
         Timers.StartPeriodicTimer(PublishTick.Instance, PublishTick.Instance, TimeSpan.FromSeconds(1));

@@ -91,7 +91,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(AssignShare assign, string node, ExecutorSettings settings) =>
-        Akka.Actor.Props.Create(() => new RunExecutor(assign, node, settings));
+        Akka.Actor.Props.Create(() => new RunExecutor(assign, node, settings)).WithDispatcher(ActorNames.ControlDispatcher);
 
     private TimeSpan Elapsed => Stopwatch.GetElapsedTime(_startTimestamp);
 

@@ -9,6 +9,9 @@ namespace PerfCluster.Engine.Tests.Metrics;
 
 public class MetricsAggregatorSpecs : TestKit
 {
+    // The production configuration: the aggregator runs on its own dispatcher.
+    public MetricsAggregatorSpecs() : base(TestNodes.Cluster()) { }
+
     private static readonly ScenarioDefinition Scenario = new()
     {
         Name = "agg",
