@@ -167,7 +167,9 @@ public sealed record ReportAnalysis(IReadOnlyList<ReportAlert> Alerts, IReadOnly
                 $"(peak {ReportFormat.Count(stats.PeakUsers)} users){needed}; if the generator's CPU is the limit, add workers instead");
         }
 
-        if (stats.SchedulingLag is { } lag && lag.P99 > SchedulingLagLimitSeconds)
+        // Only the open model schedules iterations; in the closed model the lag is the share's flush
+        // timer (reported as a figure: a late timer there delays no request).
+        if (scenario.Definition.IsOpen && stats.SchedulingLag is { } lag && lag.P99 > SchedulingLagLimitSeconds)
         {
             var late = $"scheduling lag p99 {ReportFormat.Latency(lag.P99)} (max {ReportFormat.Latency(lag.Max)})";
             evidence.Add(late);

@@ -158,6 +158,16 @@ public class ReportAnalysisSpecs
             + "could not keep to the schedule; spread the rate over more worker nodes", Assert.Single(analysis.Recommendations));
     }
 
+    [Fact]
+    public void Should_not_blame_the_generator_for_a_late_flush_timer_in_the_closed_model()
+    {
+        // In the closed model the lag is the share's flush timer: a late timer delays no request.
+        var analysis = Analyze(OpenStatistics() with { SchedulingLag = Lag(p99: 0.025, max: 0.120), DroppedIterations = 0 });
+
+        Assert.DoesNotContain(analysis.Alerts, a => a.Type == AlertTypes.GeneratorSaturated);
+        Assert.DoesNotContain(analysis.Recommendations, r => r.Contains("dispatched late"));
+    }
+
     [Theory]
     [InlineData(0.010)]
     [InlineData(0.0001)]
