@@ -69,7 +69,6 @@ public sealed class WindowAggregator
     public long LateDeltas { get; private set; }
     public long LatestSecond { get; private set; } = -1;
     public long TotalRequests => _endpoints.Values.Sum(e => e.Latency.TotalCount);
-    public IReadOnlyList<WindowStatistics> ClosedWindows => _closed;
 
     /// <summary>Merges a delta; returns false (and changes nothing) when it was already merged.</summary>
     public bool Accept(MetricsDelta delta)

@@ -3,8 +3,8 @@ using PerfCluster.Core.Scenarios;
 namespace PerfCluster.Core.Profiles;
 
 /// <summary>
-/// The global closed-model profile: user <c>i</c> of <c>N</c> starts at <c>rampUp · i / N</c> after the
-/// run's start instant and loops until <c>duration</c>. Every node derives its users' start times from
+/// The global closed-model profile: user <c>i</c> of <c>N</c> runs while <c>i &lt; UsersAt(t)</c>; on a linear
+/// ramp that means it starts at <c>rampUp · i / N</c> after the run's start instant and loops until <c>duration</c>. Every node derives its users' start times from
 /// this one formula, so a split ramp is the same ramp as an unsplit one.
 /// </summary>
 public sealed record ClosedProfile(int Users, TimeSpan RampUp, TimeSpan Duration)
@@ -14,13 +14,6 @@ public sealed record ClosedProfile(int Users, TimeSpan RampUp, TimeSpan Duration
 
     public static ClosedProfile From(ClosedLoad load, TimeSpan warmUp = default) =>
         new(load.Users, load.RampUp, load.Duration + warmUp) { Stages = load.Stages };
-
-    public TimeSpan StartOffsetOf(int globalUserIndex)
-    {
-        if (globalUserIndex < 0 || globalUserIndex >= Users)
-            throw new ArgumentOutOfRangeException(nameof(globalUserIndex));
-        return RampUp <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks(RampUp.Ticks * globalUserIndex / Users);
-    }
 
     /// <summary>
     /// How many users the plan has running at <paramref name="elapsed"/> (across all nodes): the users

@@ -267,7 +267,4 @@ public sealed record CoordinatorSettings(
     TimeSpan WorkerWaitTimeout,
     TimeSpan StartLeadTime,
     TimeSpan FinishTimeout,
-    int MetricsLateness)
-{
-    public static readonly CoordinatorSettings Default = new(1, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), 2);
-}
+    int MetricsLateness);
