@@ -3,23 +3,20 @@ using PerfCluster.Core.Scenarios;
 namespace PerfCluster.Core.Profiles;
 
 /// <summary>
-/// Picks the next endpoint for one virtual user. Weighted uses cumulative weights and a binary search;
-/// round-robin starts each user at a different offset so a population spreads evenly at once.
-/// One instance per user: not thread-safe by design.
+/// Picks the next endpoint for a virtual user. Weighted uses cumulative weights and a binary search;
+/// round-robin walks a cursor that each user starts at its own offset, so a population spreads evenly
+/// at once. Immutable and shared by every user of a share: the only per-user state is the cursor (an
+/// int the user keeps), so a million users do not hold a million copies of the weights.
 /// </summary>
 public sealed class RequestMix
 {
     private readonly SelectionMode _mode;
     private readonly double[] _cumulative;
-    private readonly Random _random;
-    private int _next;
 
-    public RequestMix(IReadOnlyList<EndpointDefinition> endpoints, SelectionMode mode, Random random, int startOffset = 0)
+    public RequestMix(IReadOnlyList<EndpointDefinition> endpoints, SelectionMode mode)
     {
         if (endpoints.Count == 0) throw new ArgumentException("a request mix needs at least one endpoint", nameof(endpoints));
         _mode = mode;
-        _random = random;
-        _next = Math.Abs(startOffset % endpoints.Count);
         _cumulative = new double[endpoints.Count];
         var sum = 0.0;
         for (var i = 0; i < endpoints.Count; i++)
@@ -32,18 +29,22 @@ public sealed class RequestMix
 
     public int Count => _cumulative.Length;
 
-    public int Next()
+    /// <summary>Where user <paramref name="userIndex"/>'s round-robin cursor starts.</summary>
+    public int StartCursor(int userIndex) => (int)((uint)userIndex % (uint)_cumulative.Length);
+
+    /// <summary>The next endpoint index; <paramref name="cursor"/> is the caller's round-robin position.</summary>
+    public int Next(Random random, ref int cursor)
     {
         switch (_mode)
         {
             case SelectionMode.RoundRobin:
-                var i = _next;
-                _next = (_next + 1) % _cumulative.Length;
+                var i = cursor;
+                cursor = (cursor + 1) % _cumulative.Length;
                 return i;
             case SelectionMode.Uniform:
-                return _random.Next(_cumulative.Length);
+                return random.Next(_cumulative.Length);
             default:
-                var x = _random.NextDouble() * _cumulative[^1];
+                var x = random.NextDouble() * _cumulative[^1];
                 var idx = Array.BinarySearch(_cumulative, x);
                 idx = idx < 0 ? ~idx : idx + 1;   // exact hit on a boundary belongs to the next bucket
                 return Math.Min(idx, _cumulative.Length - 1);

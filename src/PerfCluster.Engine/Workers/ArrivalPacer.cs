@@ -20,6 +20,7 @@ public sealed class ArrivalPacer
     private readonly IRequestDriver _driver;
     private readonly MetricsRecorder _recorder;
     private readonly RequestMix _mix;
+    private int _cursor;
     private readonly long _startTimestamp;
     private readonly CancellationToken _abandon;
     private readonly CancellationTokenSource _stop = new();
@@ -38,7 +39,7 @@ public sealed class ArrivalPacer
         _profile = new OpenProfile(scenario.Open!, scenario.WarmUp + scenario.Load.Duration);
         _driver = driver;
         _recorder = recorder;
-        _mix = new RequestMix(scenario.Endpoints, scenario.Distribution, new Random());
+        _mix = new RequestMix(scenario.Endpoints, scenario.Distribution);
         _startTimestamp = startTimestamp;
         _fraction = fraction;
         _capacity = capacity;
@@ -110,7 +111,7 @@ public sealed class ArrivalPacer
             var inFlight = Volatile.Read(ref _inFlight);
             int peak;
             while ((peak = Volatile.Read(ref _peakSinceFlush)) < inFlight && Interlocked.CompareExchange(ref _peakSinceFlush, inFlight, peak) != peak) { }
-            _ = IterateAsync(_mix.Next(), due);
+            _ = IterateAsync(_mix.Next(Random.Shared, ref _cursor), due);
         }
     }
 

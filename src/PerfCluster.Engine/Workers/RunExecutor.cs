@@ -46,8 +46,8 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private readonly ShareContext _context;
     private readonly long _startTimestamp;
     private readonly SortedDictionary<long, (MetricsDelta Delta, long SentAt)> _unacked = new();
-    private readonly Dictionary<IActorRef, int> _users = new();
-    private readonly Dictionary<int, IActorRef> _userAt = new();
+    /// <summary>Closed model: the user groups of this share by block number (see <see cref="UserGroup"/>).</summary>
+    private readonly Dictionary<int, IActorRef> _groups = new();
     /// <summary>Closed model: users of this share with index below this run now (the profile's level, clamped to the share).</summary>
     private int _runTo;
     /// <summary>Open model: the arrival loop; null in the closed model.</summary>
@@ -68,7 +68,6 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private bool _loadOver;
     private bool _finalSent;
     private bool _completed;
-    private long _spawned;
 
     public RunExecutor(AssignShare assign, string node, ExecutorSettings settings)
     {
@@ -83,7 +82,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         var untilStart = assign.StartAt - DateTimeOffset.UtcNow;
         _startTimestamp = Stopwatch.GetTimestamp() + (long)(untilStart.TotalSeconds * Stopwatch.Frequency);
         var deadline = _startTimestamp + (long)(LoadTime.TotalSeconds * Stopwatch.Frequency);
-        _context = new ShareContext(scenario, _driver, deadline, _abandon.Token);
+        _context = new ShareContext(scenario, _driver, deadline, _abandon.Token, _log);
         _share = assign.Share;
         _runTo = assign.Share.From;
     }
@@ -190,16 +189,11 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
                 EndLoad(_settings.InterruptGrace < _assign.Scenario.Load.GracefulStop ? _settings.InterruptGrace : _assign.Scenario.Load.GracefulStop);
                 break;
             case GraceOver:
-                if (_users.Count > 0 || (_pacer?.InFlight ?? 0) > 0)
+                if (InFlight > 0)
                 {
-                    _log.Warning("Graceful stop over: abandoning {0} in-flight requests of run {1}", _users.Count + (_pacer?.InFlight ?? 0), _assign.RunId);
+                    _log.Warning("Graceful stop over: abandoning {0} in-flight requests of run {1}", InFlight, _assign.RunId);
                     _abandon.Cancel();
                 }
-                break;
-            case Terminated t:
-                if (_users.Remove(t.ActorRef, out var index) && _userAt.TryGetValue(index, out var current) && current.Equals(t.ActorRef))
-                    _userAt.Remove(index);
-                CompleteIfDrained();
                 break;
             case MetricsAck ack:
                 _unacked.Remove(ack.Seq);
@@ -215,10 +209,13 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         }
     }
 
+    /// <summary>Users still running or finishing a request (closed model), or iterations in flight (open model).</summary>
+    private int InFlight => _context.LiveUsers + (_pacer?.InFlight ?? 0);
+
     /// <summary>
     /// Closed model: brings the share to the profile's level. The users of the whole run with a global
-    /// index below <see cref="ClosedProfile.UsersAt"/> run; this share starts the missing ones of its
-    /// range and stops (after their current request) the ones above the level.
+    /// index below <see cref="ClosedProfile.UsersAt"/> run; the groups of this share's range start the
+    /// missing ones and stop (after their current request) the ones above the level.
     /// </summary>
     private void SpawnDueUsers()
     {
@@ -226,22 +223,32 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         var runTo = Math.Clamp(_profile.UsersAt(Elapsed), _share.From, _share.To);
         // Large populations start over several ticks so the share keeps flushing and answering meanwhile.
         if (runTo > _runTo + MaxStartsPerTick) runTo = _runTo + MaxStartsPerTick;
-        for (var index = _runTo; index < runTo; index++)
+        if (runTo != _runTo)
         {
-            if (_userAt.ContainsKey(index)) continue;   // still stopping after a re-split moved it away and back
-            var user = Context.ActorOf(VirtualUser.Props(_context, index), $"vu-{index}-{_spawned++}");
-            Context.Watch(user);
-            _users[user] = index;
-            _userAt[index] = user;
+            var low = Math.Min(_runTo, runTo);
+            var high = Math.Max(_runTo, runTo);
+            for (var block = UserGroup.BlockOf(low); block <= UserGroup.BlockOf(high - 1); block++)
+                Group(block).Tell(new UserGroup.RunRange(_share.From, runTo));
+            _runTo = runTo;
         }
-        for (var index = runTo; index < _runTo; index++)
+        NoteActiveUsers();
+    }
+
+    private IActorRef Group(int block)
+    {
+        if (!_groups.TryGetValue(block, out var group))
         {
-            if (!_userAt.Remove(index, out var user)) continue;
-            user.Tell(VirtualUser.Stop.Instance);
+            group = Context.ActorOf(UserGroup.Props(_context, block), $"users-{block}");
+            _groups[block] = group;
         }
-        _runTo = runTo;
-        _peakUsers = Math.Max(_peakUsers, _users.Count);
-        _usersSinceFlush = Math.Max(_usersSinceFlush, _users.Count);
+        return group;
+    }
+
+    private void NoteActiveUsers()
+    {
+        var live = _context.LiveUsers;
+        _peakUsers = Math.Max(_peakUsers, live);
+        _usersSinceFlush = Math.Max(_usersSinceFlush, live);
     }
 
     /// <summary>
@@ -258,18 +265,15 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
             _pacer.Reshare(OpenFraction(share), share.Count);
             return;
         }
-        foreach (var (index, user) in _userAt.Where(kv => kv.Key < share.From || kv.Key >= share.To).ToList())
-        {
-            user.Tell(VirtualUser.Stop.Instance);
-            _userAt.Remove(index);
-        }
-        _runTo = share.From;
-        SpawnDueUsers();
-        foreach (var (index, user) in _userAt.Where(kv => kv.Key >= _runTo).ToList())
-        {
-            user.Tell(VirtualUser.Stop.Instance);
-            _userAt.Remove(index);
-        }
+        var runTo = Math.Clamp(_profile.UsersAt(Elapsed), share.From, share.To);
+        if (runTo > share.From + MaxStartsPerTick) runTo = share.From + MaxStartsPerTick;
+        _runTo = runTo;
+        var range = new UserGroup.RunRange(share.From, runTo);
+        var blocks = new SortedSet<int>(_groups.Keys);
+        if (runTo > share.From)
+            for (var block = UserGroup.BlockOf(share.From); block <= UserGroup.BlockOf(runTo - 1); block++) blocks.Add(block);
+        foreach (var block in blocks) Group(block).Tell(range);
+        NoteActiveUsers();
     }
 
     /// <summary>A load generator must never run unsupervised: without its coordinator it stops.</summary>
@@ -288,19 +292,16 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         _loadOver = true;
         Timers.Cancel(SpawnTick.Instance);
         Timers.Cancel(EndOfLoad.Instance);
-        foreach (var user in _users.Keys) user.Tell(VirtualUser.Stop.Instance);
-        if (_pacer is not null)
-        {
-            _ = _pacer.StopAsync();
-            Timers.StartPeriodicTimer(DrainTick.Instance, DrainTick.Instance, TimeSpan.FromMilliseconds(20));
-        }
+        foreach (var group in _groups.Values) group.Tell(UserGroup.StopAll.Instance);
+        if (_pacer is not null) _ = _pacer.StopAsync();
+        Timers.StartPeriodicTimer(DrainTick.Instance, DrainTick.Instance, TimeSpan.FromMilliseconds(20));
         Timers.StartSingleTimer(GraceOver.Instance, GraceOver.Instance, grace);
         CompleteIfDrained();
     }
 
     private void CompleteIfDrained()
     {
-        if (!_loadOver || _users.Count > 0 || (_pacer?.InFlight ?? 0) > 0 || _finalSent) return;
+        if (!_loadOver || InFlight > 0 || _finalSent) return;
         Timers.Cancel(DrainTick.Instance);
         Timers.Cancel(FlushTick.Instance);
         Timers.Cancel(GraceOver.Instance);
@@ -322,8 +323,8 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         if (_pacer is not null) activeUsers = _pacer.TakePeakInFlight();
         else
         {
-            activeUsers = Math.Max(_usersSinceFlush, _users.Count);
-            _usersSinceFlush = _users.Count;
+            activeUsers = Math.Max(_usersSinceFlush, _context.LiveUsers);
+            _usersSinceFlush = _context.LiveUsers;
         }
         _peakUsers = Math.Max(_peakUsers, activeUsers);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;

@@ -1,92 +1,108 @@
-using Akka.Actor;
-using Akka.Event;
-using PerfCluster.Core.Profiles;
+using System.Diagnostics;
 
 namespace PerfCluster.Engine.Workers;
 
 /// <summary>
-/// One closed-model user: pick an endpoint, send, wait for the answer, think, repeat until the share's
-/// deadline. The actor owns the user's life (start, stop, supervision); the iterations themselves run
-/// as one async loop outside the mailbox, so a request costs no actor message. A Stop lets the request
-/// in flight finish (the executor's graceful-stop period bounds that) and cuts a think pause short.
+/// One closed-model user: pick an endpoint, send, wait for the answer, think, repeat until its group
+/// stops it or the share's deadline passes. A user is a plain object with one async loop, not an actor:
+/// its <see cref="UserGroup"/> actor owns its life. An actor per user costs ~3 KB; this costs a few
+/// hundred bytes, which is what lets one worker hold a million idle users.
 /// </summary>
-public sealed class VirtualUser : UntypedActor
+internal sealed class VirtualUser
 {
-    public sealed class Stop
-    {
-        public static readonly Stop Instance = new();
-        private Stop() { }
-    }
-
-    private sealed class LoopEnded
-    {
-        public static readonly LoopEnded Instance = new();
-        private LoopEnded() { }
-    }
+    private const int Running = 0, Stopping = 1, Ended = 2;
 
     private readonly ShareContext _share;
-    private readonly RequestMix _mix;
-    private readonly Random _random;
-    private readonly CancellationTokenSource _stop = new();
+    private readonly WakeSignal _wake;
+    private int _cursor;
+    private int _state;
 
-    public VirtualUser(ShareContext share, int globalIndex)
+    public VirtualUser(ShareContext share, WakeSignal wake, int globalIndex)
     {
         _share = share;
-        _random = new Random(HashCode.Combine(globalIndex, Environment.TickCount));
-        _mix = new RequestMix(share.Scenario.Endpoints, share.Scenario.Distribution, _random, globalIndex);
+        _wake = wake;
+        _cursor = share.Mix.StartCursor(globalIndex);
     }
 
-    public static Props Props(ShareContext share, int globalIndex) =>
-        Akka.Actor.Props.Create<VirtualUser>(share, globalIndex);
-
-    protected override void PreStart()
+    /// <summary>Counts the user as live at once (so a drain never misses it) and starts its loop.</summary>
+    public void Start()
     {
-        var self = Self;
-        var log = Context.GetLogger();
-        RunAsync().ContinueWith(t =>
-        {
-            if (t.Exception is { } e) log.Error(e.GetBaseException(), "A virtual user's loop failed");
-            self.Tell(LoopEnded.Instance);
-        }, TaskScheduler.Default);
+        _share.UserStarted();
+        _ = RunAsync();
     }
 
-    // Stopped by its parent (a forced stop): the loop ends at its next step; the executor's abandon
-    // token cuts off a request still in flight.
-    protected override void PostStop() => _stop.Cancel();
+    /// <summary>Asks the user to stop after its current request; a think pause ends when the group wakes its users.</summary>
+    public bool RequestStop() => Interlocked.CompareExchange(ref _state, Stopping, Running) == Running;
+
+    /// <summary>Takes back a stop that has not yet ended the loop; false once the loop is over.</summary>
+    public bool TryResume() => Interlocked.CompareExchange(ref _state, Running, Stopping) != Ended;
 
     private async Task RunAsync()
     {
-        await Task.Yield();   // off the actor's thread: the loop never touches actor state
-        var stop = _stop.Token;
-        while (!stop.IsCancellationRequested && !_share.IsOver)
+        try
         {
-            if (!await _share.Driver.ExecuteAsync(_mix.Next(), null, _share.Abandon).ConfigureAwait(false)) return;
-            var think = _share.Scenario.Load.Think.Sample(_random);
-            if (think <= TimeSpan.Zero) continue;
-            try
+            await Task.Yield();   // off the group's thread
+            while (ShouldContinue())
             {
-                await Task.Delay(think, stop).ConfigureAwait(false);
+                var endpoint = _share.Mix.Next(Random.Shared, ref _cursor);
+                if (!await _share.Driver.ExecuteAsync(endpoint, null, _share.Abandon).ConfigureAwait(false)) break;
+                await ThinkAsync(_share.Scenario.Load.Think.Sample(Random.Shared)).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+        }
+        catch (Exception e)
+        {
+            _share.ReportFailure(e);
+        }
+        finally
+        {
+            Volatile.Write(ref _state, Ended);
+            _share.UserEnded();
         }
     }
 
-    protected override void OnReceive(object message)
+    /// <summary>
+    /// Leaves the loop only when the share is over or a stop is still standing: a stop taken back by
+    /// <see cref="TryResume"/> before the loop looked keeps the user running.
+    /// </summary>
+    private bool ShouldContinue()
     {
-        switch (message)
+        if (_share.IsOver) return false;
+        return Volatile.Read(ref _state) == Running
+            || Interlocked.CompareExchange(ref _state, Ended, Stopping) != Stopping;
+    }
+
+    /// <summary>
+    /// Sleeps until the think time is over. The group's wake signal cuts every pause of the group short
+    /// (a stop or the end of the share); a user that is still wanted goes back to sleep for the rest.
+    /// Cancellation is awaited without an exception: a million users waking at once must stay cheap.
+    /// </summary>
+    private async Task ThinkAsync(TimeSpan think)
+    {
+        if (think <= TimeSpan.Zero) return;
+        var wakeAt = Stopwatch.GetTimestamp() + (long)(think.TotalSeconds * Stopwatch.Frequency);
+        while (Volatile.Read(ref _state) == Running && !_share.IsOver)
         {
-            case Stop:
-                _stop.Cancel();
-                break;
-            case LoopEnded:
-                Context.Stop(Self);
-                break;
-            default:
-                Unhandled(message);
-                break;
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), wakeAt);
+            if (left <= TimeSpan.Zero) return;
+            await Task.Delay(left, _wake.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+    }
+}
+
+/// <summary>
+/// Wakes every sleeping user of a group at once: cancelling the current token ends their pauses, and
+/// a fresh token serves the next ones. The old source is cancelled off the caller's thread, since its
+/// callbacks resume the users' loops.
+/// </summary>
+internal sealed class WakeSignal
+{
+    private CancellationTokenSource _source = new();
+
+    public CancellationToken Token => Volatile.Read(ref _source).Token;
+
+    public void Wake()
+    {
+        var old = Interlocked.Exchange(ref _source, new CancellationTokenSource());
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.Cancel(), old, preferLocal: false);
     }
 }
