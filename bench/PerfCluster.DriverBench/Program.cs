@@ -9,7 +9,7 @@ using PerfCluster.Engine.Workers;
 // request over the measured period, and prints one line:
 //   DRIVER engine=fast rps=... cpu_us=... requests=... errors=... waits=... alloc_bytes_per_request=... gen0_collections=...
 // Usage: PerfCluster.DriverBench <fast|socketshttphandler> <url> [connections=64] [seconds=10] [warmup-seconds=2]
-if (args.Length < 2 || !RequestDrivers.TryParseEngine(args[0], out var engine) || engine == HttpEngine.Auto)
+if (args.Length < 2 || !HttpSettings.TryParseEngine(args[0], out var engine) || engine == HttpEngine.Auto)
 {
     Console.Error.WriteLine("usage: PerfCluster.DriverBench <fast|socketshttphandler> <url> [connections] [seconds] [warmup-seconds]");
     return 2;

@@ -111,6 +111,13 @@ internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? override
                 throw new ScenarioException($"'{c.Key}' must be 0 (one per user) or more but is {max}", c.Value.Position);
             settings = settings with { MaxConnections = max };
         }
+        if (http.Field("engine") is { } e)
+        {
+            if (!HttpSettings.TryParseEngine(e.Value.AsString(), out var engine))
+                throw new ScenarioException(
+                    $"'{e.Key}' must be auto, fast or sockets-http-handler but is '{e.Value.AsString()}'", e.Value.Position);
+            settings = settings with { Engine = engine };
+        }
         return settings;
     }
 }

@@ -129,6 +129,33 @@ public sealed record HttpSettings
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Connections per target host; 0 means one per virtual user.</summary>
     public int MaxConnections { get; init; }
+    /// <summary>Which HTTP client sends the requests (<c>http.engine</c>).</summary>
+    public HttpEngine Engine { get; init; } = HttpEngine.Auto;
+
+    /// <summary>Reads an engine name as a scenario or command line writes it: auto, fast or socketshttphandler (any case).</summary>
+    public static bool TryParseEngine(string text, out HttpEngine engine)
+    {
+        HttpEngine? parsed = text.Trim().ToLowerInvariant() switch
+        {
+            "auto" => HttpEngine.Auto,
+            "fast" => HttpEngine.Fast,
+            "socketshttphandler" or "sockets-http-handler" => HttpEngine.SocketsHttpHandler,
+            _ => null,
+        };
+        engine = parsed ?? HttpEngine.Auto;
+        return parsed is not null;
+    }
+}
+
+/// <summary>Which HTTP client engine sends a share's requests.</summary>
+public enum HttpEngine
+{
+    /// <summary><see cref="Fast"/> for http:// targets it can run, <see cref="SocketsHttpHandler"/> otherwise (https, HTTP/2).</summary>
+    Auto,
+    /// <summary>PerfCluster's own HTTP/1.1 engine (pre-encoded requests, epoll loops); http:// targets only.</summary>
+    Fast,
+    /// <summary>.NET's SocketsHttpHandler (TLS, HTTP/2, redirects).</summary>
+    SocketsHttpHandler,
 }
 
 /// <summary>Command-line overrides applied to every scenario of a plan.</summary>

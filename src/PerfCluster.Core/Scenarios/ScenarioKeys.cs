@@ -79,7 +79,7 @@ internal static class ScenarioKeys
         ScenarioAliases,
         BenchmarkKeysIgnored);
 
-    public static readonly KeySet Http = new("http", ["timeout", "max-connections"]);
+    public static readonly KeySet Http = new("http", ["timeout", "max-connections", "engine"]);
 
     public static readonly KeySet Endpoint = new(
         "an endpoint", ["name", "method", "path", "weight", "headers", "body", "expect-status"]);

@@ -3,17 +3,6 @@ using PerfCluster.Engine.Workers;
 
 namespace PerfCluster.Engine.Drivers;
 
-/// <summary>Which HTTP client engine sends a share's requests.</summary>
-public enum HttpEngine
-{
-    /// <summary><see cref="Fast"/> for http:// targets it can run, <see cref="SocketsHttpHandler"/> otherwise (https, HTTP/2).</summary>
-    Auto,
-    /// <summary><see cref="FastHttpDriver"/>: the purpose-built HTTP/1.1 engine; http:// targets only.</summary>
-    Fast,
-    /// <summary><see cref="HttpDriver"/>: .NET's SocketsHttpHandler (TLS, HTTP/2).</summary>
-    SocketsHttpHandler,
-}
-
 /// <summary>Chooses the request driver for a share.</summary>
 public static class RequestDrivers
 {
@@ -38,30 +27,30 @@ public static class RequestDrivers
     };
 
     /// <summary>
-    /// Creates the driver for one share. <paramref name="engine"/> overrides <see cref="DefaultEngine"/>;
+    /// Why a scenario of the plan cannot run on the engine its <c>http.engine</c> forces (null when all
+    /// can): checked before a run starts, so a share never fails to create its driver.
+    /// </summary>
+    public static string? EngineProblem(TestPlan plan)
+    {
+        foreach (var s in plan.Scenarios)
+            if (s.Http.Engine == HttpEngine.Fast && FastHttpDriver.Unsupported(s) is { } why)
+                return $"scenario '{s.Name}' sets http.engine = fast, but the fast engine cannot run it: {why}. Use auto or sockets-http-handler.";
+        return null;
+    }
+
+    /// <summary>
+    /// Creates the driver for one share. <paramref name="engine"/> overrides the scenario's
+    /// <c>http.engine</c>, which overrides <see cref="DefaultEngine"/>;
     /// forcing <see cref="HttpEngine.Fast"/> on a scenario it cannot run (see
     /// <see cref="FastHttpDriver.Unsupported"/>) throws <see cref="ArgumentException"/>. A fast driver
     /// reports its connection-pool waits through <see cref="MetricsRecorder.ConnectionWaits"/>.
     /// </summary>
     public static IRequestDriver Create(ScenarioDefinition scenario, MetricsRecorder recorder, int connections, HttpEngine? engine = null)
     {
-        if (Resolve(scenario, engine ?? DefaultEngine) != HttpEngine.Fast) return new HttpDriver(scenario, recorder, connections);
+        var requested = engine ?? (scenario.Http.Engine != HttpEngine.Auto ? scenario.Http.Engine : DefaultEngine);
+        if (Resolve(scenario, requested) != HttpEngine.Fast) return new HttpDriver(scenario, recorder, connections);
         var fast = new FastHttpDriver(scenario, recorder, connections);
         recorder.ConnectionWaits = () => fast.ConnectionWaits;
         return fast;
-    }
-
-    /// <summary>Reads an engine name as a scenario or command line writes it: auto, fast or socketshttphandler (any case).</summary>
-    public static bool TryParseEngine(string text, out HttpEngine engine)
-    {
-        HttpEngine? parsed = text.Trim().ToLowerInvariant() switch
-        {
-            "auto" => HttpEngine.Auto,
-            "fast" => HttpEngine.Fast,
-            "socketshttphandler" or "sockets-http-handler" => HttpEngine.SocketsHttpHandler,
-            _ => null,
-        };
-        engine = parsed ?? HttpEngine.Auto;
-        return parsed is not null;
     }
 }

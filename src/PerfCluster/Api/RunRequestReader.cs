@@ -2,6 +2,7 @@ using System.Text.Json;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Scenarios.Hocon;
 using PerfCluster.Core.Thresholds;
+using PerfCluster.Engine.Drivers;
 
 namespace PerfCluster.Api;
 
@@ -56,6 +57,7 @@ public static class RunRequestReader
             plan = plan with { Scenarios = picked };
         }
         ThresholdEvaluator.ValidatePlan(plan);
+        if (RequestDrivers.EngineProblem(plan) is { } problem) throw new ApiInputException(problem);
         return new RunRequest(id, plan);
     }
 

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using PerfCluster.Core.Scenarios;
+using PerfCluster.Engine.Drivers;
 
 namespace PerfCluster.Cli;
 
@@ -10,6 +11,7 @@ public static class Preflight
 
     public static async Task CheckAsync(TestPlan plan)
     {
+        if (RequestDrivers.EngineProblem(plan) is { } engine) throw new UsageException(engine);
         foreach (var s in plan.Scenarios.DistinctBy(s => (s.Target.Host, s.Target.Port)))
         {
             var problem = await ProbeAsync(s.Target.Host, s.Target.Port);

@@ -21,7 +21,7 @@ public class ScenarioValidationSpecs
         + "target, endpoints, request-patterns, thresholds, http, environment-config, alert-thresholds, think-time, ramp-up, "
         + "graceful-stop, warm-up, pre-allocated-users, max-users", 4)]
     [InlineData(Head + "http { timout = 1s }", "unknown key 'timout'; did you mean 'timeout'?", 4)]
-    [InlineData(Head + "http { retries = 3 }", "unknown key 'retries' in http; allowed keys: timeout, max-connections", 4)]
+    [InlineData(Head + "http { retries = 3 }", "unknown key 'retries' in http; allowed keys: timeout, max-connections, engine", 4)]
     [InlineData(Head + "concurrent_users = 5", "'concurrent_users' sets 'concurrent-users' again (already set as 'concurrent-users' at 2:1)", 4)]
     [InlineData(Head + "ramp_up_time = 5\nramp-up = 5s", "'ramp-up' sets 'ramp-up' again (already set as 'ramp_up_time' at 4:1)", 5)]
     [InlineData("target = \"http://h:1\"\n\"Light Load\" { description = x }",
@@ -43,6 +43,7 @@ public class ScenarioValidationSpecs
     [InlineData(Head + "graceful-stop = -1s", "'graceful-stop' must be 0 or more but is -1s", 4)]
     [InlineData(Head + "http { timeout = 0s }", "'timeout' must be greater than 0 but is 0s", 4)]
     [InlineData(Head + "http { max-connections = -1 }", "'max-connections' must be 0 (one per user) or more but is -1", 4)]
+    [InlineData(Head + "http { engine = turbo }", "'engine' must be auto, fast or sockets-http-handler but is 'turbo'", 4)]
     [InlineData(Head + "environment-config {\n  required-services = [{ name = db, host = localhost, port = 70000 }]\n}",
         "'port' must be between 1 and 65535 but is 70000", 5)]
     [InlineData(Head + "environment-config.required-services = [{ host = localhost }]", "a required service needs a 'port'", 4)]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Engine.Drivers;
 using PerfCluster.Engine.Workers;

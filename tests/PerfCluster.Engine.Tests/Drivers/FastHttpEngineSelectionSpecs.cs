@@ -1,3 +1,4 @@
+using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Drivers;
 using PerfCluster.Engine.Workers;
 using static PerfCluster.Engine.Tests.Drivers.DriverRuns;
@@ -32,6 +33,32 @@ public class FastHttpEngineSelectionSpecs
         Assert.IsType<HttpDriver>(driver);
     }
 
+    [Theory]
+    [InlineData("fast", typeof(FastHttpDriver))]
+    [InlineData("sockets-http-handler", typeof(HttpDriver))]
+    public void Should_follow_the_scenarios_http_engine(string engine, Type expected)
+    {
+        var scenario = ScenarioLoader.LoadText(
+            $"target = \"http://127.0.0.1:8000\"\nconcurrent-users = 1\nduration = 1s\nhttp.engine = {engine}", "t.conf").Scenarios[0];
+
+        using var driver = RequestDrivers.Create(scenario, new MetricsRecorder(["/"]), 1);
+
+        Assert.IsType(expected, driver);
+        Assert.Null(RequestDrivers.EngineProblem(new TestPlan("t.conf", "", [scenario])));
+    }
+
+    [Fact]
+    public void Should_name_the_problem_when_a_scenario_forces_the_fast_engine_on_https()
+    {
+        var scenario = ScenarioLoader.LoadText(
+            "target = \"https://127.0.0.1:8443\"\nconcurrent-users = 1\nduration = 1s\nhttp.engine = fast", "t.conf").Scenarios[0];
+
+        var problem = RequestDrivers.EngineProblem(new TestPlan("t.conf", "", [scenario]));
+
+        Assert.Equal("scenario 't' sets http.engine = fast, but the fast engine cannot run it: the target is https://, not http://. "
+            + "Use auto or sockets-http-handler.", problem);
+    }
+
     [Fact]
     public void Should_refuse_to_force_the_fast_engine_on_https()
     {
@@ -64,7 +91,7 @@ public class FastHttpEngineSelectionSpecs
     [InlineData("sockets-http-handler", HttpEngine.SocketsHttpHandler)]
     public void Should_read_engine_names(string text, HttpEngine expected)
     {
-        Assert.True(RequestDrivers.TryParseEngine(text, out var engine));
+        Assert.True(HttpSettings.TryParseEngine(text, out var engine));
         Assert.Equal(expected, engine);
     }
 
@@ -74,6 +101,6 @@ public class FastHttpEngineSelectionSpecs
     [InlineData("quick")]
     public void Should_reject_unknown_engine_names(string text)
     {
-        Assert.False(RequestDrivers.TryParseEngine(text, out _));
+        Assert.False(HttpSettings.TryParseEngine(text, out _));
     }
 }

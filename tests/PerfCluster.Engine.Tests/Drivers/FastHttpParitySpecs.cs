@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Engine.Drivers;
 using PerfCluster.Engine.Workers;
