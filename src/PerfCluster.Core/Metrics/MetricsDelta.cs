@@ -37,6 +37,9 @@ public sealed record GeneratorSample(double CpuSeconds, long WorkingSetBytes, in
 
     /// <summary>Requests that waited for a free pooled connection in this interval.</summary>
     public long ConnectionWaits { get; init; }
+
+    /// <summary>The node's runtime (GC, thread pool, network, sockets) over the interval; null from nodes that do not sample it.</summary>
+    public NodeResources? Resources { get; init; }
 }
 
 /// <summary>The aggregator's acknowledgement of one delta (also sent for duplicates): the node stops resending it.</summary>

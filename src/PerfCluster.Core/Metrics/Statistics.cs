@@ -26,10 +26,31 @@ public sealed record WindowStatistics(
     double Throughput,
     int ActiveUsers,
     LatencySummary Latency,
-    IReadOnlyDictionary<string, long> RequestsByEndpoint);
+    IReadOnlyDictionary<string, long> RequestsByEndpoint)
+{
+    /// <summary>What each generating node spent on this second, in the order the nodes reported.</summary>
+    public IReadOnlyList<NodeWindow> Nodes { get; init; } = [];
+}
 
 /// <summary>How hard the generator itself worked: evidence for "was the generator the bottleneck".</summary>
-public sealed record GeneratorStatistics(double CpuSeconds, double CpuPercentOfOneCore, double CpuPercentOfMachine, int ProcessorCount, long PeakWorkingSetBytes);
+public sealed record GeneratorStatistics(double CpuSeconds, double CpuPercentOfOneCore, double CpuPercentOfMachine, int ProcessorCount, long PeakWorkingSetBytes)
+{
+    /// <summary>Time every generating node spent paused for garbage collection, summed.</summary>
+    public double GcPauseSeconds { get; init; }
+    /// <summary>Full (generation 2) collections over all nodes.</summary>
+    public long Gen2Collections { get; init; }
+    /// <summary>Largest managed heap any node reported.</summary>
+    public long PeakGcHeapBytes { get; init; }
+    /// <summary>Most thread-pool threads any node had.</summary>
+    public int PeakThreadPoolThreads { get; init; }
+    /// <summary>Longest thread-pool queue any node reported at a flush (work waiting for a thread).</summary>
+    public long PeakThreadPoolQueueLength { get; init; }
+    /// <summary>Most sockets any node had open.</summary>
+    public int PeakOpenSockets { get; init; }
+    /// <summary>Bytes the generating nodes' network namespaces received and sent during the run.</summary>
+    public long NetworkReceivedBytes { get; init; }
+    public long NetworkSentBytes { get; init; }
+}
 
 /// <summary>Everything measured in one scenario run: the input to thresholds and reports.</summary>
 public sealed record ScenarioStatistics(

@@ -17,6 +17,7 @@ public sealed class WindowAggregator
         public long Errors;
         public readonly Dictionary<string, long> RequestsByEndpoint = new();
         public readonly Dictionary<string, int> ActiveUsersByNode = new();
+        public readonly Dictionary<string, NodeWindow> Nodes = new();
     }
 
     private sealed class EndpointTotals(string name)
@@ -52,6 +53,14 @@ public sealed class WindowAggregator
     private readonly Dictionary<string, (long Requests, long Errors, long Deltas)> _byNode = new();
     private readonly List<string> _nodeOrder = new();
     private long _peakWorkingSet;
+    private double _gcPause;
+    private long _gen2;
+    private long _peakHeap;
+    private int _peakThreads;
+    private long _peakQueue;
+    private int _peakSockets;
+    private long _networkIn;
+    private long _networkOut;
     private int _processorCount = Environment.ProcessorCount;
 
     public WindowAggregator(string scenario, IEnumerable<string> endpointNames, int lateness = 3)
@@ -92,6 +101,7 @@ public sealed class WindowAggregator
         if (delta.Generator.SchedulingLag is { } lag) (_schedulingLag ??= Latency.NewHistogram()).Add(Latency.Decode(lag));
         _peakWorkingSet = Math.Max(_peakWorkingSet, delta.Generator.WorkingSetBytes);
         _processorCount = Math.Max(1, delta.Generator.ProcessorCount);
+        if (delta.Generator.Resources is { } r) AddResources(r);
         LatestSecond = Math.Max(LatestSecond, delta.Second);
 
         if (delta.Second < 0)
@@ -109,7 +119,13 @@ public sealed class WindowAggregator
             window = new Window(delta.Second);
             _open[delta.Second] = window;
         }
-        if (window is not null) window.ActiveUsersByNode[delta.Node] = delta.ActiveUsers;
+        if (window is not null)
+        {
+            window.ActiveUsersByNode[delta.Node] = delta.ActiveUsers;
+            window.Nodes[delta.Node] = window.Nodes.TryGetValue(delta.Node, out var earlier)
+                ? earlier with { CpuSeconds = earlier.CpuSeconds + delta.Generator.CpuSeconds, WorkingSetBytes = delta.Generator.WorkingSetBytes, Resources = delta.Generator.Resources ?? earlier.Resources }
+                : new NodeWindow(delta.Node, delta.Generator.CpuSeconds, delta.Generator.WorkingSetBytes, delta.Generator.Resources);
+        }
 
         long lateRequests = 0, lateErrors = 0;
         var lateByEndpoint = new Dictionary<string, long>();
@@ -167,7 +183,10 @@ public sealed class WindowAggregator
                 Throughput: w.Histogram.TotalCount,
                 ActiveUsers: w.ActiveUsersByNode.Values.Sum(),
                 Latency: LatencySummary.From(w.Histogram),
-                RequestsByEndpoint: new Dictionary<string, long>(w.RequestsByEndpoint));
+                RequestsByEndpoint: new Dictionary<string, long>(w.RequestsByEndpoint))
+            {
+                Nodes = _nodeOrder.Where(w.Nodes.ContainsKey).Select(n => w.Nodes[n]).ToList(),
+            };
             _closedIndex[s] = _closed.Count;
             _closed.Add(stats);
             closed.Add(stats);
@@ -195,7 +214,17 @@ public sealed class WindowAggregator
             CpuPercentOfOneCore: 100.0 * cpu / seconds,
             CpuPercentOfMachine: 100.0 * cpu / seconds / Math.Max(1, _processorCount * Math.Max(1, _cpuByNode.Count)),
             ProcessorCount: _processorCount,
-            PeakWorkingSetBytes: _peakWorkingSet);
+            PeakWorkingSetBytes: _peakWorkingSet)
+        {
+            GcPauseSeconds = _gcPause,
+            Gen2Collections = _gen2,
+            PeakGcHeapBytes = _peakHeap,
+            PeakThreadPoolThreads = _peakThreads,
+            PeakThreadPoolQueueLength = _peakQueue,
+            PeakOpenSockets = _peakSockets,
+            NetworkReceivedBytes = _networkIn,
+            NetworkSentBytes = _networkOut,
+        };
         return new ScenarioStatistics(
             Scenario,
             startedAt,
@@ -214,6 +243,18 @@ public sealed class WindowAggregator
             Workers = _nodeOrder.Select(n => new WorkerStatistics(n, _byNode[n].Requests, _byNode[n].Errors,
                 _cpuByNode.GetValueOrDefault(n), _byNode[n].Deltas, _lastByNode[n].Second)).ToList(),
         };
+    }
+
+    private void AddResources(NodeResources r)
+    {
+        _gcPause += r.GcPauseSeconds;
+        _gen2 += r.Gen2Collections;
+        _peakHeap = Math.Max(_peakHeap, r.GcHeapBytes);
+        _peakThreads = Math.Max(_peakThreads, r.ThreadPoolThreads);
+        _peakQueue = Math.Max(_peakQueue, r.ThreadPoolQueueLength);
+        _peakSockets = Math.Max(_peakSockets, r.OpenSockets);
+        _networkIn += r.NetworkReceivedBytes;
+        _networkOut += r.NetworkSentBytes;
     }
 
     private EndpointTotals EndpointFor(string name)

@@ -149,6 +149,14 @@ public static class JsonReportWriter
         Number(json, "cpu_percent_of_machine", g.CpuPercentOfMachine);
         json.WriteNumber("processor_count", g.ProcessorCount);
         json.WriteNumber("peak_working_set_bytes", g.PeakWorkingSetBytes);
+        json.WriteNumber("peak_gc_heap_bytes", g.PeakGcHeapBytes);
+        Number(json, "gc_pause_seconds", g.GcPauseSeconds);
+        json.WriteNumber("gen2_collections", g.Gen2Collections);
+        json.WriteNumber("peak_thread_pool_threads", g.PeakThreadPoolThreads);
+        json.WriteNumber("peak_thread_pool_queue", g.PeakThreadPoolQueueLength);
+        json.WriteNumber("peak_open_sockets", g.PeakOpenSockets);
+        json.WriteNumber("network_received_bytes", g.NetworkReceivedBytes);
+        json.WriteNumber("network_sent_bytes", g.NetworkSentBytes);
         json.WriteEndObject();
 
         json.WriteStartArray("workers");
@@ -184,12 +192,41 @@ public static class JsonReportWriter
             json.WriteStartObject("requests_by_endpoint");
             foreach (var (name, count) in w.RequestsByEndpoint) json.WriteNumber(name, count);
             json.WriteEndObject();
+            WriteNodes(json, w.Nodes);
             json.WriteEndObject();
         }
         json.WriteEndArray();
 
         WriteDefinition(json, scenario.Definition);
         json.WriteEndObject();
+    }
+
+    /// <summary>Each generating node's cost in one window of the timeline.</summary>
+    private static void WriteNodes(Utf8JsonWriter json, IReadOnlyList<NodeWindow> nodes)
+    {
+        json.WriteStartArray("nodes");
+        foreach (var n in nodes)
+        {
+            json.WriteStartObject();
+            json.WriteString("node", n.Node);
+            Number(json, "cpu_percent_of_one_core", n.CpuPercentOfOneCore);
+            json.WriteNumber("working_set_bytes", n.WorkingSetBytes);
+            if (n.Resources is { } r)
+            {
+                json.WriteNumber("gc_heap_bytes", r.GcHeapBytes);
+                json.WriteNumber("gen0_collections", r.Gen0Collections);
+                json.WriteNumber("gen1_collections", r.Gen1Collections);
+                json.WriteNumber("gen2_collections", r.Gen2Collections);
+                Number(json, "gc_pause_ms", r.GcPauseSeconds * 1000);
+                json.WriteNumber("thread_pool_threads", r.ThreadPoolThreads);
+                json.WriteNumber("thread_pool_queue", r.ThreadPoolQueueLength);
+                json.WriteNumber("network_received_bytes", r.NetworkReceivedBytes);
+                json.WriteNumber("network_sent_bytes", r.NetworkSentBytes);
+                json.WriteNumber("open_sockets", r.OpenSockets);
+            }
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
     }
 
     /// <summary>The figures shared by a load test and each of its endpoints.</summary>

@@ -119,6 +119,10 @@ public static class SummaryReportWriter
         if (s.ConnectionWaits > 0) health += $", {ReportFormat.Count(s.ConnectionWaits)} connection waits";
         yield return Field("  Generator", $"CPU {ReportFormat.Number(g.CpuPercentOfMachine, "0")}% of {ReportFormat.Cores(g.ProcessorCount)}, " +
                                           $"peak memory {ReportFormat.Number(g.PeakWorkingSetBytes / (1024.0 * 1024.0), "0.0")} MiB{health}");
+        if (g.PeakThreadPoolThreads > 0)
+            yield return Field("  Runtime", $"GC pauses {ReportFormat.Number(g.GcPauseSeconds * 1000, "0")} ms, {ReportFormat.Count(g.Gen2Collections)} full collections, " +
+                                            $"peak heap {ReportFormat.Number(g.PeakGcHeapBytes / (1024.0 * 1024.0), "0.0")} MiB, " +
+                                            $"up to {g.PeakThreadPoolThreads} pool threads, {g.PeakOpenSockets} sockets");
         if (s.Workers.Count > 1)
             yield return Field("  Workers", $"{s.Workers.Count}: " + string.Join(", ",
                 s.Workers.Select(w => $"{w.Node} {ReportFormat.Count(w.Requests)} requests")));

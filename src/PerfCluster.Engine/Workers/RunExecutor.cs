@@ -7,6 +7,7 @@ using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Profiles;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Drivers;
+using PerfCluster.Engine.Monitoring;
 using static PerfCluster.Engine.Coordination.RunProtocol;
 
 namespace PerfCluster.Engine.Workers;
@@ -41,6 +42,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ClosedProfile _profile;
     private readonly MetricsRecorder _recorder;
+    private readonly NodeResourceSampler _resources = new();
     private readonly IRequestDriver _driver;
     private readonly CancellationTokenSource _abandon = new();
     private readonly ShareContext _context;
@@ -335,6 +337,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
             DroppedIterations = dropped,
             SchedulingLag = lag,
             ConnectionWaits = waits - _connectionWaits,
+            Resources = _resources.Take(),
         };
         _connectionWaits = waits;
         _lastCpu = cpu;

@@ -132,6 +132,32 @@ public class WindowAggregatorSpecs
     }
 
     [Fact]
+    public void Should_keep_each_nodes_resources_per_window_and_their_peaks_and_sums_over_the_run()
+    {
+        var agg = new WindowAggregator("s", ["a"]);
+        NodeResources Resources(long heap, int gen2, double pause, int threads, long rx, int sockets) =>
+            new(heap, 0, 0, gen2, pause, threads, 3, rx, rx / 2, sockets);
+        agg.Accept(new MetricsDelta("run", "n1", 1, 0, [], 1, new GeneratorSample(0.5, 100, 2) { Resources = Resources(10, 1, 0.010, 8, 1000, 64) }, false));
+        agg.Accept(new MetricsDelta("run", "n2", 1, 0, [], 1, new GeneratorSample(0.25, 200, 2) { Resources = Resources(30, 0, 0.002, 6, 500, 32) }, false));
+        agg.Accept(new MetricsDelta("run", "n1", 2, 1, [], 1, new GeneratorSample(0.75, 150, 2) { Resources = Resources(20, 2, 0.020, 9, 3000, 65) }, true));
+
+        var stats = agg.Finish(DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(2), 1);
+
+        var first = stats.Timeline.Single(w => w.Second == 0);
+        Assert.Equal(["n1", "n2"], first.Nodes.Select(n => n.Node));
+        Assert.Equal(50.0, first.Nodes[0].CpuPercentOfOneCore, 6);
+        Assert.Equal(200, first.Nodes[1].WorkingSetBytes);
+        Assert.Equal(65, stats.Timeline.Single(w => w.Second == 1).Nodes.Single().Resources!.OpenSockets);
+        var g = stats.Generator;
+        Assert.Equal(0.032, g.GcPauseSeconds, 6);
+        Assert.Equal(3, g.Gen2Collections);
+        Assert.Equal(30, g.PeakGcHeapBytes);
+        Assert.Equal(9, g.PeakThreadPoolThreads);
+        Assert.Equal(65, g.PeakOpenSockets);
+        Assert.Equal(4500, g.NetworkReceivedBytes);
+    }
+
+    [Fact]
     public void Should_report_latency_in_seconds_within_hdr_precision()
     {
         var h = Latency.NewHistogram();
