@@ -1,4 +1,6 @@
 using System.Globalization;
+using PerfCluster.Core.Alerts;
+using PerfCluster.Core.Monitoring;
 using PerfCluster.Core.Scenarios.Hocon;
 
 namespace PerfCluster.Core.Scenarios;
@@ -25,6 +27,9 @@ internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? override
             Thresholds = ThresholdReader.Read(scenario, weighted),
             RequiredServices = RequiredServices(scenario),
             Http = Http(scenario),
+            SlaThresholds = SlaThresholdReader.Read(scenario),
+            AlertRules = AlertRuleReader.Read(scenario, weighted),
+            Monitor = MonitorReader.Read(scenario),
         };
     }
 

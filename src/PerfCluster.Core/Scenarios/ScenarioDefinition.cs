@@ -1,3 +1,6 @@
+using PerfCluster.Core.Alerts;
+using PerfCluster.Core.Monitoring;
+
 namespace PerfCluster.Core.Scenarios;
 
 /// <summary>Where a value came from in a scenario file; lines and columns are 1-based.</summary>
@@ -33,6 +36,15 @@ public sealed record ScenarioDefinition
     public IReadOnlyList<ThresholdDefinition> Thresholds { get; init; } = [];
     public IReadOnlyList<RequiredService> RequiredServices { get; init; } = [];
     public HttpSettings Http { get; init; } = new();
+
+    /// <summary>Checked in every 1-second window while the run goes; the guide's defaults unless the scenario sets its own.</summary>
+    public IReadOnlyList<SlaThreshold> SlaThresholds { get; init; } = SlaThreshold.Defaults;
+
+    /// <summary>Named alerts with durations and actions; none unless the scenario sets them.</summary>
+    public IReadOnlyList<AlertRule> AlertRules { get; init; } = [];
+
+    /// <summary>The system under test's process and exporter to watch, and the leak settings; null when not watched.</summary>
+    public MonitorDefinition? Monitor { get; init; }
 
     /// <summary>Open workload model: when set, iterations arrive at a rate instead of looping users.</summary>
     public OpenLoad? Open { get; init; }

@@ -67,6 +67,7 @@ internal static class ScenarioKeys
         [
             "target", "endpoints", "request-patterns", "thresholds", "http", "environment-config",
             "alert-thresholds", "think-time", "ramp-up", "graceful-stop", "warm-up", "pre-allocated-users", "max-users",
+            "sla-thresholds", "alert-rules", "monitor",
         ],
         ScenarioAliases,
         BenchmarkKeysIgnored);
@@ -96,6 +97,23 @@ internal static class ScenarioKeys
 
     public static readonly KeySet AlertThresholds = new(
         "alert-thresholds", ["error-rate-max", "latency-p95-max"], ignored: ["cpu-usage-max", "memory-usage-max"]);
+
+    /// <summary>One element of <c>sla-thresholds</c>; the aliases are the guide's SLAThreshold field names.</summary>
+    public static readonly KeySet SlaThreshold = new(
+        "an SLA threshold", ["metric", "value", "comparison", "severity", "description"],
+        new Dictionary<string, string> { ["metric-name"] = "metric", ["threshold-value"] = "value", ["threshold"] = "value" });
+
+    /// <summary>One element of <c>alert-rules</c>; <c>for</c> is Prometheus' word for the duration.</summary>
+    public static readonly KeySet AlertRule = new(
+        "an alert rule", ["name", "metric", "threshold", "comparison", "duration", "severity", "action", "url", "endpoint"],
+        new Dictionary<string, string>
+        {
+            ["metric-name"] = "metric", ["threshold-value"] = "threshold", ["for"] = "duration", ["webhook-url"] = "url",
+        });
+
+    /// <summary>The <c>monitor</c> section: which target process and exporter to watch, and how leaks are judged.</summary>
+    public static readonly KeySet Monitor = new(
+        "monitor", ["pid", "process-name", "prometheus", "series", "memory-growth-threshold-mb", "leak-window"]);
 
     public static readonly KeySet ThinkTime = new("think-time", ["mean", "jitter"]);
 
