@@ -1,9 +1,8 @@
+using PerfCluster.Core.Alerts;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Thresholds;
 
 namespace PerfCluster.Core.Reports;
-
-public enum AlertSeverity { Info, Warning, Critical }
 
 public static class AlertSeverities
 {

@@ -1,3 +1,4 @@
+using PerfCluster.Core.Alerts;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Reports;
 using PerfCluster.Core.Scenarios;
