@@ -1,3 +1,5 @@
+using PerfCluster.Core.Regression;
+
 namespace PerfCluster.Core.Scenarios;
 
 /// <summary>Where a value came from in a scenario file; lines and columns are 1-based.</summary>
@@ -33,6 +35,9 @@ public sealed record ScenarioDefinition
     public IReadOnlyList<ThresholdDefinition> Thresholds { get; init; } = [];
     public IReadOnlyList<RequiredService> RequiredServices { get; init; } = [];
     public HttpSettings Http { get; init; } = new();
+
+    /// <summary>How <c>perfcluster test</c> judges this scenario against its baseline (<c>regression-thresholds</c>).</summary>
+    public RegressionThresholds Regression { get; init; } = RegressionThresholds.Default;
 
     /// <summary>Open workload model: when set, iterations arrive at a rate instead of looping users.</summary>
     public OpenLoad? Open { get; init; }

@@ -66,7 +66,7 @@ internal static class ScenarioKeys
         "the plan",
         [
             "target", "endpoints", "request-patterns", "thresholds", "http", "environment-config",
-            "alert-thresholds", "think-time", "ramp-up", "graceful-stop", "warm-up", "pre-allocated-users", "max-users",
+            "alert-thresholds", "regression-thresholds", "think-time", "ramp-up", "graceful-stop", "warm-up", "pre-allocated-users", "max-users",
         ],
         ScenarioAliases,
         BenchmarkKeysIgnored);
@@ -96,6 +96,16 @@ internal static class ScenarioKeys
 
     public static readonly KeySet AlertThresholds = new(
         "alert-thresholds", ["error-rate-max", "latency-p95-max"], ignored: ["cpu-usage-max", "memory-usage-max"]);
+
+    public static readonly KeySet RegressionThresholds = new(
+        "regression-thresholds",
+        [
+            "throughput-degradation-percent", "latency-increase-percent", "error-rate-increase-percent", "memory-increase-percent",
+            "cpu-increase-percent", "latency-percentiles", "warning-ratio", "significance", "abort-on-fail",
+        ]);
+
+    /// <summary>A percentage of <c>regression-thresholds</c> written with both levels: <c>{ warning = 5, failure = 10 }</c>.</summary>
+    public static readonly KeySet RegressionLimit = new("a regression limit", ["warning", "failure"]);
 
     public static readonly KeySet ThinkTime = new("think-time", ["mean", "jitter"]);
 
