@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
+using PerfCluster.Core.Regression;
 
 namespace PerfCluster.Core.Reports;
 
@@ -34,6 +35,7 @@ public static class JUnitReportWriter
             new XAttribute("tests", suites.Sum(s => (int)s.Attribute("tests")!)),
             new XAttribute("failures", suites.Sum(s => (int)s.Attribute("failures")!)),
             new XAttribute("errors", suites.Sum(s => (int)s.Attribute("errors")!)),
+            new XAttribute("skipped", suites.Sum(s => (int)s.Attribute("skipped")!)),
             new XAttribute("time", Seconds(report.Duration.TotalSeconds)),
             new XAttribute("timestamp", report.StartedAt.ToString("yyyy-MM-ddTHH:mm:ssK", CultureInfo.InvariantCulture)),
             suites);
@@ -61,10 +63,12 @@ public static class JUnitReportWriter
             cases.Add(testCase);
         }
 
+        if (scenario.Regression is { } regression) cases.AddRange(RegressionCases(className, time, regression));
+
         var problems = new List<string>();
         if (scenario.Interrupted) problems.Add($"interrupted after {ReportFormat.Duration(stats.MeasuredDuration)}");
         if (scenario.CompletedNoRequests) problems.Add("no requests completed");
-        if (scenario.Thresholds.Count == 0 || problems.Count > 0)
+        if ((scenario.Thresholds.Count == 0 && scenario.Regression is null) || problems.Count > 0)
         {
             var testCase = Case(className, CompletedTestName, time);
             if (problems.Count > 0)
@@ -91,12 +95,42 @@ public static class JUnitReportWriter
             new XAttribute("tests", cases.Count),
             new XAttribute("failures", cases.Count(c => c.Element("failure") is not null)),
             new XAttribute("errors", 0),
-            new XAttribute("skipped", 0),
+            new XAttribute("skipped", cases.Count(c => c.Element("skipped") is not null)),
             new XAttribute("time", time),
             new XAttribute("timestamp", stats.StartedAt.ToString("yyyy-MM-ddTHH:mm:ssK", CultureInfo.InvariantCulture)),
             new XAttribute("hostname", Clean(report.Host)),
             properties,
             cases);
+    }
+
+    /// <summary>
+    /// One case per metric compared with the baseline, named "regression: &lt;metric&gt;": a failure when it failed (or
+    /// warned under --strict), the account in system-out when it warned, skipped when it could not be compared.
+    /// </summary>
+    private static IEnumerable<XElement> RegressionCases(string className, string time, RegressionVerdict v)
+    {
+        foreach (var m in v.Metrics)
+        {
+            var testCase = Case(className, $"regression: {m.Metric}", time);
+            var account = $"{RegressionFormat.Describe(m)} — {m.Outcome.ToJsonName()} against {RegressionFormat.Baseline(v)}";
+            switch (m.Outcome)
+            {
+                case RegressionOutcome.Fail:
+                case RegressionOutcome.Warning when v.Strict:
+                    testCase.Add(new XElement("failure",
+                        new XAttribute("message", Clean(RegressionFormat.Describe(m))),
+                        new XAttribute("type", m.Outcome == RegressionOutcome.Fail ? "regression" : "regression_warning"),
+                        Clean(account)));
+                    break;
+                case RegressionOutcome.Warning:
+                    testCase.Add(new XElement("system-out", Clean("warning: " + account)));
+                    break;
+                case RegressionOutcome.NotCompared:
+                    testCase.Add(new XElement("skipped", new XAttribute("message", Clean(m.Note ?? "not compared"))));
+                    break;
+            }
+            yield return testCase;
+        }
     }
 
     private static XElement ErrorSuite(RunReport report)

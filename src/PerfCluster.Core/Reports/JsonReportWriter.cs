@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Regression;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Thresholds;
 
@@ -141,6 +142,8 @@ public static class JsonReportWriter
             json.WriteEndObject();
         }
         json.WriteEndArray();
+
+        if (scenario.Regression is { } regression) WriteRegression(json, regression);
 
         var g = stats.Generator;
         json.WriteStartObject("generator");
@@ -340,6 +343,63 @@ public static class JsonReportWriter
             json.WriteString("name", s.Name);
             json.WriteString("host", s.Host);
             json.WriteNumber("port", s.Port);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// "regression": the comparison with the baseline: which baseline, the verdict, environment warnings, and per
+    /// metric the two values, the change, the levels, the outcome and the statistics behind it.
+    /// </summary>
+    private static void WriteRegression(Utf8JsonWriter json, RegressionVerdict v)
+    {
+        json.WriteStartObject("regression");
+        json.WriteStartObject("baseline");
+        json.WriteString("name", v.BaselineName);
+        json.WriteNumber("version", v.BaselineVersion);
+        json.WriteString("run_id", v.BaselineRunId);
+        json.WriteEndObject();
+        json.WriteString("outcome", v.Outcome.ToJsonName());
+        json.WriteBoolean("strict", v.Strict);
+        json.WriteBoolean("passed", v.Passed);
+        json.WriteNumber("exit_code", v.ExitCode);
+        Strings(json, "environment_warnings", v.EnvironmentWarnings);
+        json.WriteStartArray("metrics");
+        foreach (var m in v.Metrics)
+        {
+            json.WriteStartObject();
+            json.WriteString("metric", m.Metric);
+            json.WriteString("endpoint", m.Endpoint);
+            json.WriteString("direction", m.Direction.ToJsonName());
+            Number(json, "baseline", m.Baseline);
+            Number(json, "current", m.Current);
+            Number(json, "change_percent", m.ChangePercent);
+            Number(json, "warning_threshold", m.WarningThreshold);
+            Number(json, "failure_threshold", m.FailureThreshold);
+            json.WriteString("outcome", m.Outcome.ToJsonName());
+            json.WriteString("test", m.Test);
+            if (m.PValue is { } p) Number(json, "p_value", p);
+            else json.WriteNull("p_value");
+            Number(json, "effect", m.Effect);
+            if (m.EffectCi95Low is { } low && m.EffectCi95High is { } high)
+            {
+                json.WriteStartArray("effect_ci95");
+                if (double.IsFinite(low)) json.WriteNumberValue(low); else json.WriteNullValue();
+                if (double.IsFinite(high)) json.WriteNumberValue(high); else json.WriteNullValue();
+                json.WriteEndArray();
+            }
+            else
+            {
+                json.WriteNull("effect_ci95");
+            }
+            json.WriteStartObject("samples");
+            json.WriteString("source", m.SampleSource);
+            json.WriteNumber("baseline", m.BaselineSamples);
+            json.WriteNumber("current", m.CurrentSamples);
+            json.WriteEndObject();
+            json.WriteString("note", m.Note);
             json.WriteEndObject();
         }
         json.WriteEndArray();

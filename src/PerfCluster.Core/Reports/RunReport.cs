@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json.Serialization;
 using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Regression;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Thresholds;
 
@@ -46,6 +47,12 @@ public sealed record ScenarioReport(
     /// </summary>
     public IReadOnlyList<IterationResult> Iterations { get; init; } = [];
 
+    /// <summary>
+    /// <c>perfcluster test</c>: the comparison with the baseline. A failed verdict (or, under --strict, one that
+    /// warned) fails the scenario. Null when no baseline was compared.
+    /// </summary>
+    public RegressionVerdict? Regression { get; init; }
+
     /// <summary>A failed threshold in any iteration fails the scenario.</summary>
     public bool AllIterationsPassed => Iterations.All(i => i.Thresholds.All(t => t.Passed));
 
@@ -53,8 +60,9 @@ public sealed record ScenarioReport(
 
     public IEnumerable<ThresholdResult> FailedThresholds => Thresholds.Where(t => !t.Passed);
 
-    /// <summary>Ran to its end, completed at least one request, and every threshold passed.</summary>
-    public bool Passed => !Interrupted && !CompletedNoRequests && Thresholds.All(t => t.Passed) && AllIterationsPassed;
+    /// <summary>Ran to its end, completed at least one request, every threshold passed, and the baseline comparison (if any) passed.</summary>
+    public bool Passed => !Interrupted && !CompletedNoRequests && Thresholds.All(t => t.Passed) && AllIterationsPassed &&
+                          (Regression?.Passed ?? true);
 }
 
 /// <summary>Everything one <c>perfcluster run</c> produced; the single input of every report writer.</summary>

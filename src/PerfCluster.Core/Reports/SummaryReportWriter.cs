@@ -1,5 +1,6 @@
 using System.Text;
 using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Regression;
 using PerfCluster.Core.Scenarios;
 
 namespace PerfCluster.Core.Reports;
@@ -149,15 +150,55 @@ public static class SummaryReportWriter
         if (scenario.Thresholds.Count == 0)
         {
             yield return "  Thresholds: none defined";
-            yield break;
         }
-        var passed = scenario.Thresholds.Count(t => t.Passed);
-        yield return $"  Thresholds: {passed} of {scenario.Thresholds.Count} passed";
-        var thresholdRows = scenario.Thresholds.Select(t => new[]
+        else
         {
-            t.Passed ? "✓" : "✗", t.Scope, t.Expression, "actual " + t.FormatActual() + (t.Note is null ? "" : $" ({t.Note})"),
-        }).ToList();
-        foreach (var row in Table(thresholdRows, rightAligned: [false, false, false, false])) yield return "    " + row;
+            var passed = scenario.Thresholds.Count(t => t.Passed);
+            yield return $"  Thresholds: {passed} of {scenario.Thresholds.Count} passed";
+            var thresholdRows = scenario.Thresholds.Select(t => new[]
+            {
+                t.Passed ? "✓" : "✗", t.Scope, t.Expression, "actual " + t.FormatActual() + (t.Note is null ? "" : $" ({t.Note})"),
+            }).ToList();
+            foreach (var row in Table(thresholdRows, rightAligned: [false, false, false, false])) yield return "    " + row;
+        }
+
+        if (scenario.Regression is { } regression)
+        {
+            yield return "";
+            foreach (var line in RegressionLines(regression)) yield return line;
+        }
+    }
+
+    /// <summary>
+    /// "  Regression: FAIL against baseline 'nightly' v3 (run ...)", one row per metric (✓ pass, ! warning, ✗ fail,
+    /// - not compared) with both values, the change, the levels and the test, then notes and environment warnings.
+    /// </summary>
+    private static IEnumerable<string> RegressionLines(RegressionVerdict v)
+    {
+        var strict = v.Strict ? ", strict: warnings fail" : "";
+        yield return $"  Regression: {v.Outcome.ToJsonName().ToUpperInvariant()} against {RegressionFormat.Baseline(v)}{strict}";
+        var rows = new List<string[]> { new[] { "", "Metric", "Baseline", "Current", "Change", "Levels", "Test" } };
+        rows.AddRange(v.Metrics.Select(m => new[]
+        {
+            m.Outcome switch
+            {
+                RegressionOutcome.Pass => "✓",
+                RegressionOutcome.Warning => "!",
+                RegressionOutcome.Fail => "✗",
+                _ => "-",
+            },
+            m.Metric, RegressionFormat.Value(m, m.Baseline), RegressionFormat.Value(m, m.Current),
+            RegressionFormat.Change(m.ChangePercent), RegressionFormat.Limits(m), RegressionFormat.Test(m),
+        }));
+        foreach (var row in Table(rows, rightAligned: [false, false, true, true, true, false, false])) yield return "    " + row;
+        foreach (var m in v.Metrics.Where(m => m.Note is not null))
+        {
+            foreach (var line in Wrapped("    Note: ", $"{m.Metric}: {m.Note}")) yield return line;
+        }
+        foreach (var warning in v.EnvironmentWarnings)
+        {
+            foreach (var line in Wrapped("    Environment: ", warning)) yield return line;
+        }
     }
 
     private static string Field(string label, string value) => $"{label + ":",-14}{value}";

@@ -25,6 +25,7 @@ internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? override
             Endpoints = weighted,
             Distribution = distribution,
             Thresholds = ThresholdReader.Read(scenario, weighted),
+            Regression = RegressionThresholdReader.Read(scenario),
             RequiredServices = RequiredServices(scenario),
             Http = Http(scenario),
             SlaThresholds = SlaThresholdReader.Read(scenario),

@@ -1,5 +1,6 @@
 using PerfCluster.Core.Alerts;
 using PerfCluster.Core.Monitoring;
+using PerfCluster.Core.Regression;
 
 namespace PerfCluster.Core.Scenarios;
 
@@ -45,6 +46,9 @@ public sealed record ScenarioDefinition
 
     /// <summary>The system under test's process and exporter to watch, and the leak settings; null when not watched.</summary>
     public MonitorDefinition? Monitor { get; init; }
+
+    /// <summary>How <c>perfcluster test</c> judges this scenario against its baseline (<c>regression-thresholds</c>).</summary>
+    public RegressionThresholds Regression { get; init; } = RegressionThresholds.Default;
 
     /// <summary>Open workload model: when set, iterations arrive at a rate instead of looping users.</summary>
     public OpenLoad? Open { get; init; }

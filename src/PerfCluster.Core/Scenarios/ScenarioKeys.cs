@@ -66,7 +66,7 @@ internal static class ScenarioKeys
         "the plan",
         [
             "target", "endpoints", "request-patterns", "thresholds", "http", "environment-config",
-            "alert-thresholds", "think-time", "ramp-up", "graceful-stop", "warm-up", "pre-allocated-users", "max-users",
+            "alert-thresholds", "regression-thresholds", "think-time", "ramp-up", "graceful-stop", "warm-up", "pre-allocated-users", "max-users",
             "sla-thresholds", "alert-rules", "monitor",
         ],
         ScenarioAliases,
@@ -114,6 +114,16 @@ internal static class ScenarioKeys
     /// <summary>The <c>monitor</c> section: which target process and exporter to watch, and how leaks are judged.</summary>
     public static readonly KeySet Monitor = new(
         "monitor", ["pid", "process-name", "prometheus", "series", "memory-growth-threshold-mb", "leak-window"]);
+
+    public static readonly KeySet RegressionThresholds = new(
+        "regression-thresholds",
+        [
+            "throughput-degradation-percent", "latency-increase-percent", "error-rate-increase-percent", "memory-increase-percent",
+            "cpu-increase-percent", "latency-percentiles", "warning-ratio", "significance", "abort-on-fail",
+        ]);
+
+    /// <summary>A percentage of <c>regression-thresholds</c> written with both levels: <c>{ warning = 5, failure = 10 }</c>.</summary>
+    public static readonly KeySet RegressionLimit = new("a regression limit", ["warning", "failure"]);
 
     public static readonly KeySet ThinkTime = new("think-time", ["mean", "jitter"]);
 
