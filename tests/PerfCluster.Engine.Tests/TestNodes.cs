@@ -15,6 +15,10 @@ public static class TestNodes
         akka.cluster.roles = [{{string.Join(", ", roles)}}]
         """).WithFallback(PerfClusterHosting.ReferenceConfig);
 
+    /// <summary>A local (non-clustered) system with the production reference.conf behind it.</summary>
+    public static Config Local { get; } = ConfigurationFactory.ParseString("akka.actor.provider = local")
+        .WithFallback(PerfClusterHosting.ReferenceConfig);
+
     /// <summary>Joins the system to itself and waits until it is Up: a one-node cluster.</summary>
     public static void JoinSelf(ActorSystem system)
     {

@@ -6,6 +6,7 @@ using Akka.Hosting;
 using Akka.Logger.Serilog;
 using Akka.Remote.Hosting;
 using PerfCluster.Engine.Coordination;
+using PerfCluster.Engine.Persistence;
 using PerfCluster.Engine.Workers;
 
 namespace PerfCluster.Engine.Hosting;
@@ -21,6 +22,10 @@ public sealed record NodeOptions
     /// <summary>User configuration (hocon/perfcluster.conf or --config), layered over the embedded defaults.</summary>
     public Config? Config { get; init; }
     public bool Verbose { get; init; }
+    /// <summary>Coordinator nodes keep baselines and run history (perfcluster.persistence); off: they keep nothing.</summary>
+    public bool Persistence { get; init; } = true;
+    /// <summary>--data-dir: where the SQLite store lives; overrides PERFCLUSTER_DATA_DIR and perfcluster.persistence.data-dir.</summary>
+    public string? DataDir { get; init; }
 }
 
 public static class PerfClusterHosting
@@ -82,7 +87,11 @@ public static class PerfClusterHosting
                 SeedNodes = options.Seeds.ToArray(),
             });
 
-        if (options.Roles.Contains(ClusterRoles.Coordinator)) builder.AddRunManager(CoordinatorSettingsFrom(config));
+        if (options.Roles.Contains(ClusterRoles.Coordinator))
+        {
+            builder.AddRunManager(CoordinatorSettingsFrom(config));
+            if (options.Persistence) TryAddPersistence(builder, config, options.DataDir);
+        }
         if (options.Roles.Contains(ClusterRoles.Worker))
             builder.AddWorkerAgent(ExecutorSettingsFrom(config), config.GetTimeSpan("perfcluster.worker.coordinator-lost-timeout"));
         if (options.Seeds.Count == 0)
@@ -95,5 +104,22 @@ public static class PerfClusterHosting
             });
         }
         return builder;
+    }
+
+    /// <summary>
+    /// Baselines and run history on a coordinator. A store that cannot be set up (an unwritable data directory, a
+    /// PostgreSQL provider without a connection string) must not keep the node from running load: it is reported and
+    /// left out, and <see cref="PerfClusterStore.Attach"/> then says persistence is not enabled.
+    /// </summary>
+    private static void TryAddPersistence(AkkaConfigurationBuilder builder, Config config, string? dataDir)
+    {
+        try
+        {
+            builder.AddPerfClusterPersistence(PersistenceSettings.From(config, dataDir));
+        }
+        catch (StoreException e)
+        {
+            Serilog.Log.Warning("Baselines and run history are not available on this node: {Reason}", e.Message);
+        }
     }
 }

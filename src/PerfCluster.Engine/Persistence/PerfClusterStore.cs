@@ -1,0 +1,209 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Hosting;
+using PerfCluster.Core.History;
+using PerfCluster.Engine.Baselines;
+using PerfCluster.Engine.Hosting;
+using static PerfCluster.Engine.Baselines.BaselineProtocol;
+using static PerfCluster.Engine.History.RunHistoryProtocol;
+
+namespace PerfCluster.Engine.Persistence;
+
+/// <summary>
+/// Baselines and run history for the CLI and the HTTP API. <see cref="OpenAsync"/> starts a small local actor system
+/// with nothing but persistence (for <c>perfcluster baseline list</c> and friends); <see cref="Attach"/> uses the
+/// store actors of a running node (<see cref="PersistenceHosting.AddPerfClusterPersistence"/>). Every failure,
+/// including a database that cannot be opened or does not answer, surfaces as a <see cref="StoreException"/>
+/// whose message can be shown to the user as it is.
+/// </summary>
+public sealed class PerfClusterStore : IAsyncDisposable
+{
+    public const string StoreSystemName = "perfcluster-store";
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly Config StoreSystemConfig = ConfigurationFactory.ParseString("""
+        akka.actor.provider = local
+        akka.loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
+        akka.loglevel = WARNING
+        akka.stdout-loglevel = OFF
+        """);
+
+    private readonly ActorSystem _system;
+    private readonly bool _ownsSystem;
+    private readonly IActorRef _baselines;
+    private readonly IActorRef _history;
+    private int _disposed;
+
+    private PerfClusterStore(ActorSystem system, bool ownsSystem, IActorRef baselines, IActorRef history, string description)
+    {
+        _system = system;
+        _ownsSystem = ownsSystem;
+        _baselines = baselines;
+        _history = history;
+        Description = description;
+    }
+
+    /// <summary>What the store is, for messages ("SQLite database /home/me/.local/share/perfcluster/perfcluster.db").</summary>
+    public string Description { get; }
+
+    /// <summary>How long each request may take before it fails with a <see cref="StoreException"/>.</summary>
+    public TimeSpan Timeout { get; init; } = DefaultTimeout;
+
+    /// <summary>
+    /// Opens the store described by <paramref name="settings"/>: checks that the database can be opened (creating the
+    /// SQLite directory and file if needed), starts a local actor system with the journal and the store actors, and
+    /// waits until both have recovered. Dispose the store to shut that system down.
+    /// </summary>
+    public static async Task<PerfClusterStore> OpenAsync(PersistenceSettings settings, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        await StoreProbe.CheckAsync(settings, ct).ConfigureAwait(false);
+
+        var config = StoreSystemConfig.WithFallback(settings.ToAkkaConfig()).WithFallback(PerfClusterHosting.ReferenceConfig);
+        var system = ActorSystem.Create(StoreSystemName, config);
+        try
+        {
+            var registry = ActorRegistry.For(system);
+            PersistenceHosting.StartActors(system, registry, settings);
+            var store = new PerfClusterStore(system, ownsSystem: true,
+                registry.Get<BaselineLibraryKey>(), registry.Get<RunHistoryKey>(), settings.Describe());
+            await store.WaitUntilRecoveredAsync(ct).ConfigureAwait(false);
+            return store;
+        }
+        catch
+        {
+            await system.Terminate().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The store of a node started with <see cref="PersistenceHosting.AddPerfClusterPersistence"/>. Disposing it leaves the node alone.</summary>
+    public static PerfClusterStore Attach(ActorSystem system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        var registry = ActorRegistry.For(system);
+        if (!registry.TryGet<BaselineLibraryKey>(out var baselines) || !registry.TryGet<RunHistoryKey>(out var history))
+            throw new StoreException("persistence is not enabled on this node (no baseline library or run history)");
+        return new PerfClusterStore(system, ownsSystem: false, baselines, history, $"the store of node {system.Name}");
+    }
+
+    /// <summary>Waits until both store actors have read their state from the database.</summary>
+    public Task WaitUntilRecoveredAsync(CancellationToken ct = default) => GetStatusAsync(ct);
+
+    /// <summary>How each store actor recovered and where its journal stands (diagnostics).</summary>
+    public async Task<IReadOnlyList<StoreProtocol.StoreStatus>> GetStatusAsync(CancellationToken ct = default) =>
+    [
+        await AskAsync<StoreProtocol.StoreStatus>(_baselines, StoreProtocol.GetStoreStatus.Instance, "reading baselines", ct).ConfigureAwait(false),
+        await AskAsync<StoreProtocol.StoreStatus>(_history, StoreProtocol.GetStoreStatus.Instance, "reading run history", ct).ConfigureAwait(false),
+    ];
+
+    /// <summary>The actor system the store runs on (its own after <see cref="OpenAsync"/>, the node's after <see cref="Attach"/>).</summary>
+    internal ActorSystem System => _system;
+
+    /// <summary>Stores a new version of <paramref name="name"/> (its previous highest version + 1); returns it once it is durable.</summary>
+    public async Task<BaselineEntry> SaveBaselineAsync(string name, string documentJson, string scenario, string runId,
+        DateTimeOffset recordedAt, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(documentJson);
+        var saved = await AskAsync<BaselineSaved>(_baselines, new SaveBaseline(name, documentJson, scenario, runId, recordedAt),
+            $"saving baseline '{name}'", ct).ConfigureAwait(false);
+        return saved.Entry;
+    }
+
+    /// <summary>Importing a baseline file stores it as a new version, exactly like a save.</summary>
+    public Task<BaselineEntry> ImportBaselineAsync(string name, string documentJson, string scenario, string runId,
+        DateTimeOffset recordedAt, CancellationToken ct = default) =>
+        SaveBaselineAsync(name, documentJson, scenario, runId, recordedAt, ct);
+
+    /// <summary>The latest version of <paramref name="name"/>, or <paramref name="version"/>; null when there is none.</summary>
+    public async Task<BaselineEntry?> GetBaselineAsync(string name, int? version = null, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var reply = await AskAsync<object>(_baselines, new GetBaseline(name, version), $"reading baseline '{name}'", ct).ConfigureAwait(false);
+        return reply switch
+        {
+            BaselineFound found => found.Entry,
+            BaselineNotFound => null,
+            _ => throw Unexpected(reply),
+        };
+    }
+
+    /// <summary>One summary per baseline name, ordered by name.</summary>
+    public async Task<IReadOnlyList<BaselineSummary>> ListBaselinesAsync(CancellationToken ct = default) =>
+        (await AskAsync<BaselineList>(_baselines, ListBaselines.Instance, "listing baselines", ct).ConfigureAwait(false)).Baselines;
+
+    /// <summary>Deletes every version of <paramref name="name"/>; returns how many there were (0: no such baseline).</summary>
+    public async Task<int> DeleteBaselineAsync(string name, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var reply = await AskAsync<object>(_baselines, new DeleteBaseline(name), $"deleting baseline '{name}'", ct).ConfigureAwait(false);
+        return reply switch
+        {
+            BaselineDeleted deleted => deleted.VersionsRemoved,
+            BaselineNotFound => 0,
+            _ => throw Unexpected(reply),
+        };
+    }
+
+    /// <summary>Adds a run to the history; returns once it is durable.</summary>
+    public async Task RecordRunAsync(RunSummary summary, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        await AskAsync<RunRecordedAck>(_history, new RecordRun(summary), $"recording run {summary.RunId}", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>At most <paramref name="limit"/> runs, newest first; only <paramref name="scenario"/>'s when given (case-insensitive).</summary>
+    public async Task<IReadOnlyList<RunSummary>> GetHistoryAsync(string? scenario = null, int limit = 20, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var list = await AskAsync<RunList>(_history, new GetHistory(string.IsNullOrWhiteSpace(scenario) ? null : scenario, limit),
+            "reading run history", ct).ConfigureAwait(false);
+        return list.Runs;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0 || !_ownsSystem) return;
+        await _system.Terminate().ConfigureAwait(false);
+    }
+
+    private async Task<T> AskAsync<T>(IActorRef target, object message, string what, CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        object reply;
+        try
+        {
+            reply = await target.Ask<object>(message, Timeout, ct).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException e)
+        {
+            throw TimedOut(what, e);
+        }
+        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw TimedOut(what, e);
+        }
+        catch (StoreException e)
+        {
+            // A Status.Failure reply: the ask rethrows its cause.
+            throw new StoreException($"{what} failed: {e.Message}", e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new StoreException($"{what} failed: {e.GetBaseException().Message}", e);
+        }
+        return reply switch
+        {
+            T t => t,
+            Status.Failure { Cause: StoreException se } => throw new StoreException($"{what} failed: {se.Message}", se),
+            Status.Failure f => throw new StoreException($"{what} failed: {f.Cause.GetBaseException().Message}", f.Cause),
+            _ => throw Unexpected(reply),
+        };
+    }
+
+    private StoreException TimedOut(string what, Exception e) =>
+        new($"{what}: the {Description} did not answer within {Timeout.TotalSeconds:0.#} s", e);
+
+    private static InvalidOperationException Unexpected(object reply) => new($"unexpected reply {reply.GetType().Name} from the store");
+}

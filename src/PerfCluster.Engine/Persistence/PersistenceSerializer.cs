@@ -1,0 +1,84 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Akka.Actor;
+using Akka.Serialization;
+using PerfCluster.Engine.Baselines;
+using PerfCluster.Engine.History;
+using SerializationException = System.Runtime.Serialization.SerializationException;
+
+namespace PerfCluster.Engine.Persistence;
+
+/// <summary>
+/// Marks every event and snapshot a PerfCluster persistent actor stores. reference.conf binds this interface to
+/// <see cref="PersistenceSerializer"/>, so nothing persisted ever falls back to a serializer that writes CLR type names.
+/// </summary>
+public interface IPersistedPayload;
+
+/// <summary>
+/// Stores events and snapshots as UTF-8 System.Text.Json (camelCase) with a short, fixed manifest per type
+/// ("baseline-recorded", ...). A row can be read with any SQL client, and renaming or moving a C# type does not
+/// orphan stored rows: the manifest, not the type name, says what a row is. A new persisted type needs an entry in
+/// <see cref="Manifests"/> (a spec checks every <see cref="IPersistedPayload"/> has one).
+/// </summary>
+public sealed class PersistenceSerializer : SerializerWithStringManifest
+{
+    /// <summary>Next to <see cref="Serialization.ClusterMessageSerializer.Id"/> (4711).</summary>
+    public const int Id = 4712;
+
+    internal static readonly IReadOnlyDictionary<Type, string> Manifests = new Dictionary<Type, string>
+    {
+        [typeof(BaselineEvents.BaselineRecorded)] = "baseline-recorded",
+        [typeof(BaselineEvents.BaselineRemoved)] = "baseline-removed",
+        [typeof(BaselineLibrarySnapshot)] = "baseline-library-snapshot",
+        [typeof(RunHistoryEvents.RunRecorded)] = "run-recorded",
+        [typeof(RunHistorySnapshot)] = "run-history-snapshot",
+    };
+
+    private static readonly IReadOnlyDictionary<string, Type> Types = Manifests.ToDictionary(p => p.Value, p => p.Key);
+
+    internal static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DictionaryKeyPolicy = null,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public PersistenceSerializer(ExtendedActorSystem system) : base(system) { }
+
+    public override int Identifier => Id;
+
+    public override string Manifest(object o) =>
+        Manifests.TryGetValue(o.GetType(), out var manifest)
+            ? manifest
+            : throw new ArgumentException($"{o.GetType()} has no persistence manifest", nameof(o));
+
+    public override byte[] ToBinary(object obj)
+    {
+        if (obj is not IPersistedPayload || !Manifests.ContainsKey(obj.GetType()))
+            throw new ArgumentException($"{obj.GetType()} is not a PerfCluster persisted event or snapshot", nameof(obj));
+        return JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Options);
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (!Types.TryGetValue(manifest, out var type))
+            throw new SerializationException($"'{manifest}' is not a PerfCluster persisted event or snapshot");
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, type, Options)
+                   ?? throw new SerializationException($"empty payload for {manifest}");
+        }
+        catch (JsonException e)
+        {
+            throw new SerializationException($"stored {manifest} is not readable: {e.Message} ({Preview(bytes)})", e);
+        }
+    }
+
+    private static string Preview(byte[] bytes)
+    {
+        var text = Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 120));
+        return bytes.Length > 120 ? text + "..." : text;
+    }
+}

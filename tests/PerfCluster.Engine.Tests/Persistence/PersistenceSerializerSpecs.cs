@@ -1,0 +1,89 @@
+using System.Text;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using PerfCluster.Core.History;
+using PerfCluster.Engine.Baselines;
+using PerfCluster.Engine.History;
+using PerfCluster.Engine.Persistence;
+
+namespace PerfCluster.Engine.Tests.Persistence;
+
+/// <summary>Every persisted event and snapshot goes through the JSON serializer under its fixed manifest and comes back equal.</summary>
+public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
+{
+    private static readonly BaselineEntry Entry = new("nightly", 2, "Light Load", "benchmark_1764168000",
+        DateTimeOffset.Parse("2026-11-26T12:00:00+01:00"), """{"scenario":"Light Load","p95_ms":41.5}""");
+
+    private static readonly RunSummary Summary = new("benchmark_1764168000", "Light Load", DateTimeOffset.Parse("2026-11-26T12:00:00Z"),
+        TimeSpan.FromSeconds(90.5), "failed", 12345, 137.2, 0.015, 12.5, 40.25, 81, 3, "regressed", "nightly");
+
+    private static IEnumerable<IPersistedPayload> Samples()
+    {
+        yield return new BaselineEvents.BaselineRecorded(Entry);
+        yield return new BaselineEvents.BaselineRemoved("nightly", DateTimeOffset.Parse("2026-11-27T00:00:00Z"));
+        yield return new BaselineLibrarySnapshot([Entry, Entry with { Name = "smoke", Version = 1 }], new Dictionary<string, int> { ["nightly"] = 4, ["smoke"] = 1 });
+        yield return new RunHistoryEvents.RunRecorded(Summary);
+        yield return new RunHistoryEvents.RunRecorded(Summary with { RegressionOutcome = null, BaselineName = null });
+        yield return new RunHistorySnapshot([Summary, Summary with { RunId = "r2" }]);
+    }
+
+    [Fact]
+    public void Should_have_a_manifest_and_a_sample_for_every_persisted_type()
+    {
+        var types = typeof(IPersistedPayload).Assembly.GetTypes()
+            .Where(t => typeof(IPersistedPayload).IsAssignableFrom(t) && !t.IsInterface && !t.IsAbstract)
+            .OrderBy(t => t.FullName).ToList();
+
+        Assert.Equal(types, PersistenceSerializer.Manifests.Keys.OrderBy(t => t.FullName));
+        Assert.Equal(types, Samples().Select(s => s.GetType()).Distinct().OrderBy(t => t.FullName));
+    }
+
+    [Fact]
+    public void Should_round_trip_every_persisted_type_through_the_bound_serializer()
+    {
+        foreach (var sample in Samples())
+        {
+            var serializer = Sys.Serialization.FindSerializerFor(sample);
+            Assert.IsType<PersistenceSerializer>(serializer);
+            var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, sample);
+
+            var back = Sys.Serialization.Deserialize(serializer.ToBinary(sample), serializer.Identifier, manifest);
+
+            switch (sample)
+            {
+                case BaselineLibrarySnapshot s:
+                    var b = Assert.IsType<BaselineLibrarySnapshot>(back);
+                    Assert.Equal(s.Entries, b.Entries);
+                    Assert.Equal(s.HighestVersions, b.HighestVersions);
+                    break;
+                case RunHistorySnapshot s:
+                    Assert.Equal(s.Runs, Assert.IsType<RunHistorySnapshot>(back).Runs);
+                    break;
+                default:
+                    Assert.Equal(sample, back);
+                    break;
+            }
+        }
+    }
+
+    [Fact]
+    public void Should_write_camel_case_json_under_a_short_manifest()
+    {
+        var evt = new RunHistoryEvents.RunRecorded(Summary);
+        var serializer = (PersistenceSerializer)Sys.Serialization.FindSerializerFor(evt);
+
+        var json = Encoding.UTF8.GetString(serializer.ToBinary(evt));
+
+        Assert.Equal("run-recorded", serializer.Manifest(evt));
+        Assert.Equal(PersistenceSerializer.Id, serializer.Identifier);
+        Assert.StartsWith("""{"summary":{"runId":"benchmark_1764168000","scenario":"Light Load","startedAt":"2026-11-26T12:00:00+00:00","duration":"00:01:30.5000000",""", json);
+    }
+
+    [Fact]
+    public void Should_refuse_an_unknown_manifest()
+    {
+        var serializer = (PersistenceSerializer)Sys.Serialization.FindSerializerForType(typeof(IPersistedPayload));
+
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary("{}"u8.ToArray(), "System.Object"));
+    }
+}
