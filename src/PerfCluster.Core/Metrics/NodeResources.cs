@@ -20,6 +20,9 @@ public sealed record NodeResources(
 /// <summary>One node's part of one closed window: what it cost to generate that second's load.</summary>
 public sealed record NodeWindow(string Node, double CpuSeconds, long WorkingSetBytes, NodeResources? Resources)
 {
+    /// <summary>Cores of the node's machine, so CPU can be read as a share of what it had.</summary>
+    public int ProcessorCount { get; init; } = 1;
+
     /// <summary>CPU used in the window as a percentage of one core (200 = two cores busy).</summary>
     public double CpuPercentOfOneCore => 100.0 * CpuSeconds;
 }

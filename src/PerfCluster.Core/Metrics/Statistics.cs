@@ -79,6 +79,9 @@ public sealed record ScenarioStatistics(
 
     /// <summary>Totals of the warm-up period, kept out of every other figure; null without warm-up.</summary>
     public EndpointStatistics? WarmUp { get; init; }
+
+    /// <summary>Alerts, leak verdicts, recommendations and the target's samples from watching the run.</summary>
+    public Monitoring.MonitoringResult Monitoring { get; init; } = PerfCluster.Core.Monitoring.MonitoringResult.Empty;
 }
 
 /// <summary>One worker node's part of a scenario run.</summary>

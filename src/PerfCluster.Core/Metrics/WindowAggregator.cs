@@ -124,7 +124,10 @@ public sealed class WindowAggregator
             window.ActiveUsersByNode[delta.Node] = delta.ActiveUsers;
             window.Nodes[delta.Node] = window.Nodes.TryGetValue(delta.Node, out var earlier)
                 ? earlier with { CpuSeconds = earlier.CpuSeconds + delta.Generator.CpuSeconds, WorkingSetBytes = delta.Generator.WorkingSetBytes, Resources = delta.Generator.Resources ?? earlier.Resources }
-                : new NodeWindow(delta.Node, delta.Generator.CpuSeconds, delta.Generator.WorkingSetBytes, delta.Generator.Resources);
+                : new NodeWindow(delta.Node, delta.Generator.CpuSeconds, delta.Generator.WorkingSetBytes, delta.Generator.Resources)
+                {
+                    ProcessorCount = Math.Max(1, delta.Generator.ProcessorCount),
+                };
         }
 
         long lateRequests = 0, lateErrors = 0;

@@ -57,7 +57,13 @@ public sealed record Baseline
             Name = "overall",
             GeneratorPeakWorkingSetBytes = stats.Generator.PeakWorkingSetBytes,
             GeneratorCpuPercent = stats.Generator.CpuPercentOfMachine,
-            Windows = windows.Select(BaselineWindow.From).ToList(),
+            TargetPeakMemoryMb = stats.Monitoring.Target.Select(t => t.MemoryMb).Max(),
+            TargetCpuPercent = stats.Monitoring.Target.Where(t => t.CpuPercent is not null).Select(t => t.CpuPercent!.Value).DefaultIfEmpty(double.NaN).Average() is var cpu && double.IsFinite(cpu) ? cpu : null,
+            Windows = windows.Select(w => BaselineWindow.From(w) with
+            {
+                TargetCpuPercent = stats.Monitoring.Target.FirstOrDefault(t => t.Second == w.Second)?.CpuPercent,
+                TargetMemoryMb = stats.Monitoring.Target.FirstOrDefault(t => t.Second == w.Second)?.MemoryMb,
+            }).ToList(),
             Iterations = iterations.Select(BaselineIteration.From).ToList(),
         };
         var endpoints = stats.Endpoints.Select(e => BaselineMetrics.From(e) with
@@ -112,6 +118,12 @@ public sealed record BaselineMetrics
     /// </summary>
     public double? GeneratorCpuPercent { get; init; }
 
+    /// <summary>The system under test's peak resident memory (MB) while the scenario ran; null unless the scenario has a monitor section.</summary>
+    public double? TargetPeakMemoryMb { get; init; }
+
+    /// <summary>The system under test's mean CPU (percent of its machine) while the scenario ran; null unless monitored.</summary>
+    public double? TargetCpuPercent { get; init; }
+
     /// <summary>The run's 1-second windows (idle ones left out): the samples of the significance test.</summary>
     public IReadOnlyList<BaselineWindow> Windows { get; init; } = [];
 
@@ -155,6 +167,10 @@ public sealed record BaselineLatency(double P50, double P90, double P95, double 
 public sealed record BaselineWindow(
     long Second, long Requests, double Throughput, double? ErrorRate = null, double? P50Ms = null, double? P95Ms = null, double? P99Ms = null)
 {
+    /// <summary>The target's CPU and memory sampled in this second (monitored scenarios only).</summary>
+    public double? TargetCpuPercent { get; init; }
+    public double? TargetMemoryMb { get; init; }
+
     public static BaselineWindow From(WindowStatistics w) => w.Requests > 0
         ? new(w.Second, w.Requests, w.Throughput, (double)w.Errors / w.Requests, w.Latency.P50 * 1000, w.Latency.P95 * 1000, w.Latency.P99 * 1000)
         : new(w.Second, 0, w.Throughput);

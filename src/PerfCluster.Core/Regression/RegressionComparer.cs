@@ -100,7 +100,8 @@ public static class RegressionComparer
         Func<BaselineMetrics, double?> Point,
         Func<BaselineWindow, double?> Window,
         Func<BaselineIteration, double?> Iteration,
-        bool IsErrorRate = false);
+        bool IsErrorRate = false,
+        bool Informational = false);
 
     private static List<Spec> Specs(RegressionThresholds t, bool scenarioLevel)
     {
@@ -117,10 +118,16 @@ public static class RegressionComparer
             m => m.Requests > 0 ? m.ErrorRate : null, w => w.ErrorRate, i => i.Requests > 0 ? i.ErrorRate : null, IsErrorRate: true));
         if (scenarioLevel)
         {
+            // The guide's memory and CPU limits judge the system under test, measured when the scenario monitors it.
+            specs.Add(new("memory", MetricDirection.HigherIsWorse, t.MemoryIncrease,
+                m => m.TargetPeakMemoryMb, w => w.TargetMemoryMb, _ => null));
+            specs.Add(new("cpu", MetricDirection.HigherIsWorse, t.CpuIncrease,
+                m => m.TargetCpuPercent, w => w.TargetCpuPercent, _ => null));
+            // The generator's own cost is context: it moves with GC timing and says nothing about the target.
             specs.Add(new("generator_memory", MetricDirection.HigherIsWorse, t.MemoryIncrease,
-                m => m.GeneratorPeakWorkingSetBytes, _ => null, i => i.GeneratorPeakWorkingSetBytes));
+                m => m.GeneratorPeakWorkingSetBytes, _ => null, i => i.GeneratorPeakWorkingSetBytes, Informational: true));
             specs.Add(new("generator_cpu", MetricDirection.HigherIsWorse, t.CpuIncrease,
-                m => m.GeneratorCpuPercent, _ => null, i => i.GeneratorCpuPercent));
+                m => m.GeneratorCpuPercent, _ => null, i => i.GeneratorCpuPercent, Informational: true));
         }
         return specs;
     }
@@ -130,7 +137,7 @@ public static class RegressionComparer
         var metric = endpoint is null ? spec.Metric : $"{spec.Metric}[{endpoint}]";
         var b = Finite(spec.Point(baseline));
         var c = Finite(spec.Point(current));
-        if (b is null && c is null && spec.Metric.StartsWith("generator_", StringComparison.Ordinal)) return null;
+        if (b is null && c is null && (spec.Informational || spec.Metric is "memory" or "cpu")) return null;
 
         var result = new MetricComparison
         {
@@ -156,6 +163,8 @@ public static class RegressionComparer
         else return result with { Note = "the baseline value is 0, so there is no relative change to judge" };
 
         result = WithStatistics(result with { ChangePercent = change }, spec, baseline, current, t);
+        if (spec.Informational)
+            return result with { Note = "the load generator's own figure, shown for context and not judged; monitor the target to compare its memory and CPU" };
         var worsening = result.WorseningPercent;
         var outcome = worsening > spec.Limit.Failure ? RegressionOutcome.Fail
             : worsening > spec.Limit.Warning ? RegressionOutcome.Warning

@@ -60,15 +60,21 @@ public sealed record ScenarioReport(
 
     public IEnumerable<ThresholdResult> FailedThresholds => Thresholds.Where(t => !t.Passed);
 
-    /// <summary>Ran to its end, completed at least one request, every threshold passed, and the baseline comparison (if any) passed.</summary>
-    public bool Passed => !Interrupted && !CompletedNoRequests && Thresholds.All(t => t.Passed) && AllIterationsPassed &&
+    /// <summary>An alert rule's abort-run action stopped the scenario (it then fails).</summary>
+    public bool Aborted => Statistics.Monitoring.AbortedBy is not null;
+
+    /// <summary>
+    /// Ran to its end, completed at least one request, every threshold passed, the baseline comparison (if any)
+    /// passed, and no alert aborted it.
+    /// </summary>
+    public bool Passed => !Interrupted && !CompletedNoRequests && !Aborted && Thresholds.All(t => t.Passed) && AllIterationsPassed &&
                           (Regression?.Passed ?? true);
 }
 
-/// <summary>Everything one <c>perfcluster run</c> produced; the single input of every report writer.</summary>
 /// <summary>One run of a scenario repeated with --iterations.</summary>
 public sealed record IterationResult(ScenarioStatistics Statistics, IReadOnlyList<ThresholdResult> Thresholds);
 
+/// <summary>Everything one <c>perfcluster run</c> produced; the single input of every report writer.</summary>
 public sealed record RunReport
 {
     public const string ToolName = "perfcluster";

@@ -38,6 +38,8 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     private bool _interrupted;
     private bool _finishing;
     private string? _stopReason;
+    /// <summary>Set when an alert's abort-run action stopped the run: it ends early but is not interrupted.</summary>
+    private string? _abortedBecause;
     private int _peakUsers;
 
     public RunCoordinator(StartRun start, CoordinatorSettings settings)
@@ -75,7 +77,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
                 {
                     if (_candidates.Count >= MinWorkers) AssignShares();
                 }
-                else if (!LoadPhaseOver && !_finishing && !_interrupted)
+                else if (!LoadPhaseOver && !_finishing && !_interrupted && _abortedBecause is null)
                 {
                     Note($"worker {up.Member.Address} joined at {At()}; the load was re-split over {_candidates.Count} workers");
                     Resplit($"worker {up.Member.Address} joined");
@@ -101,6 +103,13 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
                 Fail($"only {_candidates.Count} of the {MinWorkers} workers this run needs joined within {_settings.WorkerWaitTimeout.TotalSeconds:0.#} s");
                 break;
             case WorkersTimeout:
+                break;
+            case AbortRun abort when Started && !_interrupted && _abortedBecause is null:
+                _abortedBecause = abort.Reason;
+                Note($"run aborted at {At()}: {abort.Reason}");
+                foreach (var worker in _awaiting) AgentAt(worker).Tell(new StopShare(_start.RunId, abort.Reason));
+                break;
+            case AbortRun:
                 break;
             case StopRun stop:
                 _interrupted = true;
@@ -181,7 +190,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
 
     private void Resplit(string reason)
     {
-        if (!Started || LoadPhaseOver || _finishing) return;
+        if (!Started || LoadPhaseOver || _finishing || _abortedBecause is not null) return;
         var split = Split();
         if (split.Count == 0)
         {

@@ -14,6 +14,16 @@ public static class RunProtocol
     /// <summary>Ends a run early (Ctrl+C, API stop). In-flight requests get the interrupt grace period.</summary>
     public sealed record StopRun(string RunId, string Reason);
 
+    /// <summary>
+    /// An alert rule with the <c>abort-run</c> action fired: the run stops like on <see cref="StopRun"/>, but it is a
+    /// verdict, not an interruption, so the run fails (exit 1) instead of counting as interrupted.
+    /// </summary>
+    public sealed record AbortRun(string RunId, string Reason);
+
+    /// <summary>An alert fired or resolved (State "firing" or "resolved"), for the live view and the API stream.</summary>
+    public sealed record AlertRaised(
+        string RunId, string Scenario, string State, string Name, string Severity, string Condition, long Second, double Value, string Evidence);
+
     /// <summary>A worker's part of a run: global user indices and the agreed start instant.</summary>
     public sealed record AssignShare(
         string RunId,

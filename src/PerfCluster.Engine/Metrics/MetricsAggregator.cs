@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
+using PerfCluster.Engine.Alerts;
 using static PerfCluster.Engine.Coordination.RunProtocol;
 
 namespace PerfCluster.Engine.Metrics;
@@ -9,7 +10,8 @@ namespace PerfCluster.Engine.Metrics;
 /// <summary>
 /// One per run, on the coordinator: acknowledges and merges every worker's deltas (duplicates are
 /// acknowledged but merged once), closes settled 1-second windows and streams progress to the run's
-/// listener once a second. The merging itself is <see cref="WindowAggregator"/>.
+/// listener once a second. The merging itself is <see cref="WindowAggregator"/>; every closed window
+/// also goes to the run's <see cref="AlertMonitor"/>, which adds its findings to the final statistics.
 /// </summary>
 public sealed class MetricsAggregator : UntypedActor, IWithTimers
 {
@@ -21,6 +23,7 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
     private readonly WindowAggregator _windows;
     private readonly long _startTimestamp;
     private readonly Dictionary<string, int> _activeUsers = new();
+    private readonly IActorRef _monitor;
 
     public MetricsAggregator(string runId, ScenarioDefinition scenario, IActorRef listener, DateTimeOffset startAt, int lateness)
     {
@@ -29,6 +32,7 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
         _listener = listener;
         _windows = new WindowAggregator(scenario.Name, scenario.Endpoints.Select(e => e.Name), lateness);
         _startTimestamp = Stopwatch.GetTimestamp() + (long)((startAt - DateTimeOffset.UtcNow).TotalSeconds * Stopwatch.Frequency);
+        _monitor = Context.ActorOf(AlertMonitor.Props(runId, scenario, listener, Context.Parent, startAt), "alerts");
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -49,6 +53,7 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
                 break;
             case PublishTick:
                 var closed = _windows.CloseSettledWindows();
+                foreach (var window in closed) _monitor.Tell(new AlertMonitor.Window(window, _windows.DroppedIterations));
                 var elapsed = Stopwatch.GetElapsedTime(_startTimestamp);
                 if (elapsed < TimeSpan.Zero) return;
                 _listener.Tell(new RunProgress(_runId, _scenario.Name, elapsed, _scenario.LoadTime,
@@ -64,7 +69,8 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
                 break;
             case FinishAggregation finish:
                 Timers.CancelAll();
-                Sender.Tell(_windows.Finish(finish.StartedAt, finish.MeasuredDuration, finish.PeakUsers, _scenario.WarmUp));
+                // The alert monitor adds what it saw and answers the coordinator itself.
+                _monitor.Tell(new AlertMonitor.Finish(_windows.Finish(finish.StartedAt, finish.MeasuredDuration, finish.PeakUsers, _scenario.WarmUp)), Sender);
                 break;
             default:
                 Unhandled(message);

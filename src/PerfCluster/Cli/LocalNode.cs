@@ -40,12 +40,12 @@ public sealed class LocalNode : IAsyncDisposable
     public IActorRef RunManager { get; }
 
     /// <summary>The embedded node: both roles unless <paramref name="roles"/> says otherwise (--workers: coordinator only).</summary>
-    public static async Task<LocalNode> StartAsync(string? configFile, bool verbose, IReadOnlyList<string>? roles = null)
+    public static async Task<LocalNode> StartAsync(string? configFile, bool verbose, IReadOnlyList<string>? roles = null, string? dataDir = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog();
-        var options = new NodeOptions { Config = LoadNodeConfig(configFile), Verbose = verbose };
+        var options = new NodeOptions { Config = LoadNodeConfig(configFile), Verbose = verbose, DataDir = dataDir };
         if (roles is not null) options = options with { Roles = roles };
         builder.Services.AddAkka(PerfClusterHosting.SystemName, (akka, _) => akka.AddPerfClusterNode(options));
         var host = builder.Build();

@@ -12,6 +12,8 @@ public static class PerfClusterCli
         var root = new RootCommand("PerfCluster: distributed load generation with exact cluster-wide percentiles.")
         {
             RunCommand.Create(),
+            BaselineCommand.Create(),
+            TestCommand.Create(),
             TargetCommand.Create(),
             DemoCommand.Create(),
             CoordinatorCommand.Create(),

@@ -4,6 +4,7 @@ using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Thresholds;
 using PerfCluster.Engine;
 using PerfCluster.Engine.Coordination;
+using PerfCluster.Engine.Persistence;
 using Serilog;
 
 namespace PerfCluster.Cli;
@@ -17,67 +18,111 @@ public static class RunCommand
     public static Command Create()
     {
         var scenario = new Argument<FileInfo>("scenario") { Description = "Scenario file: HOCON (.conf) or the guide's JSON." };
-        var target = new Option<string?>("--target") { Description = "Base URL of the system under test (overrides the file)." };
-        var users = new Option<int?>("--users", "-u") { Description = "Concurrent virtual users (overrides the file)." };
-        var duration = new Option<string?>("--duration", "-d") { Description = "How long the load lasts, e.g. 30s, 5m." };
-        var rampUp = new Option<string?>("--ramp-up") { Description = "Time over which users start linearly, e.g. 5s." };
-        var think = new Option<string?>("--think-time") { Description = "Pause between a user's requests, e.g. 1s, 200ms." };
-        var only = new Option<string?>("--scenario") { Description = "Run only the scenario with this name from a multi-scenario file." };
-        var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Report directory (default: results/<run-id>/)." };
-        var config = new Option<FileInfo?>("--config") { Description = "Node settings (HOCON) layered over the built-in defaults." };
-        var workers = new Option<int?>("--workers", "-w") { Description = "Spread the load over N local worker processes that this run starts and stops." };
-        var iterations = new Option<int>("--iterations", "-n")
+        var args = new RunArguments();
+        var command = new Command("run", "Run a load test on this machine and write report.json, summary.txt and junit.xml.") { scenario };
+        args.AddTo(command);
+        command.SetAction(async (parse, _) =>
+        {
+            args.ConfigureLogging(parse);
+            var plan = args.LoadPlan(parse, parse.GetValue(scenario)!.FullName);
+            return await args.ExecuteAsync(parse, plan, new HistoryReview(args.Persistence(parse)));
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// The options every load-running command shares (<c>run</c>, <c>baseline</c>, <c>test</c>): overrides of
+    /// the scenario, where the report goes, where the load comes from, and where history is kept.
+    /// </summary>
+    public sealed class RunArguments
+    {
+        private readonly Option<string?> _target = new("--target") { Description = "Base URL of the system under test (overrides the file)." };
+        private readonly Option<int?> _users = new("--users", "-u") { Description = "Concurrent virtual users (overrides the file)." };
+        private readonly Option<string?> _duration = new("--duration", "-d") { Description = "How long the load lasts, e.g. 30s, 5m." };
+        private readonly Option<string?> _rampUp = new("--ramp-up") { Description = "Time over which users start linearly, e.g. 5s." };
+        private readonly Option<string?> _think = new("--think-time") { Description = "Pause between a user's requests, e.g. 1s, 200ms." };
+        private readonly Option<string?> _only = new("--scenario") { Description = "Run only the scenario with this name from a multi-scenario file." };
+        private readonly Option<DirectoryInfo?> _output = new("--out", "-o") { Description = "Report directory (default: results/<run-id>/)." };
+        private readonly Option<FileInfo?> _config = new("--config") { Description = "Node settings (HOCON) layered over the built-in defaults." };
+        private readonly Option<int?> _workers = new("--workers", "-w") { Description = "Spread the load over N local worker processes that this run starts and stops." };
+        private readonly Option<int> _iterations = new("--iterations", "-n")
         {
             Description = "Run each scenario N times; the report gives every run and the mean with a 95% confidence interval.",
             DefaultValueFactory = _ => 1,
         };
-        var coordinator = RemoteCoordinator.CoordinatorOption();
-        var token = RemoteCoordinator.TokenOption();
-        var verbose = PerfClusterCli.Verbose();
-        var logFormat = PerfClusterCli.LogFormat();
+        private readonly Option<DirectoryInfo?> _dataDir = DataDirOption();
+        private readonly Option<string?> _coordinator = RemoteCoordinator.CoordinatorOption();
+        private readonly Option<string?> _token = RemoteCoordinator.TokenOption();
+        private readonly Option<bool> _verbose = PerfClusterCli.Verbose();
+        private readonly Option<string> _logFormat = PerfClusterCli.LogFormat();
 
-        var command = new Command("run", "Run a load test on this machine and write report.json, summary.txt and junit.xml.")
+        public void AddTo(Command command)
         {
-            scenario, target, users, duration, rampUp, think, only, output, config, workers, iterations, coordinator, token, verbose, logFormat,
-        };
-        command.SetAction(async (parse, _) =>
+            foreach (var option in new Option[]
+                     {
+                         _target, _users, _duration, _rampUp, _think, _only, _output, _config, _workers, _iterations, _dataDir,
+                         _coordinator, _token, _verbose, _logFormat,
+                     })
+                command.Options.Add(option);
+        }
+
+        public void ConfigureLogging(ParseResult parse) => Logging.Configure(parse.GetValue(_verbose), parse.GetValue(_logFormat)!);
+
+        /// <summary>Where baselines and run history live: --data-dir, else the node configuration and the environment.</summary>
+        public PersistenceSettings Persistence(ParseResult parse) =>
+            Stores.Settings(parse.GetValue(_config)?.FullName, parse.GetValue(_dataDir)?.FullName);
+
+        public TestPlan LoadPlan(ParseResult parse, string file) => Pick(parse, ScenarioLoader.LoadFile(file, Overrides(parse)));
+
+        /// <summary>A plan from text (a baseline's own scenario), with the same overrides and --scenario as a file.</summary>
+        public TestPlan LoadPlanText(ParseResult parse, string text, string sourceName) =>
+            Pick(parse, ScenarioLoader.LoadText(text, sourceName, Overrides(parse)));
+
+        private ScenarioOverrides Overrides(ParseResult parse) => new(
+            Target: ParseTarget(parse.GetValue(_target)),
+            Users: parse.GetValue(_users) is { } u ? (u >= 1 ? u : throw new UsageException($"--users must be at least 1 (got {u})")) : null,
+            Duration: Duration(parse.GetValue(_duration), "--duration"),
+            RampUp: Duration(parse.GetValue(_rampUp), "--ramp-up"),
+            ThinkTime: Duration(parse.GetValue(_think), "--think-time"));
+
+        private TestPlan Pick(ParseResult parse, TestPlan plan)
         {
-            Logging.Configure(parse.GetValue(verbose), parse.GetValue(logFormat)!);
-            var overrides = new ScenarioOverrides(
-                Target: ParseTarget(parse.GetValue(target)),
-                Users: parse.GetValue(users) is { } u ? (u >= 1 ? u : throw new UsageException($"--users must be at least 1 (got {u})")) : null,
-                Duration: Duration(parse.GetValue(duration), "--duration"),
-                RampUp: Duration(parse.GetValue(rampUp), "--ramp-up"),
-                ThinkTime: Duration(parse.GetValue(think), "--think-time"));
-            var plan = ScenarioLoader.LoadFile(parse.GetValue(scenario)!.FullName, overrides);
-            if (parse.GetValue(only) is { } name)
-            {
-                var picked = plan.Scenarios.Where(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)).ToList();
-                if (picked.Count == 0)
-                    throw new UsageException($"no scenario named '{name}' in {plan.SourceFile}; it has: {string.Join(", ", plan.Scenarios.Select(s => s.Name))}");
-                plan = plan with { Scenarios = picked };
-            }
-            var repeat = parse.GetValue(iterations);
+            if (parse.GetValue(_only) is not { } name) return plan;
+            var picked = plan.Scenarios.Where(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (picked.Count == 0)
+                throw new UsageException($"no scenario named '{name}' in {plan.SourceFile}; it has: {string.Join(", ", plan.Scenarios.Select(s => s.Name))}");
+            return plan with { Scenarios = picked };
+        }
+
+        /// <summary>Runs the plan where the options say (embedded node, local workers, a remote coordinator) and returns the exit code.</summary>
+        public async Task<int> ExecuteAsync(ParseResult parse, TestPlan plan, IRunReview review)
+        {
+            var repeat = parse.GetValue(_iterations);
             if (repeat is < 1 or > 1000) throw new UsageException($"--iterations must be between 1 and 1000 (got {repeat})");
-            if (parse.GetValue(coordinator) is { } url)
+            if (parse.GetValue(_coordinator) is { } url)
             {
                 // A running cluster: the coordinator's workers send the load, the report is written here.
-                if (parse.GetValue(workers) is not null) throw new UsageException("--workers and --coordinator exclude each other");
+                if (parse.GetValue(_workers) is not null) throw new UsageException("--workers and --coordinator exclude each other");
                 ThresholdEvaluator.ValidatePlan(plan);
                 var uri = RemoteCoordinator.ResolveCoordinator(url);
-                var apiToken = CoordinatorCommand.ResolveToken(parse.GetValue(token));
-                return await RunPlanAsync(plan, parse.GetValue(output)?.FullName,
-                    (id, s, onEvent, interrupt) => RemoteCoordinator.RunScenarioAsync(uri, apiToken, id, s, onEvent, interrupt), repeat);
+                var apiToken = CoordinatorCommand.ResolveToken(parse.GetValue(_token));
+                return await RunPlanAsync(plan, parse.GetValue(_output)?.FullName,
+                    (id, s, onEvent, interrupt) => RemoteCoordinator.RunScenarioAsync(uri, apiToken, id, s, onEvent, interrupt), repeat, review);
             }
-            return await ExecuteAsync(plan, new RunOptions(
-                OutputDirectory: parse.GetValue(output)?.FullName,
-                ConfigFile: parse.GetValue(config)?.FullName,
-                Verbose: parse.GetValue(verbose),
-                Workers: parse.GetValue(workers) is { } w ? (w is >= 1 and <= 256 ? w : throw new UsageException($"--workers must be between 1 and 256 (got {w})")) : null,
-                Iterations: repeat));
-        });
-        return command;
+            return await RunCommand.ExecuteAsync(plan, new RunOptions(
+                OutputDirectory: parse.GetValue(_output)?.FullName,
+                ConfigFile: parse.GetValue(_config)?.FullName,
+                Verbose: parse.GetValue(_verbose),
+                Workers: parse.GetValue(_workers) is { } w ? (w is >= 1 and <= 256 ? w : throw new UsageException($"--workers must be between 1 and 256 (got {w})")) : null,
+                Iterations: repeat) { Review = review, DataDir = parse.GetValue(_dataDir)?.FullName });
+        }
     }
+
+    /// <summary>--data-dir: where the embedded SQLite database keeps baselines and run history.</summary>
+    public static Option<DirectoryInfo?> DataDirOption() => new("--data-dir")
+    {
+        Description = "Directory of the embedded database (baselines, run history); default: the user's data directory or PERFCLUSTER_DATA_DIR.",
+    };
 
     private static TimeSpan? Duration(string? text, string option) =>
         text is null ? null : PerfClusterCli.ParseDuration(text, option);
@@ -89,7 +134,14 @@ public static class RunCommand
         throw new UsageException($"--target must be an absolute http(s) URL (got '{text}')");
     }
 
-    public sealed record RunOptions(string? OutputDirectory, string? ConfigFile, bool Verbose, int? Workers = null, int Iterations = 1);
+    public sealed record RunOptions(string? OutputDirectory, string? ConfigFile, bool Verbose, int? Workers = null, int Iterations = 1)
+    {
+        /// <summary>--data-dir: where this node's embedded database lives.</summary>
+        public string? DataDir { get; init; }
+
+        /// <summary>What the command adds around the run (history, baseline, regression gate); null for none.</summary>
+        public IRunReview? Review { get; init; }
+    }
 
     /// <summary>Runs one scenario somewhere (the embedded node, a remote coordinator) and returns its outcome.</summary>
     public delegate Task<ScenarioOutcome> ScenarioExecutor(
@@ -102,25 +154,29 @@ public static class RunCommand
         await Preflight.CheckAsync(plan);
         if (options.Workers is not { } count)
         {
-            await using var node = await LocalNode.StartAsync(options.ConfigFile, options.Verbose);
+            await using var node = await LocalNode.StartAsync(options.ConfigFile, options.Verbose, dataDir: options.DataDir);
+            options.Review?.Attach(node.System);
             return await RunPlanAsync(plan, options.OutputDirectory,
-                (runId, scenario, onEvent, interrupt) => RunClient.RunAsync(node.System, node.RunManager, runId, scenario, onEvent, interrupt), options.Iterations);
+                (runId, scenario, onEvent, interrupt) => RunClient.RunAsync(node.System, node.RunManager, runId, scenario, onEvent, interrupt), options.Iterations,
+                options.Review);
         }
 
         // --workers N: this process coordinates, N child processes generate the load.
-        await using var coordinator = await LocalNode.StartAsync(options.ConfigFile, options.Verbose, [ClusterRoles.Coordinator]);
+        await using var coordinator = await LocalNode.StartAsync(options.ConfigFile, options.Verbose, [ClusterRoles.Coordinator], options.DataDir);
+        options.Review?.Attach(coordinator.System);
         await using var workers = LocalWorkers.Start(count, coordinator.SeedAddress, options.ConfigFile, options.Verbose);
         Console.Out.WriteLine($"Coordinating {count} local worker process(es) through {coordinator.SeedAddress}");
         return await RunPlanAsync(plan, options.OutputDirectory,
             (runId, scenario, onEvent, interrupt) => RunClient.RunAsync(coordinator.System, coordinator.RunManager, runId, scenario, onEvent, interrupt, minWorkers: count),
-            options.Iterations);
+            options.Iterations, options.Review);
     }
 
     /// <summary>
     /// Runs every scenario of the plan in order through <paramref name="execute"/> with live progress,
     /// stops at the first interrupt, then writes the report and returns the exit code.
     /// </summary>
-    public static async Task<int> RunPlanAsync(TestPlan plan, string? outputDirectoryOption, ScenarioExecutor execute, int iterations = 1)
+    public static async Task<int> RunPlanAsync(TestPlan plan, string? outputDirectoryOption, ScenarioExecutor execute, int iterations = 1,
+        IRunReview? review = null)
     {
         var startedAt = DateTimeOffset.UtcNow;
         var runId = RunReport.NewRunId(startedAt);
@@ -132,18 +188,23 @@ public static class RunCommand
         var notes = new List<string>();
         string? error = null;
 
-        for (var i = 0; i < plan.Scenarios.Count && !interrupt.Token.IsCancellationRequested && error is null; i++)
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupt.Token, review?.Abort ?? CancellationToken.None);
+        for (var i = 0; i < plan.Scenarios.Count && !stop.IsCancellationRequested && error is null; i++)
         {
             var scenario = plan.Scenarios[i];
             var runs = new List<ScenarioOutcome>();
-            for (var n = 1; n <= iterations && !interrupt.Token.IsCancellationRequested; n++)
+            for (var n = 1; n <= iterations && !stop.IsCancellationRequested; n++)
             {
                 var view = ProgressView.Create(iterations > 1 ? scenario with { Name = $"{scenario.Name} (iteration {n} of {iterations})" } : scenario);
+                Action<object> onEvent = review is null ? view.OnEvent : e => { review.OnEvent(scenario, e); view.OnEvent(e); };
                 try
                 {
-                    var outcome = await execute(iterations > 1 ? $"{runId}-{i + 1}-{n}" : $"{runId}-{i + 1}", scenario, view.OnEvent, interrupt.Token);
+                    var outcome = await execute(iterations > 1 ? $"{runId}-{i + 1}-{n}" : $"{runId}-{i + 1}", scenario, onEvent, stop.Token);
                     view.Complete(outcome);
-                    runs.Add(outcome with { Scenario = scenario });
+                    // Stopped by the review (abort-on-fail), not by the user: a verdict, not an interruption.
+                    var aborted = !interrupt.Token.IsCancellationRequested && review?.Abort.IsCancellationRequested == true;
+                    if (aborted) notes.Add($"{scenario.Name}: stopped early: {review!.AbortReason}");
+                    runs.Add(outcome with { Scenario = scenario, Interrupted = outcome.Interrupted && !aborted });
                     notes.AddRange(outcome.Notes.Select(note => iterations > 1 ? $"iteration {n}: {note}" : note));
                 }
                 catch (RunFailedException e)
@@ -190,6 +251,7 @@ public static class RunCommand
             Scenarios = scenarios,
             Notes = notes,
         };
+        if (review is not null) report = review.Review(report);
         var paths = ReportWriter.WriteAll(report, outputDirectory);
         Console.Out.WriteLine();
         Console.Out.Write(SummaryReportWriter.Render(report));
@@ -198,6 +260,7 @@ public static class RunCommand
         foreach (var p in paths) Console.Out.WriteLine($"  {Path.GetFileName(p)}");
         Log.CloseAndFlush();
 
+        if (review is not null) await review.AfterWriteAsync(report, outputDirectory);
         if (error is not null)
         {
             Console.Error.WriteLine($"error: {error}");

@@ -6,15 +6,48 @@ using static PerfCluster.Engine.Coordination.RunProtocol;
 
 namespace PerfCluster.Cli;
 
-/// <summary><c>perfcluster runs list|show|stop</c>: the runs a coordinator holds, through its API.</summary>
+/// <summary>
+/// <c>perfcluster runs list|show|stop</c>: the runs a coordinator holds, through its API; <c>runs history</c>:
+/// the trend of finished runs kept in the local run history.
+/// </summary>
 public static class RunsCommand
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
-    public static Command Create() => new("runs", "List, inspect and stop the runs of a coordinator.")
+    public static Command Create() => new("runs", "List, inspect and stop the runs of a coordinator; show the history of finished runs.")
     {
-        List(), Show(), Stop(),
+        List(), Show(), Stop(), History(),
     };
+
+    private static Command History()
+    {
+        var scenario = new Option<string?>("--scenario") { Description = "Only this scenario's runs." };
+        var limit = new Option<int>("--limit") { Description = "At most this many runs, newest first.", DefaultValueFactory = _ => 20 };
+        var dataDir = RunCommand.DataDirOption();
+        var command = new Command("history", "The trend of finished runs: throughput, latency and verdict of each, newest first.") { scenario, limit, dataDir };
+        command.SetAction(async (parse, _) =>
+        {
+            var max = parse.GetValue(limit);
+            if (max is < 1 or > 10_000) throw new UsageException($"--limit must be between 1 and 10000 (got {max})");
+            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            var runs = await store.GetHistoryAsync(parse.GetValue(scenario), max);
+            if (runs.Count == 0)
+            {
+                Console.Out.WriteLine($"No finished runs in {store.Description}.");
+                return ExitCodes.Passed;
+            }
+            Console.Out.WriteLine($"{"STARTED (UTC)",-19}  {"SCENARIO",-20} {"STATUS",-11} {"REQUESTS",10} {"RPS",9} {"ERRORS",7} {"P50 MS",8} {"P95 MS",8} {"P99 MS",8}  VERDICT");
+            var c = CultureInfo.InvariantCulture;
+            foreach (var r in runs)
+                Console.Out.WriteLine(string.Format(c, "{0,-19}  {1,-20} {2,-11} {3,10:N0} {4,9:0.0} {5,7:0.00%} {6,8:0.00} {7,8:0.00} {8,8:0.00}  {9}",
+                    r.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", c), Trim(r.Scenario, 20), r.Status, r.Requests, r.Throughput,
+                    r.ErrorRate, r.P50Ms, r.P95Ms, r.P99Ms, r.RegressionOutcome is null ? "-" : $"{r.RegressionOutcome} vs {r.BaselineName}"));
+            return ExitCodes.Passed;
+        });
+        return command;
+    }
+
+    private static string Trim(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";
 
     private static Command List()
     {

@@ -21,7 +21,8 @@ public class RegressionComparerSpecs
         Assert.Equal(
             ["throughput", "latency_p50", "latency_p95", "latency_p99", "error_rate", "generator_memory", "generator_cpu"],
             verdict.Metrics.Select(m => m.Metric));
-        Assert.All(verdict.Metrics, m => Assert.Equal(RegressionOutcome.Pass, m.Outcome));
+        Assert.All(verdict.Metrics.Where(m => !m.Metric.StartsWith("generator_")), m => Assert.Equal(RegressionOutcome.Pass, m.Outcome));
+        Assert.All(verdict.Metrics.Where(m => m.Metric.StartsWith("generator_")), m => Assert.Equal(RegressionOutcome.NotCompared, m.Outcome));
         Assert.Equal(RegressionOutcome.Pass, verdict.Outcome);
         Assert.Equal(0, verdict.ExitCode);
         Assert.Empty(verdict.EnvironmentWarnings);
@@ -206,19 +207,31 @@ public class RegressionComparerSpecs
     }
 
     [Fact]
-    public void Should_compare_generator_memory_and_cpu_with_their_own_levels()
+    public void Should_show_the_generators_memory_and_cpu_without_judging_them()
     {
         var current = Steady() with { GeneratorPeakWorkingSetBytes = 240L * 1024 * 1024, GeneratorCpuPercent = 23 };
 
-        var verdict = Compare(Steady(), current);
+        var verdict = Compare(Steady(), current, strict: true);
 
         var memory = Metric(verdict, "generator_memory");
         Assert.Equal(20, memory.ChangePercent, 1e-9);
-        Assert.Equal(RegressionOutcome.Fail, memory.Outcome);
-        Assert.Equal(RegressionTests.Point, memory.Test);
-        var cpu = Metric(verdict, "generator_cpu");
-        Assert.Equal(15, cpu.ChangePercent, 1e-9);
-        Assert.Equal(RegressionOutcome.Warning, cpu.Outcome);
+        Assert.Equal(RegressionOutcome.NotCompared, memory.Outcome);
+        Assert.Contains("not judged", memory.Note);
+        Assert.Equal(15, Metric(verdict, "generator_cpu").ChangePercent, 1e-9);
+        Assert.Equal(0, verdict.ExitCode);
+    }
+
+    [Fact]
+    public void Should_judge_the_targets_memory_and_cpu_with_the_guides_levels()
+    {
+        var baseline = Steady() with { TargetPeakMemoryMb = 500, TargetCpuPercent = 40 };
+        var current = Steady() with { TargetPeakMemoryMb = 600, TargetCpuPercent = 46 };
+
+        var verdict = Compare(baseline, current);
+
+        Assert.Equal(RegressionOutcome.Fail, Metric(verdict, "memory").Outcome);     // +20% > 15%
+        Assert.Equal(RegressionOutcome.Warning, Metric(verdict, "cpu").Outcome);     // +15%: past 12.5%, below 25%
+        Assert.Equal(1, verdict.ExitCode);
     }
 
     [Fact]
