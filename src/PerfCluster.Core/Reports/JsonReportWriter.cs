@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Monitoring;
 using PerfCluster.Core.Regression;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Thresholds;
@@ -66,6 +67,18 @@ public static class JsonReportWriter
                 json.WriteString("message", alert.Message);
                 json.WriteString("scenario", alert.Scenario);
                 if (alert.Endpoint is not null) json.WriteString("endpoint", alert.Endpoint);
+                if (alert.Live is { } live)
+                {
+                    json.WriteString("rule", live.Name);
+                    json.WriteString("condition", live.Condition);
+                    json.WriteNumber("start_second", live.Start);
+                    if (live.End is { } end) json.WriteNumber("end_second", end);
+                    else json.WriteNull("end_second");
+                    json.WriteBoolean("firing_at_end", live.FiringAtEnd);
+                    Number(json, "peak", live.Peak);
+                    json.WriteString("peak_text", live.PeakText);
+                    json.WriteString("evidence", live.Evidence);
+                }
                 json.WriteEndObject();
             }
             json.WriteEndArray();
@@ -162,6 +175,8 @@ public static class JsonReportWriter
         json.WriteNumber("network_sent_bytes", g.NetworkSentBytes);
         json.WriteEndObject();
 
+        WriteMonitoring(json, stats.Monitoring);
+
         json.WriteStartArray("workers");
         foreach (var w in stats.Workers)
         {
@@ -201,6 +216,67 @@ public static class JsonReportWriter
         json.WriteEndArray();
 
         WriteDefinition(json, scenario.Definition);
+        json.WriteEndObject();
+    }
+
+    /// <summary>The leak verdicts, the evidence behind each recommendation, and the target's samples.</summary>
+    private static void WriteMonitoring(Utf8JsonWriter json, MonitoringResult m)
+    {
+        json.WriteStartObject("monitoring");
+        Leak(json, "target_leak", m.TargetLeak);
+        Leak(json, "generator_leak", m.GeneratorLeak);
+        if (m.AbortedBy is not null) json.WriteString("aborted_by", m.AbortedBy);
+        json.WriteStartArray("recommendations");
+        foreach (var r in m.Recommendations)
+        {
+            json.WriteStartObject();
+            json.WriteString("kind", r.Kind.ToString());
+            json.WriteString("message", r.Message);
+            json.WriteNumber("second", r.Second);
+            json.WriteStartObject("evidence");
+            foreach (var (name, value) in r.Evidence) Number(json, name, value);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteStartArray("target");
+        foreach (var t in m.Target)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("second", t.Second);
+            if (t.CpuPercent is { } cpu) Number(json, "cpu_percent", cpu);
+            if (t.MemoryMb is { } mb) Number(json, "memory_mb", mb);
+            if (t.Threads is { } threads) json.WriteNumber("threads", threads);
+            if (t.Series.Count > 0)
+            {
+                json.WriteStartObject("series");
+                foreach (var (name, value) in t.Series) Number(json, name, value);
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void Leak(Utf8JsonWriter json, string name, LeakAssessment? leak)
+    {
+        if (leak is null)
+        {
+            json.WriteNull(name);
+            return;
+        }
+        json.WriteStartObject(name);
+        json.WriteBoolean("suspected", leak.Suspected);
+        json.WriteString("reason", leak.Reason);
+        json.WriteNumber("samples", leak.Samples);
+        Number(json, "span_seconds", leak.Span.TotalSeconds);
+        Number(json, "slope_mb_per_minute", leak.SlopeMbPerMinute);
+        Number(json, "slope_ci95_low", leak.SlopeCiLowMbPerMinute);
+        Number(json, "slope_ci95_high", leak.SlopeCiHighMbPerMinute);
+        Number(json, "r_squared", leak.RSquared);
+        Number(json, "growth_mb", leak.GrowthMb);
+        Number(json, "threshold_mb", leak.GrowthThresholdMb);
         json.WriteEndObject();
     }
 

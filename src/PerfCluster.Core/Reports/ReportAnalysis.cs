@@ -1,5 +1,6 @@
 using PerfCluster.Core.Alerts;
 using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Monitoring;
 using PerfCluster.Core.Thresholds;
 
 namespace PerfCluster.Core.Reports;
@@ -26,10 +27,21 @@ public static class AlertTypes
     public const string AbandonedRequests = "abandoned_requests";
     public const string NoRequests = "no_requests";
     public const string Interrupted = "interrupted";
+    /// <summary>An <c>sla-thresholds</c> entry was breached during the run.</summary>
+    public const string SlaBreach = "sla_breach";
+    /// <summary>An <c>alert-rules</c> entry fired during the run.</summary>
+    public const string AlertRule = "alert_rule";
+    public const string MemoryLeakSuspected = "memory_leak_suspected";
+    /// <summary>An alert's abort-run action stopped the run.</summary>
+    public const string Aborted = "aborted";
 }
 
 /// <summary>Something in the figures that needs attention; <see cref="Endpoint"/> is null for the whole scenario.</summary>
-public sealed record ReportAlert(string Type, AlertSeverity Severity, string Message, string Scenario, string? Endpoint = null);
+public sealed record ReportAlert(string Type, AlertSeverity Severity, string Message, string Scenario, string? Endpoint = null)
+{
+    /// <summary>For alerts raised while the run went: when it fired and resolved (null: still firing at the end), and its worst value.</summary>
+    public AlertRecord? Live { get; init; }
+}
 
 /// <summary>
 /// Alerts and recommendations derived from a run's figures by fixed rules. Every line is triggered by a measured
@@ -93,6 +105,7 @@ public sealed record ReportAnalysis(IReadOnlyList<ReportAlert> Alerts, IReadOnly
         AnalyzeGenerator(scenario, alerts, recommendations);
         AnalyzeErrors(scenario, alerts, recommendations);
         AnalyzeTailLatency(stats, recommendations);
+        AddMonitoring(scenario, alerts, recommendations);
 
         if (stats.AbandonedInFlight > 0)
         {
@@ -103,6 +116,29 @@ public sealed record ReportAnalysis(IReadOnlyList<ReportAlert> Alerts, IReadOnly
         }
 
         return new ReportAnalysis(SortBySeverity(alerts), recommendations);
+    }
+
+    /// <summary>
+    /// What watching the run found: every alert that fired (with its span, peak and evidence), suspected leaks,
+    /// the abort if an alert stopped the run, and the evidence-based recommendations (generator saturation is
+    /// already covered above, with more evidence).
+    /// </summary>
+    private static void AddMonitoring(ScenarioReport scenario, List<ReportAlert> alerts, List<string> recommendations)
+    {
+        var monitoring = scenario.Statistics.Monitoring;
+        foreach (var a in monitoring.AllAlerts)
+        {
+            var type = a.Metric is MonitoredMetrics.TargetMemoryMb or MonitoredMetrics.GeneratorMemoryMb && a.Name.StartsWith("suspected memory leak", StringComparison.Ordinal)
+                ? AlertTypes.MemoryLeakSuspected
+                : a.Kind == AlertKind.Sla ? AlertTypes.SlaBreach : AlertTypes.AlertRule;
+            var span = a.End is { } end ? $"from {a.Start} s to {end} s" : $"from {a.Start} s to the end";
+            alerts.Add(new ReportAlert(type, a.Severity, $"{a.Name} ({a.Condition}) fired {span}, worst {a.PeakText}: {a.Evidence}",
+                scenario.Name, a.Endpoint) { Live = a });
+        }
+        if (monitoring.AbortedBy is { } rule)
+            alerts.Add(new ReportAlert(AlertTypes.Aborted, AlertSeverity.Critical,
+                $"alert '{rule}' stopped the run early (action abort-run); the figures cover only the part that ran", scenario.Name));
+        recommendations.AddRange(monitoring.Recommendations.Where(r => r.Kind != RecommendationKind.GeneratorSaturated).Select(r => r.Message));
     }
 
     private static ReportAlert ThresholdAlert(ThresholdResult result, string scenario)

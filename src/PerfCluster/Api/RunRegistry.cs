@@ -96,6 +96,9 @@ public sealed class RunRecord
                     _shares = shares;
                     Publish(new ServerEvent(ApiEvents.Shares, shares));
                     break;
+                case AlertRaised alert:
+                    Publish(new ServerEvent(ApiEvents.Alert, alert));
+                    break;
             }
         }
     }
@@ -213,6 +216,8 @@ public static class ApiEvents
     public const string Started = "started";
     public const string Progress = "progress";
     public const string Shares = "shares";
+    /// <summary>An alert fired or resolved (<c>AlertRaised</c>).</summary>
+    public const string Alert = "alert";
     public const string ScenarioCompleted = "scenario-completed";
     public const string RunCompleted = "run-completed";
     public const string RunFailed = "run-failed";

@@ -30,6 +30,10 @@ public abstract class ProgressView
         (Scenario.Load.RampUp > TimeSpan.Zero ? $" (ramp-up {Format.Seconds(Scenario.Load.RampUp)})" : "") +
         $" against {Scenario.Target}";
 
+    /// <summary>An alert as one line: "ALERT firing: name (condition) at 12 s: evidence".</summary>
+    protected static string AlertLine(AlertRaised a) =>
+        $"ALERT {a.State}: {a.Name} [{a.Severity}] ({a.Condition}) at {a.Second} s: {a.Evidence}";
+
     protected static string Line(RunProgress p)
     {
         var t = p.Totals;
@@ -62,6 +66,9 @@ internal sealed class PlainProgressView : ProgressView
             case RunProgress p:
                 Console.Out.WriteLine(Line(p));
                 break;
+            case AlertRaised a:
+                Console.Out.WriteLine(AlertLine(a));
+                break;
         }
     }
 
@@ -77,6 +84,7 @@ internal sealed class LiveProgressView : ProgressView
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _live;
     private RunProgress? _latest;
+    private readonly Dictionary<string, AlertRaised> _alerts = new();
     private string _status = "waiting for workers";
 
     public LiveProgressView(ScenarioDefinition scenario) : base(scenario)
@@ -104,6 +112,10 @@ internal sealed class LiveProgressView : ProgressView
                 case RunProgress p:
                     _latest = p;
                     break;
+                case AlertRaised a:
+                    if (a.State == "firing") _alerts[a.Name] = a;
+                    else _alerts.Remove(a.Name);
+                    break;
             }
         }
     }
@@ -128,9 +140,15 @@ internal sealed class LiveProgressView : ProgressView
             p = _latest;
             status = _status;
         }
+        List<AlertRaised> firing;
+        lock (_gate) firing = _alerts.Values.ToList();
         var table = new Table().Border(TableBorder.Rounded).Title($"[grey]{Markup.Escape(status)}[/]");
+        var captions = new List<string>();
         if (p is { DroppedIterations: > 0 })
-            table.Caption($"[yellow]{p.DroppedIterations} iterations dropped for want of a free user: the generator, not the target, is the bottleneck (raise max-users or add workers)[/]");
+            captions.Add($"[yellow]{p.DroppedIterations} iterations dropped for want of a free user: the generator, not the target, is the bottleneck (raise max-users or add workers)[/]");
+        foreach (var a in firing)
+            captions.Add($"[{(a.Severity == "critical" ? "red" : "yellow")}]ALERT {Markup.Escape(a.Name)} ({Markup.Escape(a.Condition)}) since {a.Second} s: {Markup.Escape(a.Evidence)}[/]");
+        if (captions.Count > 0) table.Caption(string.Join("\n", captions));
         table.AddColumns("elapsed", "remaining", "users", "rps", "requests", "p50", "p95", "p99", "errors");
         if (p is null)
         {

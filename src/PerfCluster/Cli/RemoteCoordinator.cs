@@ -122,6 +122,9 @@ public static class RemoteCoordinator
                     case ApiEvents.Shares:
                         onEvent(ApiJson.Deserialize<SharesAssigned>(item.Data));
                         break;
+                    case ApiEvents.Alert:
+                        onEvent(ApiJson.Deserialize<AlertRaised>(item.Data));
+                        break;
                     case ApiEvents.ScenarioCompleted:
                         result = ApiJson.Deserialize<ScenarioResult>(item.Data);
                         break;

@@ -14,9 +14,10 @@ public static class TargetCommand
         var errorRate = new Option<double>("--error-rate") { Description = "Share of requests answered with HTTP 500 (0..1).", DefaultValueFactory = _ => 0.0 };
         var freeze = new Option<string?>("--freeze") { Description = "Stop answering for this long at the end of every --freeze-every period (e.g. 500ms)." };
         var freezeEvery = new Option<string?>("--freeze-every") { Description = "Period of the freezes, e.g. 5s." };
+        var leak = new Option<double>("--leak") { Description = "Leak this many MB per second (for trying the leak detector).", DefaultValueFactory = _ => 0 };
         var command = new Command("target", "Run the demo target: the guide's endpoints with injected latency and errors, counts at GET /__stats.")
         {
-            port, latency, jitter, errorRate, freeze, freezeEvery,
+            port, latency, jitter, errorRate, freeze, freezeEvery, leak,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -33,10 +34,12 @@ public static class TargetCommand
             if ((f > TimeSpan.Zero) != (fe > TimeSpan.Zero)) throw new UsageException("--freeze and --freeze-every go together");
             if (f > TimeSpan.Zero && f >= fe) throw new UsageException($"--freeze ({parse.GetValue(freeze)}) must be shorter than --freeze-every ({parse.GetValue(freezeEvery)})");
 
+            var leakRate = parse.GetValue(leak);
+            if (leakRate is < 0 or > 1024 || double.IsNaN(leakRate)) throw new UsageException($"--leak must be between 0 and 1024 MB/s (got {leakRate})");
             DemoTarget target;
             try
             {
-                target = await DemoTarget.StartAsync(new DemoTargetOptions(p, l, j, rate) { Freeze = f, FreezeEvery = fe });
+                target = await DemoTarget.StartAsync(new DemoTargetOptions(p, l, j, rate) { Freeze = f, FreezeEvery = fe, LeakMegabytesPerSecond = leakRate });
             }
             catch (IOException e)
             {
@@ -44,7 +47,7 @@ public static class TargetCommand
             }
             await using (target)
             {
-                Console.Out.WriteLine($"Demo target listening on {target.BaseUrl} (latency {l.TotalMilliseconds} ms ± {j.TotalMilliseconds} ms, error rate {rate:P1}" +
+                Console.Out.WriteLine($"Demo target listening on {target.BaseUrl}, pid {Environment.ProcessId} (latency {l.TotalMilliseconds} ms ± {j.TotalMilliseconds} ms, error rate {rate:P1}" +
                     (f > TimeSpan.Zero ? $", frozen {f.TotalMilliseconds} ms of every {fe.TotalMilliseconds} ms" : "") + "). Ctrl+C stops it.");
                 using var interrupt = new InterruptSignal(quiet: true);
                 try

@@ -22,6 +22,9 @@ public sealed record DemoTargetOptions(int Port = 8000, TimeSpan? Latency = null
     public TimeSpan Freeze { get; init; }
     public TimeSpan FreezeEvery { get; init; }
 
+    /// <summary>Memory the target allocates, touches and never frees, per second: a leak for the leak detector to find.</summary>
+    public double LeakMegabytesPerSecond { get; init; }
+
     public TimeSpan BaseLatency => Latency ?? TimeSpan.FromMilliseconds(5);
     public TimeSpan LatencyJitter => Jitter ?? TimeSpan.FromMilliseconds(2);
 }
@@ -30,7 +33,8 @@ public sealed record DemoTargetOptions(int Port = 8000, TimeSpan? Latency = null
 /// The built-in system under test: serves the guide's endpoints (any method) after a delay uniform in
 /// [latency - jitter, latency + jitter], fails the given share with HTTP 500, and counts every request
 /// it received per path. <c>GET /__stats</c> returns those counts (itself not counted);
-/// <c>DELETE /__stats</c> resets them.
+/// <c>DELETE /__stats</c> resets them. <c>GET /metrics</c> gives its process figures in Prometheus
+/// text format (resident memory, CPU seconds, requests served), the way a monitored service would.
 /// </summary>
 public sealed class DemoTarget : IAsyncDisposable
 {
@@ -39,6 +43,8 @@ public sealed class DemoTarget : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, long> _counts = new();
     private readonly long _startedAt = Stopwatch.GetTimestamp();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<byte[]> _leaked = new();
 
     private DemoTarget(WebApplication app, DemoTargetOptions options)
     {
@@ -68,6 +74,7 @@ public sealed class DemoTarget : IAsyncDisposable
         var target = new DemoTarget(app, options);
         target.MapEndpoints();
         await app.StartAsync(cancellationToken);
+        if (options.LeakMegabytesPerSecond > 0) _ = target.LeakAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         target.BaseUrl = new Uri(address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"));
         return target;
@@ -88,6 +95,7 @@ public sealed class DemoTarget : IAsyncDisposable
             _counts.Clear();
             return Results.NoContent();
         });
+        _app.MapGet("/metrics", () => Results.Text(Metrics(), "text/plain; version=0.0.4"));
         _app.MapGet("/", () => Results.Text(
             "PerfCluster demo target. Endpoints: " + string.Join(", ", Paths) + "; counts at GET /__stats\n"));
     }
@@ -116,8 +124,47 @@ public sealed class DemoTarget : IAsyncDisposable
         return inPeriod >= freezeStarts ? Options.FreezeEvery - inPeriod : TimeSpan.Zero;
     }
 
+    private string Metrics()
+    {
+        using var self = Process.GetCurrentProcess();
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        return string.Create(c, $"""
+            # HELP process_resident_memory_bytes Resident memory size in bytes.
+            # TYPE process_resident_memory_bytes gauge
+            process_resident_memory_bytes {self.WorkingSet64}
+            # HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.
+            # TYPE process_cpu_seconds_total counter
+            process_cpu_seconds_total {self.TotalProcessorTime.TotalSeconds}
+            # HELP demo_requests_total Requests served.
+            # TYPE demo_requests_total counter
+            demo_requests_total {TotalServed}
+
+            """);
+    }
+
+    /// <summary>Allocates and touches <see cref="DemoTargetOptions.LeakMegabytesPerSecond"/> every second, in tenths.</summary>
+    private async Task LeakAsync()
+    {
+        var chunk = (int)(Options.LeakMegabytesPerSecond * 1024 * 1024 / 10);
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var block = new byte[chunk];
+                Array.Fill(block, (byte)1);   // touched, so it is resident
+                lock (_leaked) _leaked.Add(block);
+                await Task.Delay(100, _stop.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped with the target
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        _stop.Cancel();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
