@@ -29,7 +29,8 @@ public static class ApiEndpoints
         var expected = token is null ? null : Encoding.UTF8.GetBytes(token);
         app.Use(async (ctx, next) =>
         {
-            if (expected is not null && ctx.Request.Path.StartsWithSegments("/api") && !Authorized(ctx.Request, expected))
+            if (expected is not null && (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/metrics"))
+                && !Authorized(ctx.Request, expected))
             {
                 ctx.Response.Headers.WWWAuthenticate = "Bearer";
                 await Problem(StatusCodes.Status401Unauthorized, "Unauthorized",

@@ -37,7 +37,7 @@ public sealed record CoordinatorServerOptions
 /// <summary>
 /// The coordinator process: one ASP.NET Core application hosting the Akka.NET node (role coordinator,
 /// forming the cluster workers join) and the HTTP API. Liveness at /healthz, readiness (this node is Up)
-/// at /readyz; both are open, everything under /api needs the token when one is set.
+/// at /readyz; both are open; everything under /api and the Prometheus /metrics need the token when one is set.
 /// </summary>
 public sealed class CoordinatorServer : IAsyncDisposable
 {
@@ -73,6 +73,7 @@ public sealed class CoordinatorServer : IAsyncDisposable
         builder.Services.AddHealthChecks();
         builder.Services.AddSingleton<RunRegistry>();
         builder.Services.AddSingleton<RunLauncher>();
+        builder.Services.AddSingleton<CoordinatorMetrics>();
         var node = new NodeOptions
         {
             Roles = [ClusterRoles.Coordinator],
@@ -94,6 +95,11 @@ public sealed class CoordinatorServer : IAsyncDisposable
         app.MapHealthChecks("/readyz", Health(ReadinessTag));
         app.MapRunsApi();
         app.MapClusterApi();
+        app.MapGet("/metrics", async (HttpContext ctx, CoordinatorMetrics metrics) =>
+        {
+            ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await metrics.WriteAsync(ctx.Response.Body, ctx.RequestAborted);
+        });
 
         try
         {

@@ -12,7 +12,7 @@ namespace PerfCluster.Api;
 /// its <see cref="RunRecord"/> up to date. A stop (DELETE, shutdown) interrupts the scenario going and
 /// skips the rest.
 /// </summary>
-public sealed class RunLauncher(ActorSystem system, ActorRegistry actors, RunRegistry registry, ILogger<RunLauncher> log)
+public sealed class RunLauncher(ActorSystem system, ActorRegistry actors, RunRegistry registry, CoordinatorMetrics metrics, ILogger<RunLauncher> log)
 {
     /// <summary>Registers the run and starts it; false when the id is taken.</summary>
     public bool TryStart(RunRecord run)
@@ -41,7 +41,8 @@ public sealed class RunLauncher(ActorSystem system, ActorRegistry actors, RunReg
                     break;
                 }
                 run.ScenarioStarting(scenario);
-                var outcome = await RunClient.RunAsync(system, manager, ScenarioRunId(run, i), scenario, run.OnRunEvent, run.StopToken);
+                var outcome = await RunClient.RunAsync(system, manager, ScenarioRunId(run, i), scenario,
+                    e => { run.OnRunEvent(e); metrics.Observe(e); }, run.StopToken);
                 run.ScenarioCompleted(outcome);
                 if (outcome.Interrupted && i + 1 < run.Plan.Scenarios.Count)
                 {

@@ -36,6 +36,26 @@ public class ClusterRunSpecs(ClusterFixture fixture)
     private static JsonElement Data(System.Net.ServerSentEvents.SseItem<string> item) => JsonDocument.Parse(item.Data).RootElement;
 
     [Fact]
+    public async Task Should_export_the_runs_figures_and_the_workers_resources_at_metrics()
+    {
+        await using var target = await StartTargetAsync();
+        var id = await Coordinator.CreateRunAsync(Scenario(target, "3s"));
+        await Coordinator.WaitForRunAsync(id, Budget);
+
+        var text = await Coordinator.Http.GetStringAsync("metrics");
+
+        var lines = text.Split('\n');
+        double Value(string prefix) => double.Parse((lines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal)) ?? throw new Xunit.Sdk.XunitException($"no {prefix} in:\n{text}")).Split(' ')[^1],
+            System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Value("perfcluster_requests_total{scenario=\"cluster-run\"}") > 50, text);
+        Assert.True(Value("perfcluster_runs_started_total") >= 1);
+        Assert.Equal(0, Value("perfcluster_runs_active"));
+        Assert.True(Value("perfcluster_latency_seconds{scenario=\"cluster-run\",quantile=\"0.95\"}") >= 0.005);
+        Assert.Contains(lines, l => l.StartsWith($"perfcluster_node_working_set_bytes{{node=\"{fixture.Worker.Address}\"}}", StringComparison.Ordinal));
+        Assert.Contains("# TYPE perfcluster_alert_firing gauge", text);
+    }
+
+    [Fact]
     public async Task Should_run_a_scenario_on_the_worker_and_stream_its_progress_and_completion()
     {
         await using var target = await StartTargetAsync();
