@@ -3,6 +3,7 @@ using Akka.Actor;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Alerts;
+using PerfCluster.Engine.History;
 using static PerfCluster.Engine.Coordination.RunProtocol;
 
 namespace PerfCluster.Engine.Metrics;
@@ -24,6 +25,8 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
     private readonly long _startTimestamp;
     private readonly Dictionary<string, int> _activeUsers = new();
     private readonly IActorRef _monitor;
+    /// <summary>Writes each closed window to the database; null on a node without persistence.</summary>
+    private IActorRef? _timeline;
 
     public MetricsAggregator(string runId, ScenarioDefinition scenario, IActorRef listener, DateTimeOffset startAt, int lateness)
     {
@@ -33,12 +36,20 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
         _windows = new WindowAggregator(scenario.Name, scenario.Endpoints.Select(e => e.Name), lateness);
         _startTimestamp = Stopwatch.GetTimestamp() + (long)((startAt - DateTimeOffset.UtcNow).TotalSeconds * Stopwatch.Frequency);
         _monitor = Context.ActorOf(AlertMonitor.Props(runId, scenario, listener, Context.Parent, startAt), "alerts");
+        if (RunTimeline.IsAvailable(Context.System))
+        {
+            _timeline = Context.ActorOf(RunTimeline.Props(runId, scenario.Name), "timeline");
+            Context.Watch(_timeline);
+        }
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(string runId, ScenarioDefinition scenario, IActorRef listener, DateTimeOffset startAt, int lateness) =>
         Akka.Actor.Props.Create(() => new MetricsAggregator(runId, scenario, listener, startAt, lateness)).WithDispatcher(ActorNames.ControlDispatcher);
+
+    /// <summary>The final statistics and who asked for them, held until the timeline's last writes are done.</summary>
+    private (ScenarioStatistics Statistics, IActorRef ReplyTo)? _finishing;
 
     protected override void PreStart() =>
         Timers.StartPeriodicTimer(PublishTick.Instance, PublishTick.Instance, TimeSpan.FromSeconds(1));
@@ -53,7 +64,11 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
                 break;
             case PublishTick:
                 var closed = _windows.CloseSettledWindows();
-                foreach (var window in closed) _monitor.Tell(new AlertMonitor.Window(window, _windows.DroppedIterations));
+                foreach (var window in closed)
+                {
+                    _monitor.Tell(new AlertMonitor.Window(window, _windows.DroppedIterations));
+                    _timeline?.Tell(new RunTimelineProtocol.RecordWindow(window));
+                }
                 var elapsed = Stopwatch.GetElapsedTime(_startTimestamp);
                 if (elapsed < TimeSpan.Zero) return;
                 _listener.Tell(new RunProgress(_runId, _scenario.Name, elapsed, _scenario.LoadTime,
@@ -69,12 +84,35 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
                 break;
             case FinishAggregation finish:
                 Timers.CancelAll();
-                // The alert monitor adds what it saw and answers the coordinator itself.
-                _monitor.Tell(new AlertMonitor.Finish(_windows.Finish(finish.StartedAt, finish.MeasuredDuration, finish.PeakUsers, _scenario.WarmUp)), Sender);
+                var stats = _windows.Finish(finish.StartedAt, finish.MeasuredDuration, finish.PeakUsers, _scenario.WarmUp);
+                _finishing = (stats, Sender);
+                if (_timeline is null)
+                {
+                    FinishMonitoring();
+                    return;
+                }
+                // The run's actors stop once it is answered: the stored timeline must be complete before that.
+                foreach (var window in stats.Timeline) _timeline.Tell(new RunTimelineProtocol.RecordWindow(window));
+                _timeline.Tell(RunTimelineProtocol.Complete.Instance);
+                break;
+            case RunTimelineProtocol.Completed:
+                FinishMonitoring();
+                break;
+            case Terminated t when t.ActorRef.Equals(_timeline):
+                _timeline = null;   // a failed write stops it; the run still finishes
+                FinishMonitoring();
                 break;
             default:
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>The alert monitor adds what it saw and answers the coordinator itself.</summary>
+    private void FinishMonitoring()
+    {
+        if (_finishing is not { } f) return;
+        _finishing = null;
+        _monitor.Tell(new AlertMonitor.Finish(f.Statistics), f.ReplyTo);
     }
 }

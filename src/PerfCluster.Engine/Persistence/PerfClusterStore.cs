@@ -3,6 +3,7 @@ using Akka.Configuration;
 using Akka.Hosting;
 using PerfCluster.Core.History;
 using PerfCluster.Engine.Baselines;
+using PerfCluster.Engine.History;
 using PerfCluster.Engine.Hosting;
 using static PerfCluster.Engine.Baselines.BaselineProtocol;
 using static PerfCluster.Engine.History.RunHistoryProtocol;
@@ -160,6 +161,22 @@ public sealed class PerfClusterStore : IAsyncDisposable
         var list = await AskAsync<RunList>(_history, new GetHistory(string.IsNullOrWhiteSpace(scenario) ? null : scenario, limit),
             "reading run history", ct).ConfigureAwait(false);
         return list.Runs;
+    }
+
+    /// <summary>The stored windows of one scenario run (its actor-level run id); an empty timeline when none is stored.</summary>
+    public async Task<RunTimelineProtocol.Timeline> GetTimelineAsync(string runId, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        var reader = _system.ActorOf(RunTimeline.Props(runId, ""), $"timeline-reader-{Guid.NewGuid():N}");
+        try
+        {
+            return await AskAsync<RunTimelineProtocol.Timeline>(reader, RunTimelineProtocol.GetTimeline.Instance, $"reading the timeline of {runId}", ct)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            _system.Stop(reader);
+        }
     }
 
     public async ValueTask DisposeAsync()

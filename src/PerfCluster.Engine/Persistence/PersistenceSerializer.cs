@@ -33,6 +33,7 @@ public sealed class PersistenceSerializer : SerializerWithStringManifest
         [typeof(BaselineLibrarySnapshot)] = "baseline-library-snapshot",
         [typeof(RunHistoryEvents.RunRecorded)] = "run-recorded",
         [typeof(RunHistorySnapshot)] = "run-history-snapshot",
+        [typeof(RunTimelineEvents.WindowRecorded)] = "run-window-recorded",
     };
 
     private static readonly IReadOnlyDictionary<string, Type> Types = Manifests.ToDictionary(p => p.Value, p => p.Key);

@@ -16,8 +16,52 @@ public static class RunsCommand
 
     public static Command Create() => new("runs", "List, inspect and stop the runs of a coordinator; show the history of finished runs.")
     {
-        List(), Show(), Stop(), History(),
+        List(), Show(), Stop(), History(), Timeline(),
     };
+
+    private static Command Timeline()
+    {
+        var run = new Argument<string>("run-id") { Description = "A run id from 'runs history' (benchmark_...), or one scenario's run id (benchmark_...-2)." };
+        var format = new Option<string>("--format") { Description = "table or json.", DefaultValueFactory = _ => "table" }.AcceptOnlyFromAmong("table", "json");
+        var dataDir = RunCommand.DataDirOption();
+        var command = new Command("timeline", "The stored 1-second windows of a finished run: throughput, latency, errors and users per second.")
+        {
+            run, format, dataDir,
+        };
+        command.SetAction(async (parse, _) =>
+        {
+            var id = parse.GetValue(run)!;
+            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            // A run's scenarios are stored as RUN-1, RUN-2, ...; an exact id names one of them.
+            var timelines = new List<Engine.History.RunTimelineProtocol.Timeline>();
+            var exact = await store.GetTimelineAsync(id);
+            if (exact.Windows.Count > 0) timelines.Add(exact);
+            for (var n = 1; timelines.Count == 0 || n <= timelines.Count + 1; n++)
+            {
+                if (exact.Windows.Count > 0 || n > 100) break;
+                var t = await store.GetTimelineAsync($"{id}-{n}");
+                if (t.Windows.Count == 0) break;
+                timelines.Add(t);
+            }
+            if (timelines.Count == 0) throw new UsageException($"no stored timeline for run '{id}' in {store.Description} (see 'perfcluster runs history')");
+            if (parse.GetValue(format) == "json")
+            {
+                Console.Out.WriteLine(Api.ApiJson.Serialize(timelines));
+                return ExitCodes.Passed;
+            }
+            var c = CultureInfo.InvariantCulture;
+            foreach (var t in timelines)
+            {
+                Console.Out.WriteLine($"{t.RunId} ({t.Scenario}): {t.Windows.Count} windows");
+                Console.Out.WriteLine($"{"SECOND",6} {"REQUESTS",9} {"RPS",9} {"ERRORS",7} {"USERS",6} {"P50 MS",8} {"P95 MS",8} {"P99 MS",8}");
+                foreach (var w in t.Windows)
+                    Console.Out.WriteLine(string.Format(c, "{0,6} {1,9} {2,9:0.0} {3,7} {4,6} {5,8:0.00} {6,8:0.00} {7,8:0.00}",
+                        w.Second, w.Requests, w.Throughput, w.Errors, w.ActiveUsers, w.Latency.P50 * 1000, w.Latency.P95 * 1000, w.Latency.P99 * 1000));
+            }
+            return ExitCodes.Passed;
+        });
+        return command;
+    }
 
     private static Command History()
     {

@@ -99,6 +99,15 @@ public class MonitoringEndToEndSpecs
         Assert.True(alert.GetProperty("start_second").GetInt64() >= 1, "the rule needs 2 windows, so it cannot fire in the first");
         Assert.InRange(alert.GetProperty("peak").GetDouble(), 0.2, 1.0);
         Assert.Contains("error_rate", alert.GetProperty("evidence").GetString());
+
+        // Every window was stored as it closed: the finished run can be charted from the database.
+        var runId = Report(dir.Sub("out")).GetProperty("benchmark_run_id").GetString()!;
+        var (listed, json, error) = await CliProcess.RunAsync(Budget, "runs", "timeline", runId, "--format", "json", "--data-dir", dir.Sub("data"));
+        Assert.True(listed == 0, $"exit {listed}\n{json}\n{error}");
+        var stored = Assert.Single(JsonDocument.Parse(json).RootElement.EnumerateArray());
+        var windows = stored.GetProperty("windows").EnumerateArray().ToList();
+        Assert.Equal(LoadTest(dir.Sub("out"), "alerts").GetProperty("timeline").GetArrayLength(), windows.Count);
+        Assert.Equal(LoadTest(dir.Sub("out"), "alerts").GetProperty("requests").GetInt64(), windows.Sum(w => w.GetProperty("requests").GetInt64()));
     }
 
     [Fact]
