@@ -2,6 +2,7 @@ using System.Text;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using PerfCluster.Core.History;
+using PerfCluster.Core.Metrics;
 using PerfCluster.Engine.Baselines;
 using PerfCluster.Engine.History;
 using PerfCluster.Engine.Persistence;
@@ -25,7 +26,15 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
         yield return new RunHistoryEvents.RunRecorded(Summary);
         yield return new RunHistoryEvents.RunRecorded(Summary with { RegressionOutcome = null, BaselineName = null });
         yield return new RunHistorySnapshot([Summary, Summary with { RunId = "r2" }]);
+        yield return new RunTimelineEvents.WindowRecorded("benchmark_1-1", "gate", Window);
     }
+
+    private static readonly WindowStatistics Window = new(
+        3, 950, 2, 950, 8, new LatencySummary(0.004, 0.008, 0.002, 0.0079, 0.010, 0.011, 0.016, 0.020, 0.35),
+        new Dictionary<string, long> { ["/a"] = 600, ["/b"] = 350 })
+    {
+        Nodes = [new NodeWindow("akka.tcp://perfcluster@127.0.0.1:1", 0.3, 160_000_000, new NodeResources(12_000_000, 3, 1, 0, 0.0004, 6, 0, 70_000, 70_000, 7)) { ProcessorCount = 2 }],
+    };
 
     [Fact]
     public void Should_have_a_manifest_and_a_sample_for_every_persisted_type()
@@ -58,6 +67,12 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
                     break;
                 case RunHistorySnapshot s:
                     Assert.Equal(s.Runs, Assert.IsType<RunHistorySnapshot>(back).Runs);
+                    break;
+                case RunTimelineEvents.WindowRecorded w:
+                    var r = Assert.IsType<RunTimelineEvents.WindowRecorded>(back);
+                    Assert.Equal((w.RunId, w.Scenario, w.Window.Second, w.Window.Requests, w.Window.Latency), (r.RunId, r.Scenario, r.Window.Second, r.Window.Requests, r.Window.Latency));
+                    Assert.Equal(w.Window.RequestsByEndpoint, r.Window.RequestsByEndpoint);
+                    Assert.Equal(w.Window.Nodes, r.Window.Nodes);
                     break;
                 default:
                     Assert.Equal(sample, back);
