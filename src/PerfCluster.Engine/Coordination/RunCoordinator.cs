@@ -140,6 +140,11 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
                 if (done.Unacknowledged > 0) Note($"worker {done.Node}: {done.Unacknowledged} metric deltas were never acknowledged");
                 if (_awaiting.Count == 0) FinishRun();
                 break;
+            case WorkerNote note:
+                Note(note.Text);
+                _start.Listener.Tell(new AlertRaised(_start.RunId, _start.Scenario.Name, "firing", "worker memory limit", "critical",
+                    "working set > memory-limit", (long)Math.Max(0, Elapsed.TotalSeconds - _start.Scenario.WarmUp.TotalSeconds), double.NaN, note.Text));
+                break;
             case NodeLossEstimate loss:
                 Note($"worker {loss.Node} may have sent requests that were never reported: up to one flush interval after its last " +
                      $"delta (#{loss.LastSeq}, second {loss.LastSecond}), about {loss.RequestsInLastDelta} requests at its last rate");

@@ -20,6 +20,9 @@ public static class RunProtocol
     /// </summary>
     public sealed record AbortRun(string RunId, string Reason);
 
+    /// <summary>A worker had to act on its own (it shed users above its memory limit): a note and a critical alert of the run.</summary>
+    public sealed record WorkerNote(string RunId, string Node, string Text) : IClusterMessage;
+
     /// <summary>An alert fired or resolved (State "firing" or "resolved"), for the live view and the API stream.</summary>
     public sealed record AlertRaised(
         string RunId, string Scenario, string State, string Name, string Severity, string Condition, long Second, double Value, string Evidence);

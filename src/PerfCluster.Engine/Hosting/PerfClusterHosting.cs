@@ -58,7 +58,10 @@ public static class PerfClusterHosting
         SpawnInterval: config.GetTimeSpan("perfcluster.run.spawn-interval"),
         ResendAfter: config.GetTimeSpan("perfcluster.run.resend-after"),
         FinalAckTimeout: config.GetTimeSpan("perfcluster.run.final-ack-timeout"),
-        InterruptGrace: config.GetTimeSpan("perfcluster.run.interrupt-grace"));
+        InterruptGrace: config.GetTimeSpan("perfcluster.run.interrupt-grace"))
+    {
+        MemoryLimitBytes = ExecutorSettings.ParseMemoryLimit(config.GetString("perfcluster.worker.memory-limit", "auto")),
+    };
 
     /// <summary>
     /// Configures one PerfCluster node: Serilog logging, remoting, clustering with the given roles, the

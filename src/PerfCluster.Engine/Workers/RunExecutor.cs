@@ -52,6 +52,8 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private readonly Dictionary<int, IActorRef> _groups = new();
     /// <summary>Closed model: users of this share with index below this run now (the profile's level, clamped to the share).</summary>
     private int _runTo;
+    /// <summary>Closed model: the most users this share may run after shedding above the memory limit; null while never shed.</summary>
+    private int? _userCap;
     /// <summary>Open model: the arrival loop; null in the closed model.</summary>
     private ArrivalPacer? _pacer;
     private readonly long _warmUpWindows;
@@ -222,7 +224,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private void SpawnDueUsers()
     {
         if (_loadOver || _pacer is not null) return;
-        var runTo = Math.Clamp(_profile.UsersAt(Elapsed), _share.From, _share.To);
+        var runTo = Level(_share);
         // Large populations start over several ticks so the share keeps flushing and answering meanwhile.
         if (runTo > _runTo + MaxStartsPerTick) runTo = _runTo + MaxStartsPerTick;
         if (runTo != _runTo)
@@ -234,6 +236,32 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
             _runTo = runTo;
         }
         NoteActiveUsers();
+    }
+
+    /// <summary>The end of the share's running range now: the profile's level, within the share and under any shedding cap.</summary>
+    private int Level(UserShare share)
+    {
+        var level = Math.Clamp(_profile.UsersAt(Elapsed), share.From, share.To);
+        return _userCap is { } cap ? Math.Min(level, share.From + cap) : level;
+    }
+
+    /// <summary>
+    /// Above the memory limit a worker would soon be killed by the OOM killer and lose everything it
+    /// measured: it sheds a fifth of its users instead (closed model), tells the coordinator, and goes on.
+    /// </summary>
+    private void ShedIfOverLimit(long workingSet)
+    {
+        if (_settings.MemoryLimitBytes <= 0 || workingSet <= _settings.MemoryLimitBytes || _pacer is not null || _loadOver) return;
+        var running = _runTo - _share.From;
+        if (running <= 0) return;
+        var keep = running * 4 / 5;
+        _userCap = keep;
+        var text = $"worker {_node} shed {running - keep} of its {running} users at {Elapsed.TotalSeconds:0} s: its working set " +
+                   $"{workingSet / 1048576} MiB is above its memory limit of {_settings.MemoryLimitBytes / 1048576} MiB " +
+                   "(perfcluster.worker.memory-limit); the load from then on is below the plan";
+        _log.Warning(text);
+        _assign.Coordinator.Tell(new WorkerNote(_assign.RunId, _node, text));
+        SpawnDueUsers();
     }
 
     private IActorRef Group(int block)
@@ -267,7 +295,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
             _pacer.Reshare(OpenFraction(share), share.Count);
             return;
         }
-        var runTo = Math.Clamp(_profile.UsersAt(Elapsed), share.From, share.To);
+        var runTo = Level(share);
         if (runTo > share.From + MaxStartsPerTick) runTo = share.From + MaxStartsPerTick;
         _runTo = runTo;
         var range = new UserGroup.RunRange(share.From, runTo);
@@ -344,6 +372,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         var delta = new MetricsDelta(_assign.RunId, _node, ++_seq, interval - _warmUpWindows, _recorder.Flush(), activeUsers, sample, final);
         _unacked[delta.Seq] = (delta, Stopwatch.GetTimestamp());
         _assign.Aggregator.Tell(delta, Self);
+        if (!final) ShedIfOverLimit(sample.WorkingSetBytes);
     }
 
     /// <summary>Flushes fire on the run's own second boundaries, so timer drift never shifts a window.</summary>
@@ -374,7 +403,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     }
 }
 
-/// <summary>Timing knobs of a share, from <c>perfcluster.run</c> in HOCON.</summary>
+/// <summary>Timing knobs of a share, from <c>perfcluster.run</c> in HOCON, and the worker's memory limit.</summary>
 public sealed record ExecutorSettings(
     TimeSpan FlushInterval,
     TimeSpan SpawnInterval,
@@ -384,4 +413,25 @@ public sealed record ExecutorSettings(
 {
     public static readonly ExecutorSettings Default = new(
         TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(3));
+
+    /// <summary>Working set above which the share sheds users (<c>perfcluster.worker.memory-limit</c>); 0: never.</summary>
+    public long MemoryLimitBytes { get; init; }
+
+    /// <summary>Reads <c>memory-limit</c>: "auto" (90% of what the runtime may use), "off", or a size.</summary>
+    public static long ParseMemoryLimit(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "auto" => (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 0.9),
+        "off" or "0" or "" => 0,
+        var size => ParseSize(size),
+    };
+
+    private static long ParseSize(string text)
+    {
+        var units = new (string Suffix, long Factor)[] { ("gb", 1L << 30), ("mb", 1L << 20), ("kb", 1L << 10), ("b", 1) };
+        foreach (var (suffix, factor) in units)
+            if (text.EndsWith(suffix, StringComparison.Ordinal) &&
+                double.TryParse(text[..^suffix.Length], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0)
+                return (long)(n * factor);
+        throw new FormatException($"perfcluster.worker.memory-limit must be auto, off or a size such as 2GB (got '{text}')");
+    }
 }

@@ -32,6 +32,35 @@ public class RunExecutorSpecs : TestKit
     };
 
     [Fact]
+    public async Task Should_shed_a_fifth_of_its_users_at_each_flush_above_the_memory_limit_and_say_so()
+    {
+        await using var server = new LoopbackServer();
+        var aggregator = CreateTestProbe();
+        var coordinator = CreateTestProbe();
+        var assign = new AssignShare("r", Scenario(server.BaseUrl, 20, TimeSpan.FromSeconds(4)), new UserShare(0, 20), DateTimeOffset.UtcNow, aggregator, coordinator);
+
+        Sys.ActorOf(RunExecutor.Props(assign, "node-a", Fast with { MemoryLimitBytes = 1 }));
+
+        var note = coordinator.FishForMessage<WorkerNote>(_ => true, TimeSpan.FromSeconds(5));
+        Assert.Contains("shed 4 of its 20 users", note.Text);
+        var second = coordinator.FishForMessage<WorkerNote>(_ => true, TimeSpan.FromSeconds(5));
+        Assert.Contains("shed 4 of its 16 users", second.Text);
+        var later = aggregator.FishForMessage<MetricsDelta>(d => { aggregator.Reply(new MetricsAck("r", "node-a", d.Seq)); return d.Seq >= 3; }, TimeSpan.FromSeconds(5));
+        Assert.True(later.ActiveUsers <= 16, $"{later.ActiveUsers} users still active");
+    }
+
+    [Theory]
+    [InlineData("off", 0L)]
+    [InlineData("2GB", 2L << 30)]
+    [InlineData("512mb", 512L << 20)]
+    public void Should_read_the_memory_limit(string text, long bytes)
+    {
+        Assert.Equal(bytes, ExecutorSettings.ParseMemoryLimit(text));
+        Assert.True(ExecutorSettings.ParseMemoryLimit("auto") > 0);
+        Assert.Throws<FormatException>(() => ExecutorSettings.ParseMemoryLimit("lots"));
+    }
+
+    [Fact]
     public async Task Should_resend_an_unacknowledged_delta_with_the_same_sequence_number()
     {
         await using var server = new LoopbackServer();
