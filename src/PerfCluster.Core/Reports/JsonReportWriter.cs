@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Monitoring;
 using PerfCluster.Core.Regression;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Thresholds;
@@ -176,6 +177,8 @@ public static class JsonReportWriter
         }
         json.WriteEndArray();
 
+        WriteMonitoring(json, stats.Monitoring);
+
         json.WriteStartArray("timeline");
         foreach (var w in stats.Timeline)
         {
@@ -202,6 +205,64 @@ public static class JsonReportWriter
 
         WriteDefinition(json, scenario.Definition);
         json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// "monitoring": what watching the run found: the alerts that fired (SLA thresholds, alert rules, leak verdicts) with
+    /// the second they started and ended, their peak and evidence, the recommendations drawn from the windows, and the
+    /// rule that aborted the run (null when none did).
+    /// </summary>
+    private static void WriteMonitoring(Utf8JsonWriter json, MonitoringResult monitoring)
+    {
+        json.WriteStartObject("monitoring");
+        json.WriteString("aborted_by", monitoring.AbortedBy);
+        json.WriteStartArray("alerts");
+        foreach (var a in monitoring.AllAlerts)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", a.Name);
+            json.WriteString("kind", SnakeCase(a.Kind.ToString()));
+            json.WriteString("severity", a.Severity.ToJsonName());
+            json.WriteString("condition", a.Condition);
+            json.WriteString("metric", a.Metric);
+            json.WriteString("endpoint", a.Endpoint);
+            json.WriteNumber("start_second", a.Start);
+            if (a.End is { } end) json.WriteNumber("end_second", end);
+            else json.WriteNull("end_second");
+            json.WriteBoolean("firing_at_end", a.FiringAtEnd);
+            Number(json, "duration_seconds", a.DurationSeconds);
+            Number(json, "peak", a.Peak);
+            json.WriteString("peak_text", a.PeakText);
+            json.WriteString("evidence", a.Evidence);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteStartArray("recommendations");
+        foreach (var r in monitoring.Recommendations)
+        {
+            json.WriteStartObject();
+            json.WriteString("kind", SnakeCase(r.Kind.ToString()));
+            json.WriteString("message", r.Message);
+            json.WriteNumber("second", r.Second);
+            json.WriteStartObject("evidence");
+            foreach (var (name, value) in r.Evidence) Number(json, name, value);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    /// <summary>"CapacityKnee" → "capacity_knee".</summary>
+    private static string SnakeCase(string name)
+    {
+        var text = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0) text.Append('_');
+            text.Append(char.ToLowerInvariant(name[i]));
+        }
+        return text.ToString();
     }
 
     /// <summary>Each generating node's cost in one window of the timeline.</summary>
