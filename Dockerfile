@@ -10,6 +10,8 @@ RUN dotnet publish src/PerfCluster/PerfCluster.csproj -c Release -o /app --nolog
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
+# report.html's charts measure their text with real fonts.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 # Reports go to /results; mount a volume there to keep them.
 RUN mkdir -p /results && chown "$APP_UID" /results
 WORKDIR /results

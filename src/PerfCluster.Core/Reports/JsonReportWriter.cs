@@ -219,18 +219,44 @@ public static class JsonReportWriter
         json.WriteEndObject();
     }
 
-    /// <summary>The leak verdicts, the evidence behind each recommendation, and the target's samples.</summary>
-    private static void WriteMonitoring(Utf8JsonWriter json, MonitoringResult m)
+    /// <summary>
+    /// "monitoring": what watching the run found: the alerts that fired (SLA thresholds, alert rules, leak verdicts) with
+    /// the second they started and ended, their peak and evidence, the leak assessments of the target and the generator,
+    /// the recommendations drawn from the windows with their evidence, the target's samples, and the rule that aborted
+    /// the run (null when none did).
+    /// </summary>
+    private static void WriteMonitoring(Utf8JsonWriter json, MonitoringResult monitoring)
     {
         json.WriteStartObject("monitoring");
-        Leak(json, "target_leak", m.TargetLeak);
-        Leak(json, "generator_leak", m.GeneratorLeak);
-        if (m.AbortedBy is not null) json.WriteString("aborted_by", m.AbortedBy);
-        json.WriteStartArray("recommendations");
-        foreach (var r in m.Recommendations)
+        json.WriteString("aborted_by", monitoring.AbortedBy);
+        Leak(json, "target_leak", monitoring.TargetLeak);
+        Leak(json, "generator_leak", monitoring.GeneratorLeak);
+        json.WriteStartArray("alerts");
+        foreach (var a in monitoring.AllAlerts)
         {
             json.WriteStartObject();
-            json.WriteString("kind", r.Kind.ToString());
+            json.WriteString("name", a.Name);
+            json.WriteString("kind", SnakeCase(a.Kind.ToString()));
+            json.WriteString("severity", a.Severity.ToJsonName());
+            json.WriteString("condition", a.Condition);
+            json.WriteString("metric", a.Metric);
+            json.WriteString("endpoint", a.Endpoint);
+            json.WriteNumber("start_second", a.Start);
+            if (a.End is { } end) json.WriteNumber("end_second", end);
+            else json.WriteNull("end_second");
+            json.WriteBoolean("firing_at_end", a.FiringAtEnd);
+            Number(json, "duration_seconds", a.DurationSeconds);
+            Number(json, "peak", a.Peak);
+            json.WriteString("peak_text", a.PeakText);
+            json.WriteString("evidence", a.Evidence);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteStartArray("recommendations");
+        foreach (var r in monitoring.Recommendations)
+        {
+            json.WriteStartObject();
+            json.WriteString("kind", SnakeCase(r.Kind.ToString()));
             json.WriteString("message", r.Message);
             json.WriteNumber("second", r.Second);
             json.WriteStartObject("evidence");
@@ -240,7 +266,7 @@ public static class JsonReportWriter
         }
         json.WriteEndArray();
         json.WriteStartArray("target");
-        foreach (var t in m.Target)
+        foreach (var t in monitoring.Target)
         {
             json.WriteStartObject();
             json.WriteNumber("second", t.Second);
@@ -278,6 +304,18 @@ public static class JsonReportWriter
         Number(json, "growth_mb", leak.GrowthMb);
         Number(json, "threshold_mb", leak.GrowthThresholdMb);
         json.WriteEndObject();
+    }
+
+    /// <summary>"CapacityKnee" → "capacity_knee".</summary>
+    private static string SnakeCase(string name)
+    {
+        var text = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0) text.Append('_');
+            text.Append(char.ToLowerInvariant(name[i]));
+        }
+        return text.ToString();
     }
 
     /// <summary>Each generating node's cost in one window of the timeline.</summary>

@@ -19,6 +19,7 @@ public static class PerfClusterCli
             CoordinatorCommand.Create(),
             ClusterCommand.Create(),
             RunsCommand.Create(),
+            ReportCommand.Create(),
             WorkerCommand.Create(),
         };
         var parsed = root.Parse(args);

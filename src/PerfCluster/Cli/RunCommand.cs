@@ -5,6 +5,7 @@ using PerfCluster.Core.Thresholds;
 using PerfCluster.Engine;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Persistence;
+using PerfCluster.Reports;
 using Serilog;
 
 namespace PerfCluster.Cli;
@@ -19,7 +20,7 @@ public static class RunCommand
     {
         var scenario = new Argument<FileInfo>("scenario") { Description = "Scenario file: HOCON (.conf) or the guide's JSON." };
         var args = new RunArguments();
-        var command = new Command("run", "Run a load test on this machine and write report.json, summary.txt and junit.xml.") { scenario };
+        var command = new Command("run", "Run a load test on this machine and write report.json, report.html, summary.txt and junit.xml.") { scenario };
         args.AddTo(command);
         command.SetAction(async (parse, _) =>
         {
@@ -252,7 +253,8 @@ public static class RunCommand
             Notes = notes,
         };
         if (review is not null) report = review.Review(report);
-        var paths = ReportWriter.WriteAll(report, outputDirectory);
+        var paths = ReportWriter.WriteAll(report, outputDirectory).ToList();
+        if (WriteHtml(report, outputDirectory) is { } html) paths.Add(html);
         Console.Out.WriteLine();
         Console.Out.Write(SummaryReportWriter.Render(report));
         Console.Out.WriteLine();
@@ -267,5 +269,23 @@ public static class RunCommand
             return interrupt.Token.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.BadInput;
         }
         return report.ExitCode;
+    }
+
+    /// <summary>
+    /// report.html beside report.json. The figures are already safe in report.json, so a page that cannot be written
+    /// is a warning (it can be rendered later with 'perfcluster report'), never the end of the run.
+    /// </summary>
+    private static string? WriteHtml(RunReport report, string outputDirectory)
+    {
+        try
+        {
+            return HtmlReportWriter.Write(report, outputDirectory);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Console.Error.WriteLine($"warning: {HtmlReportWriter.FileName} not written ({e.GetType().Name}: {e.Message}); " +
+                                    $"'perfcluster report {Path.Combine(outputDirectory, JsonReportWriter.FileName)}' renders it from the JSON");
+            return null;
+        }
     }
 }

@@ -1,0 +1,449 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using PerfCluster.Core.Reports;
+
+namespace PerfCluster.Reports;
+
+/// <summary>
+/// <c>report.html</c>: one self-contained page per run, readable offline: inline CSS, charts as inline SVG, no script
+/// and no external reference. Per scenario: verdict, key figures, thresholds, the baseline comparison, charts over
+/// time, the latency percentile spectrum, endpoints, workers, alerts and recommendations; then the run's notes and
+/// the scenario file as run. Every value is HTML-encoded.
+/// </summary>
+public static class HtmlReportWriter
+{
+    public const string FileName = "report.html";
+
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    /// <summary>Writes report.html into <paramref name="directory"/> (created if needed); returns its path.</summary>
+    public static string Write(RunReport report, string directory) =>
+        WriteFile(Render(ReportView.From(report)), Path.Combine(directory, FileName));
+
+    /// <summary>Writes <paramref name="html"/> to <paramref name="path"/> (UTF-8, no byte-order mark); returns the path.</summary>
+    public static string WriteFile(string html, string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        File.WriteAllText(path, html, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        return path;
+    }
+
+    public static string Render(ReportView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        var h = new StringBuilder(64 * 1024);
+        h.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+            .Append("<title>").Append(E($"PerfCluster report {view.RunId}")).Append("</title>\n")
+            .Append("<style>").Append(Css).Append("</style>\n</head>\n<body>\n<main>\n");
+
+        RunHeader(h, view);
+        for (var i = 0; i < view.Scenarios.Count; i++) Scenario(h, view, view.Scenarios[i], $"s{i + 1}");
+        RunFooter(h, view);
+
+        h.Append("</main>\n</body>\n</html>\n");
+        return h.ToString();
+    }
+
+    private static void RunHeader(StringBuilder h, ReportView v)
+    {
+        h.Append("<header>\n<h1>PerfCluster load test report</h1>\n");
+        h.Append("<p class=\"verdict ").Append(v.Passed ? "pass" : "fail").Append("\"><span class=\"badge\">")
+            .Append(v.Passed ? "PASSED" : "FAILED").Append("</span> ")
+            .Append(E($"status {v.Status}, exit code {v.ExitCode}: {ExitCodeMeaning(v.ExitCode)}")).Append("</p>\n");
+        h.Append("<dl class=\"facts\">\n");
+        Fact(h, "Run", v.RunId);
+        Fact(h, "Started", Timestamp(v.StartedAt));
+        Fact(h, "Finished", Timestamp(v.FinishedAt));
+        Fact(h, "Duration", v.DurationSeconds is { } d ? Seconds(d) : null);
+        Fact(h, "Scenario file", v.SourceFile);
+        Fact(h, "Host", v.Host);
+        Fact(h, "PerfCluster", v.ToolVersion);
+        h.Append("</dl>\n");
+        if (v.Scenarios.Count > 1)
+        {
+            h.Append("<nav><h2>Scenarios</h2>\n<ul>\n");
+            for (var i = 0; i < v.Scenarios.Count; i++)
+            {
+                var s = v.Scenarios[i];
+                h.Append("<li><a href=\"#s").Append(i + 1).Append("\">").Append(E(s.Name)).Append("</a> ")
+                    .Append(Badge(s.Passed, s.Interrupted)).Append("</li>\n");
+            }
+            h.Append("</ul>\n</nav>\n");
+        }
+        h.Append("</header>\n");
+    }
+
+    private static void Scenario(StringBuilder h, ReportView run, ScenarioView s, string id)
+    {
+        h.Append("<section class=\"scenario\" id=\"").Append(id).Append("\">\n");
+        h.Append("<h2>").Append(E(s.Name)).Append(' ').Append(Badge(s.Passed, s.Interrupted)).Append("</h2>\n");
+        if (!string.IsNullOrWhiteSpace(s.Description)) h.Append("<p class=\"description\">").Append(E(s.Description)).Append("</p>\n");
+        h.Append("<dl class=\"facts\">\n");
+        Fact(h, "Target", s.Target);
+        Fact(h, "Workload model", s.Model);
+        Fact(h, "Users (planned / peak)", $"{(s.PlannedUsers is { } u ? Count(u) : "n/a")} / {Count(s.PeakUsers)}");
+        Fact(h, "Measured", s.MeasuredDurationSeconds is { } m ? Seconds(m) : null);
+        Fact(h, "Planned duration", s.PlannedDurationSeconds is { } p ? Seconds(p) : null);
+        Fact(h, "Started", Timestamp(s.StartedAt));
+        if (s.AbortedBy is not null) Fact(h, "Aborted by alert rule", s.AbortedBy);
+        h.Append("</dl>\n");
+        if (s.LatencyNote is not null) h.Append("<p class=\"note\">").Append(E(s.LatencyNote)).Append("</p>\n");
+
+        KeyFigures(h, s);
+        Thresholds(h, s);
+        if (s.Regression is { } regression) Regression(h, regression);
+
+        h.Append("<h3>Charts</h3>\n<div class=\"charts\">\n");
+        h.Append(ReportCharts.LatencyOverTime(s, $"{id}-latency")).Append('\n');
+        h.Append(ReportCharts.ThroughputOverTime(s, $"{id}-throughput")).Append('\n');
+        h.Append(ReportCharts.UsersOverTime(s, $"{id}-users")).Append('\n');
+        h.Append(ReportCharts.PercentileSpectrum(s, $"{id}-spectrum")).Append('\n');
+        if (ReportCharts.NodeCpuOverTime(s, $"{id}-cpu") is { } cpu) h.Append(cpu).Append('\n');
+        h.Append("</div>\n");
+
+        Endpoints(h, s);
+        Workers(h, s);
+        Alerts(h, run, s);
+        h.Append("</section>\n");
+    }
+
+    private static void KeyFigures(StringBuilder h, ScenarioView s)
+    {
+        var o = s.Overall;
+        h.Append("<h3>Key figures</h3>\n<div class=\"figures\">\n");
+        Figure(h, "requests", Count(o.Requests));
+        Figure(h, "throughput", Rate(o.Throughput));
+        Figure(h, "errors", Count(o.Errors));
+        Figure(h, "error rate", Percent(o.ErrorRate));
+        Figure(h, "p50", Latency(o.Latency.P50));
+        Figure(h, "p95", Latency(o.Latency.P95));
+        Figure(h, "p99", Latency(o.Latency.P99));
+        Figure(h, "max", Latency(o.Latency.Max));
+        h.Append("</div>\n");
+
+        h.Append("<table class=\"latency\">\n<thead><tr><th></th><th>min</th><th>mean</th><th>p50</th><th>p90</th><th>p95</th>")
+            .Append("<th>p99</th><th>p99.9</th><th>max</th></tr></thead>\n<tbody>\n");
+        LatencyRow(h, "latency", o.Latency);
+        if (o.ServiceTime is { } service) LatencyRow(h, "service time", service);
+        h.Append("</tbody>\n</table>\n");
+
+        var health = new List<string>();
+        if (o.ErrorsByKind.Count > 0) health.Add("errors by kind: " + string.Join(", ", o.ErrorsByKind.Select(k => $"{k.Kind} {Count(k.Count)}")));
+        if (s.DroppedIterations > 0) health.Add($"{Count(s.DroppedIterations)} iterations dropped (no free user)");
+        if (s.ConnectionWaits > 0) health.Add($"{Count(s.ConnectionWaits)} requests waited for a connection");
+        if (s.AbandonedInFlight > 0) health.Add($"{Count(s.AbandonedInFlight)} requests abandoned in flight");
+        if (s.WarmUp is { } w) health.Add($"warm-up (not counted): {Count(w.Requests)} requests, p95 {Latency(w.Latency.P95)}");
+        if (health.Count > 0) List(h, health, "facts-list");
+    }
+
+    private static void LatencyRow(StringBuilder h, string label, LatencyView l)
+    {
+        h.Append("<tr><th>").Append(E(label)).Append("</th>");
+        foreach (var value in new[] { l.Min, l.Mean, l.P50, l.P90, l.P95, l.P99, l.P999, l.Max })
+            h.Append("<td>").Append(E(Latency(value))).Append("</td>");
+        h.Append("</tr>\n");
+    }
+
+    private static void Thresholds(StringBuilder h, ScenarioView s)
+    {
+        h.Append("<h3>Thresholds</h3>\n");
+        if (s.Thresholds.Count == 0)
+        {
+            h.Append("<p class=\"muted\">No thresholds were defined.</p>\n");
+            return;
+        }
+        h.Append("<table>\n<thead><tr><th>scope</th><th>threshold</th><th>result</th><th>outcome</th></tr></thead>\n<tbody>\n");
+        foreach (var t in s.Thresholds)
+        {
+            h.Append("<tr class=\"").Append(t.Passed ? "pass" : "fail").Append("\"><td>").Append(E(t.Scope)).Append("</td><td><code>")
+                .Append(E(t.Expression)).Append("</code></td><td>").Append(E(t.Description));
+            if (t.Note is not null) h.Append(" <span class=\"muted\">(").Append(E(t.Note)).Append(")</span>");
+            h.Append("</td><td>").Append(Outcome(t.Passed ? "pass" : "fail")).Append("</td></tr>\n");
+        }
+        h.Append("</tbody>\n</table>\n");
+    }
+
+    private static void Regression(StringBuilder h, RegressionView r)
+    {
+        h.Append("<h3>Comparison with the baseline</h3>\n<p>")
+            .Append(E($"Baseline '{r.BaselineName}' v{r.BaselineVersion}" + (r.BaselineRunId is null ? "" : $" (run {r.BaselineRunId})")))
+            .Append(": ").Append(Outcome(r.Outcome)).Append(r.Strict ? " <span class=\"muted\">(strict: a warning fails)</span>" : "")
+            .Append("</p>\n");
+        if (r.EnvironmentWarnings.Count > 0) List(h, r.EnvironmentWarnings, "warnings");
+        h.Append("<table>\n<thead><tr><th>metric</th><th>baseline</th><th>current</th><th>change</th><th>levels</th>")
+            .Append("<th>outcome</th><th>test</th></tr></thead>\n<tbody>\n");
+        foreach (var m in r.Metrics)
+        {
+            var name = m.Endpoint is null ? m.Metric : $"{m.Metric} ({m.Endpoint})";
+            var levels = m.FailureThreshold is { } fail && double.IsFinite(fail)
+                ? $"warn {Number(m.WarningThreshold, "0.##")}% / fail {Number(fail, "0.##")}%"
+                : "";
+            var test = m.Test;
+            if (m.PValue is { } p) test += $" p={(p < 0.0001 ? "<0.0001" : Number(p, "0.####"))}";
+            if (m.SampleSource is not null && (m.BaselineSamples > 0 || m.CurrentSamples > 0))
+                test += $" ({m.BaselineSamples}/{m.CurrentSamples} {m.SampleSource})";
+            h.Append("<tr class=\"").Append(E(m.Outcome)).Append("\"><td>").Append(E(name));
+            if (m.Note is not null) h.Append("<br><span class=\"muted\">").Append(E(m.Note)).Append("</span>");
+            h.Append("</td><td>").Append(E(MetricValue(m.Metric, m.Baseline))).Append("</td><td>").Append(E(MetricValue(m.Metric, m.Current)))
+                .Append("</td><td>").Append(E(Change(m.ChangePercent))).Append("</td><td>").Append(E(levels))
+                .Append("</td><td>").Append(Outcome(m.Outcome)).Append("</td><td>").Append(E(test)).Append("</td></tr>\n");
+        }
+        h.Append("</tbody>\n</table>\n");
+    }
+
+    private static void Endpoints(StringBuilder h, ScenarioView s)
+    {
+        h.Append("<h3>Endpoints</h3>\n");
+        if (s.Endpoints.Count == 0)
+        {
+            h.Append("<p class=\"muted\">No endpoint figures.</p>\n");
+            return;
+        }
+        h.Append("<table>\n<thead><tr><th>endpoint</th><th>requests</th><th>errors</th><th>error rate</th><th>throughput</th>")
+            .Append("<th>p50</th><th>p95</th><th>p99</th><th>max</th></tr></thead>\n<tbody>\n");
+        foreach (var e in s.Endpoints)
+        {
+            h.Append("<tr><td>").Append(E(e.Name)).Append("</td><td>").Append(Count(e.Requests)).Append("</td><td>").Append(Count(e.Errors))
+                .Append("</td><td>").Append(E(Percent(e.ErrorRate))).Append("</td><td>").Append(E(Rate(e.Throughput)))
+                .Append("</td><td>").Append(E(Latency(e.Latency.P50))).Append("</td><td>").Append(E(Latency(e.Latency.P95)))
+                .Append("</td><td>").Append(E(Latency(e.Latency.P99))).Append("</td><td>").Append(E(Latency(e.Latency.Max)))
+                .Append("</td></tr>\n");
+        }
+        h.Append("</tbody>\n</table>\n");
+    }
+
+    private static void Workers(StringBuilder h, ScenarioView s)
+    {
+        h.Append("<h3>Load generation</h3>\n");
+        if (s.Workers.Count > 0)
+        {
+            h.Append("<table>\n<thead><tr><th>worker</th><th>requests</th><th>errors</th><th>CPU</th></tr></thead>\n<tbody>\n");
+            foreach (var w in s.Workers)
+            {
+                h.Append("<tr><td>").Append(E(w.Node)).Append("</td><td>").Append(Count(w.Requests)).Append("</td><td>").Append(Count(w.Errors))
+                    .Append("</td><td>").Append(E(w.CpuSeconds is { } cpu ? Number(cpu, "#,0.##") + " s" : "n/a")).Append("</td></tr>\n");
+            }
+            h.Append("</tbody>\n</table>\n");
+        }
+        if (s.Generator is { } g)
+        {
+            h.Append("<dl class=\"facts\">\n");
+            Fact(h, "Generator CPU", $"{Number(g.CpuSeconds, "#,0.##")} s, {Number(g.CpuPercentOfOneCore, "0.#")}% of one core, " +
+                                     $"{Number(g.CpuPercentOfMachine, "0.#")}% of {g.ProcessorCount} cores");
+            Fact(h, "Peak working set", Bytes(g.PeakWorkingSetBytes));
+            Fact(h, "Peak GC heap", Bytes(g.PeakGcHeapBytes));
+            Fact(h, "GC pauses", g.GcPauseSeconds is { } pause ? $"{Number(pause * 1000, "#,0.#")} ms, {g.Gen2Collections} gen2" : null);
+            Fact(h, "Peak threads / sockets", $"{g.PeakThreadPoolThreads} / {g.PeakOpenSockets}");
+            h.Append("</dl>\n");
+        }
+    }
+
+    private static void Alerts(StringBuilder h, ReportView run, ScenarioView s)
+    {
+        // Alerts raised while the run went are in the table below, with their span and peak.
+        string[] live = [AlertTypes.SlaBreach, AlertTypes.AlertRule, AlertTypes.MemoryLeakSuspected];
+        var alerts = run.Alerts.Where(a => a.Scenario == s.Name && !live.Contains(a.Type)).ToList();
+        h.Append("<h3>Alerts</h3>\n");
+        if (alerts.Count == 0 && s.MonitoringAlerts.Count == 0) h.Append("<p class=\"muted\">No alerts.</p>\n");
+        if (alerts.Count > 0)
+        {
+            h.Append("<ul class=\"alerts\">\n");
+            foreach (var a in alerts)
+            {
+                h.Append("<li class=\"").Append(E(a.Severity)).Append("\"><span class=\"sev\">").Append(E(a.Severity)).Append("</span> <code>")
+                    .Append(E(a.Type)).Append("</code> ").Append(E(a.Message)).Append("</li>\n");
+            }
+            h.Append("</ul>\n");
+        }
+        if (s.MonitoringAlerts.Count > 0)
+        {
+            h.Append("<table>\n<thead><tr><th>alert</th><th>severity</th><th>condition</th><th>start</th><th>end</th><th>peak</th>")
+                .Append("<th>evidence</th></tr></thead>\n<tbody>\n");
+            foreach (var a in s.MonitoringAlerts)
+            {
+                var end = a.EndSecond is { } e ? $"{e} s" : "still firing at the end";
+                var name = a.Endpoint is null ? $"{a.Name} ({a.Kind})" : $"{a.Name} ({a.Kind}, {a.Endpoint})";
+                h.Append("<tr class=\"").Append(E(a.Severity)).Append("\"><td>").Append(E(name)).Append("</td><td>").Append(E(a.Severity))
+                    .Append("</td><td><code>").Append(E(a.Condition)).Append("</code></td><td>").Append(E($"{a.StartSecond} s"))
+                    .Append("</td><td>").Append(E(end)).Append("</td><td>").Append(E(a.PeakText)).Append("</td><td>").Append(E(a.Evidence))
+                    .Append("</td></tr>\n");
+            }
+            h.Append("</tbody>\n</table>\n");
+        }
+
+        var recommendations = s.MonitoringRecommendations
+            .Select(r => r.Evidence.Count == 0
+                ? $"{r.Message} (from second {r.Second})"
+                : $"{r.Message} (from second {r.Second}; {string.Join(", ", r.Evidence.Select(x => $"{x.Name} {Number(x.Value, "#,0.###")}"))})")
+            .ToList();
+        var prefix = $"{s.Name}: ";
+        var fromMonitoring = s.MonitoringRecommendations.Select(r => r.Message).ToHashSet();
+        recommendations.AddRange((run.Scenarios.Count > 1
+            ? run.Recommendations.Where(r => r.StartsWith(prefix, StringComparison.Ordinal)).Select(r => r[prefix.Length..])
+            : run.Recommendations).Where(r => !fromMonitoring.Contains(r)));
+        if (recommendations.Count > 0)
+        {
+            h.Append("<h3>Recommendations</h3>\n");
+            List(h, recommendations, "recommendations");
+        }
+    }
+
+    private static void RunFooter(StringBuilder h, ReportView v)
+    {
+        if (v.Notes.Count > 0)
+        {
+            h.Append("<section>\n<h2>Notes</h2>\n");
+            List(h, v.Notes, "notes");
+            h.Append("</section>\n");
+        }
+        if (!string.IsNullOrEmpty(v.SourceText))
+        {
+            h.Append("<section>\n<h2>Scenario as run</h2>\n");
+            if (v.SourceFile is not null) h.Append("<p class=\"muted\">").Append(E(v.SourceFile)).Append("</p>\n");
+            h.Append("<pre class=\"source\">").Append(E(v.SourceText)).Append("</pre>\n</section>\n");
+        }
+        h.Append("<footer>").Append(E($"PerfCluster {v.ToolVersion}, run {v.RunId}")).Append("</footer>\n");
+    }
+
+    /// <summary>What the process exit code of the run meant (the codes CI gates on).</summary>
+    public static string ExitCodeMeaning(int code) => code switch
+    {
+        0 => "every scenario passed its thresholds",
+        1 => "failed: a threshold or the baseline comparison failed, no request completed, or the run could not be carried out",
+        2 => "bad input or a set-up error",
+        130 => "interrupted: the figures cover only the part that ran",
+        _ => "unknown exit code",
+    };
+
+    // Formatting (invariant culture, same units as summary.txt) ----------------------------------
+
+    private static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
+
+    private static void Fact(StringBuilder h, string name, string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return;
+        h.Append("<div><dt>").Append(E(name)).Append("</dt><dd>").Append(E(value)).Append("</dd></div>\n");
+    }
+
+    private static void Figure(StringBuilder h, string name, string value) =>
+        h.Append("<div class=\"figure\"><div class=\"value\">").Append(E(value)).Append("</div><div class=\"label\">").Append(E(name))
+            .Append("</div></div>\n");
+
+    private static void List(StringBuilder h, IEnumerable<string> items, string css)
+    {
+        h.Append("<ul class=\"").Append(css).Append("\">\n");
+        foreach (var item in items) h.Append("<li>").Append(E(item)).Append("</li>\n");
+        h.Append("</ul>\n");
+    }
+
+    private static string Badge(bool passed, bool interrupted) =>
+        interrupted ? "<span class=\"badge warn\">INTERRUPTED</span>"
+        : passed ? "<span class=\"badge pass\">PASSED</span>"
+        : "<span class=\"badge fail\">FAILED</span>";
+
+    private static string Outcome(string outcome) =>
+        $"<span class=\"outcome {E(outcome)}\">{E(outcome.ToUpperInvariant())}</span>";
+
+    private static string Count(long value) => value.ToString("#,0", C);
+
+    private static string Number(double? value, string format) =>
+        value is { } v && double.IsFinite(v) ? v.ToString(format, C) : "n/a";
+
+    private static string Latency(double? seconds) => seconds switch
+    {
+        null => "n/a",
+        { } s when !double.IsFinite(s) => "n/a",
+        >= 10 => seconds.Value.ToString("0.##", C) + " s",
+        { } s => (s * 1000).ToString("0.#", C) + " ms",
+    };
+
+    private static string Percent(double? fraction) => fraction switch
+    {
+        null => "n/a",
+        { } f when !double.IsFinite(f) => "n/a",
+        > 0 and < 0.0001 => "<0.01%",
+        { } f => (f * 100).ToString("0.##", C) + "%",
+    };
+
+    private static string Rate(double? perSecond) => Number(perSecond, "#,0.0") is var n && n != "n/a" ? n + " req/s" : n;
+
+    /// <summary>"2026-11-26 18:22:19 UTC" from report.json's ISO 8601 time; the text as it is if it does not parse.</summary>
+    private static string? Timestamp(string? iso) =>
+        DateTimeOffset.TryParse(iso, C, DateTimeStyles.None, out var at)
+            ? at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", C)
+            : iso;
+
+    private static string Seconds(double seconds) => seconds.ToString("#,0.0", C) + " s";
+
+    private static string Bytes(long bytes) => bytes <= 0 ? "n/a" : (bytes / (1024.0 * 1024.0)).ToString("#,0.0", C) + " MiB";
+
+    private static string Change(double? percent) => percent switch
+    {
+        double.PositiveInfinity => "+∞%",
+        { } p when double.IsFinite(p) => p.ToString("+0.#;-0.#;0", C) + "%",
+        _ => "n/a",
+    };
+
+    /// <summary>A baseline-comparison value in its metric's unit, as summary.txt shows it.</summary>
+    private static string MetricValue(string metric, double? value)
+    {
+        if (value is not { } v || !double.IsFinite(v)) return "n/a";
+        if (metric.StartsWith("throughput", StringComparison.Ordinal)) return Rate(v);
+        if (metric.StartsWith("latency_", StringComparison.Ordinal)) return v.ToString("#,0.0", C) + " ms";
+        if (metric.StartsWith("error_rate", StringComparison.Ordinal)) return Percent(v);
+        if (metric.StartsWith("generator_memory", StringComparison.Ordinal)) return (v / (1024.0 * 1024.0)).ToString("#,0.0", C) + " MiB";
+        if (metric.StartsWith("generator_cpu", StringComparison.Ordinal)) return v.ToString("0.#", C) + "%";
+        return v.ToString("#,0.###", C);
+    }
+
+    private const string Css = """
+
+        :root { --fg: #1f2328; --muted: #656d76; --line: #d0d7de; --bg: #f6f8fa; --pass: #1a7f37; --fail: #cf222e; --warn: #9a6700; }
+        * { box-sizing: border-box; }
+        body { margin: 0; font: 15px/1.5 -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; color: var(--fg); background: #fff; }
+        main { max-width: 1100px; margin: 0 auto; padding: 24px; }
+        h1 { font-size: 26px; margin: 0 0 8px; }
+        h2 { font-size: 21px; margin: 32px 0 8px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
+        h3 { font-size: 16px; margin: 24px 0 8px; }
+        code, pre { font: 13px/1.45 "DejaVu Sans Mono", Consolas, monospace; }
+        pre.source { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 12px; overflow-x: auto; white-space: pre; }
+        table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 14px; }
+        th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+        thead th { background: var(--bg); font-weight: 600; }
+        td { font-variant-numeric: tabular-nums; }
+        .facts { display: flex; flex-wrap: wrap; gap: 4px 28px; margin: 8px 0; }
+        .facts div { display: flex; gap: 6px; }
+        dt { color: var(--muted); }
+        dt::after { content: ":"; }
+        dd { margin: 0; }
+        .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 10px; margin: 8px 0 12px; }
+        .figure { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 10px; }
+        .figure .value { font-size: 20px; font-weight: 600; font-variant-numeric: tabular-nums; }
+        .figure .label { color: var(--muted); font-size: 13px; }
+        .badge { display: inline-block; padding: 1px 8px; border-radius: 12px; font-size: 13px; font-weight: 700; color: #fff; background: var(--muted); vertical-align: middle; }
+        .badge.pass, .verdict.pass .badge { background: var(--pass); }
+        .badge.fail, .verdict.fail .badge { background: var(--fail); }
+        .badge.warn { background: var(--warn); }
+        .verdict { font-size: 16px; }
+        .outcome { font-weight: 700; font-size: 12px; }
+        .outcome.pass { color: var(--pass); }
+        .outcome.fail { color: var(--fail); }
+        .outcome.warning { color: var(--warn); }
+        tr.fail td { background: #ffebe9; }
+        tr.warning td { background: #fff8c5; }
+        .muted, .chart-note, footer { color: var(--muted); }
+        .note { background: var(--bg); border-left: 3px solid var(--line); padding: 6px 10px; }
+        .charts { display: grid; grid-template-columns: 1fr; gap: 12px; }
+        figure.chart { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 4px; overflow-x: auto; }
+        figure.chart svg { display: block; max-width: 100%; height: auto; }
+        figure.chart svg text { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; }
+        ul.alerts li .sev { font-weight: 700; text-transform: uppercase; font-size: 12px; }
+        ul.alerts li.critical .sev { color: var(--fail); }
+        ul.alerts li.warning .sev { color: var(--warn); }
+        footer { margin-top: 40px; font-size: 13px; }
+
+        """;
+}

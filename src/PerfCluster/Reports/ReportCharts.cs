@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using ScottPlot;
+
+namespace PerfCluster.Reports;
+
+/// <summary>
+/// The charts of report.html, drawn with ScottPlot and rendered to SVG markup that is inlined in the page, so the file
+/// needs neither scripts nor network. A chart that cannot be drawn (no data, a missing native library or font) becomes
+/// a short note instead: the report is still written.
+/// </summary>
+public static partial class ReportCharts
+{
+    public const int Width = 760;
+    public const int Height = 300;
+
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    /// <summary>p50, p95 and p99 of each second that completed requests, in milliseconds.</summary>
+    public static string LatencyOverTime(ScenarioView s, string id) => Render(id, "latency over time", () =>
+    {
+        var windows = s.Timeline.Where(w => w.Requests > 0 && w.P50 is not null).ToList();
+        if (windows.Count == 0) return null;
+        var plot = TimePlot("Latency percentiles per second", "second of the run", "latency (ms)");
+        Line(plot, windows, w => w.P50, "p50");
+        Line(plot, windows, w => w.P95, "p95");
+        Line(plot, windows, w => w.P99, "p99");
+        plot.Axes.SetLimitsY(0, Math.Max(1, windows.Max(w => (w.P99 ?? 0) * 1000) * 1.1));
+        plot.ShowLegend(Alignment.UpperLeft);
+        return plot;
+    });
+
+    /// <summary>Requests completed and errors per second.</summary>
+    public static string ThroughputOverTime(ScenarioView s, string id) => Render(id, "throughput over time", () =>
+    {
+        if (s.Timeline.Count == 0) return null;
+        var plot = TimePlot("Throughput and errors per second", "second of the run", "per second");
+        var xs = s.Timeline.Select(w => (double)w.Second).ToArray();
+        var ok = plot.Add.ScatterLine(xs, s.Timeline.Select(w => w.Throughput ?? w.Requests).ToArray());
+        ok.LegendText = "requests/s";
+        ok.LineWidth = 2;
+        var errors = plot.Add.ScatterLine(xs, s.Timeline.Select(w => (double)w.Errors).ToArray());
+        errors.LegendText = "errors/s";
+        errors.LineWidth = 2;
+        errors.Color = Colors.Red;
+        plot.Axes.SetLimitsY(0, Math.Max(1, s.Timeline.Max(w => w.Throughput ?? w.Requests) * 1.1));
+        plot.ShowLegend(Alignment.UpperLeft);
+        return plot;
+    });
+
+    /// <summary>Virtual users active in each second.</summary>
+    public static string UsersOverTime(ScenarioView s, string id) => Render(id, "active users over time", () =>
+    {
+        if (s.Timeline.Count == 0) return null;
+        var plot = TimePlot("Active users", "second of the run", "users");
+        var line = plot.Add.ScatterLine(
+            s.Timeline.Select(w => (double)w.Second).ToArray(), s.Timeline.Select(w => (double)w.ActiveUsers).ToArray());
+        line.LineWidth = 2;
+        plot.Axes.SetLimitsY(0, Math.Max(1, s.Timeline.Max(w => w.ActiveUsers) * 1.1));
+        return plot;
+    });
+
+    /// <summary>
+    /// The latency distribution as a percentile spectrum, the way HdrHistogram plots it: the x axis is
+    /// 1/(1-percentile) on a log scale, so 90%, 99%, 99.9% and 99.99% are evenly spaced and the tail gets the room.
+    /// report.json holds the summary percentiles only, so those are the points; the maximum is a dashed line.
+    /// </summary>
+    public static string PercentileSpectrum(ScenarioView s, string id) => Render(id, "latency distribution", () =>
+    {
+        var l = s.Overall.Latency;
+        var points = new (double Percentile, double? Seconds)[]
+        {
+            (0, l.Min), (50, l.P50), (90, l.P90), (95, l.P95), (99, l.P99), (99.9, l.P999),
+        }.Where(p => p.Seconds is { } v && double.IsFinite(v)).ToList();
+        if (points.Count < 2 || s.Overall.Requests <= 0) return null;
+
+        var plot = NewPlot("Latency by percentile", "percentile", "latency (ms)");
+        var xs = points.Select(p => SpectrumX(p.Percentile)).ToArray();
+        var ys = points.Select(p => p.Seconds!.Value * 1000).ToArray();
+        var line = plot.Add.Scatter(xs, ys);
+        line.LegendText = "latency";
+        line.LineWidth = 2;
+        line.MarkerSize = 7;
+        var top = ys.Max();
+        if (l.Max is { } max && double.IsFinite(max))
+        {
+            var maxLine = plot.Add.HorizontalLine(max * 1000);
+            maxLine.LinePattern = LinePattern.Dashed;
+            maxLine.Color = Colors.Gray;
+            maxLine.LineWidth = 1;
+            maxLine.LegendText = $"max {Ms(max)}";
+            top = Math.Max(top, max * 1000);
+        }
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        foreach (var (percentile, label) in new[] { (0.0, "0%"), (90.0, "90%"), (99.0, "99%"), (99.9, "99.9%"), (99.99, "99.99%") })
+            ticks.AddMajor(SpectrumX(percentile), label);
+        foreach (var percentile in new[] { 50.0, 75.0, 95.0, 99.5, 99.95 }) ticks.AddMinor(SpectrumX(percentile));
+        plot.Axes.Bottom.TickGenerator = ticks;
+        plot.Axes.SetLimitsX(-0.1, SpectrumX(99.99) + 0.25);
+        plot.Axes.SetLimitsY(0, Math.Max(0.001, top * 1.1));
+        plot.ShowLegend(Alignment.UpperLeft);
+        return plot;
+    });
+
+    /// <summary>Each generating node's CPU (percent of one core) per second; nothing when the timeline has no nodes.</summary>
+    public static string? NodeCpuOverTime(ScenarioView s, string id)
+    {
+        var nodes = s.Timeline.SelectMany(w => w.Nodes).Select(n => n.Node).Distinct().ToList();
+        if (nodes.Count == 0) return null;
+        return Render(id, "CPU per node", () =>
+        {
+            var plot = TimePlot("Generator CPU per node", "second of the run", "CPU (% of one core)");
+            var top = 1.0;
+            foreach (var node in nodes)
+            {
+                var points = s.Timeline
+                    .SelectMany(w => w.Nodes.Where(n => n.Node == node && n.CpuPercentOfOneCore is not null).Select(n => (w.Second, Cpu: n.CpuPercentOfOneCore!.Value)))
+                    .ToList();
+                if (points.Count == 0) continue;
+                var line = plot.Add.ScatterLine(points.Select(p => (double)p.Second).ToArray(), points.Select(p => p.Cpu).ToArray());
+                line.LegendText = node;
+                line.LineWidth = 2;
+                top = Math.Max(top, points.Max(p => p.Cpu));
+            }
+            plot.Axes.SetLimitsY(0, top * 1.1);
+            plot.ShowLegend(Alignment.UpperLeft);
+            return plot;
+        });
+    }
+
+    /// <summary>log10(1 / (1 - p)): 0% → 0, 90% → 1, 99% → 2, 99.9% → 3.</summary>
+    public static double SpectrumX(double percentile) => Math.Log10(1 / (1 - percentile / 100));
+
+    /// <summary>A plot over the seconds of the run: whole seconds on the x axis.</summary>
+    private static Plot TimePlot(string title, string x, string y)
+    {
+        var plot = NewPlot(title, x, y);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        return plot;
+    }
+
+    private static Plot NewPlot(string title, string x, string y)
+    {
+        var plot = new Plot();
+        plot.Title(title, 15);
+        plot.XLabel(x, 12);
+        plot.YLabel(y, 12);
+        plot.FigureBackground.Color = Colors.White;
+        plot.Grid.MajorLineColor = Colors.Black.WithAlpha(0.08);
+        return plot;
+    }
+
+    private static void Line(Plot plot, IReadOnlyList<WindowView> windows, Func<WindowView, double?> seconds, string label)
+    {
+        var points = windows.Where(w => seconds(w) is not null).ToList();
+        var line = plot.Add.ScatterLine(points.Select(w => (double)w.Second).ToArray(), points.Select(w => seconds(w)!.Value * 1000).ToArray());
+        line.LegendText = label;
+        line.LineWidth = 2;
+    }
+
+    private static string Ms(double seconds) => (seconds * 1000).ToString("#,0.#", C) + " ms";
+
+    /// <summary>
+    /// The plot as inline SVG, its element ids made unique with <paramref name="id"/> (several SVGs share one page, and
+    /// a clip path found by id must be this chart's own), or a note saying why there is no chart.
+    /// </summary>
+    private static string Render(string id, string what, Func<Plot?> draw)
+    {
+        try
+        {
+            using var plot = draw();
+            if (plot is null) return Note($"No data for the {what} chart.");
+            var svg = plot.GetSvgXml(Width, Height);
+            return Inline(svg, id, what);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Native library, font or drawing failure: the run's report must still be written.
+            return Note($"The {what} chart could not be drawn ({e.GetType().Name}: {e.Message}).");
+        }
+    }
+
+    private static string Note(string text) => $"<p class=\"chart-note\">{WebUtility.HtmlEncode(text)}</p>";
+
+    /// <summary>Drops the XML declaration, prefixes ids and their references, and gives the chart an accessible name.</summary>
+    internal static string Inline(string svg, string id, string what)
+    {
+        var start = svg.IndexOf("<svg", StringComparison.Ordinal);
+        if (start < 0) throw new InvalidDataException("the renderer returned no <svg> element");
+        svg = svg[start..];
+        svg = IdAttribute().Replace(svg, m => $"id=\"{id}-{m.Groups[1].Value}\"");
+        svg = UrlReference().Replace(svg, m => $"url(#{id}-{m.Groups[1].Value})");
+        svg = HrefReference().Replace(svg, m => $"{m.Groups[1].Value}=\"#{id}-{m.Groups[2].Value}\"");
+        var label = WebUtility.HtmlEncode(what);
+        return $"<figure class=\"chart\" aria-label=\"{label}\">{svg.Trim()}</figure>";
+    }
+
+    [GeneratedRegex("id=\"([^\"]+)\"")]
+    private static partial Regex IdAttribute();
+
+    [GeneratedRegex(@"url\(#([^)]+)\)")]
+    private static partial Regex UrlReference();
+
+    [GeneratedRegex("((?:xlink:)?href)=\"#([^\"]+)\"")]
+    private static partial Regex HrefReference();
+}
