@@ -263,6 +263,44 @@ public class RegressionComparerSpecs
     }
 
     [Fact]
+    public void Should_only_warn_when_an_endpoint_without_samples_is_worse_but_the_scenario_is_not()
+    {
+        // As a real run gives them: endpoint windows carry request counts only, so endpoint latency is a point comparison.
+        static BaselineMetrics PointOnly(BaselineMetrics m, string name) => m with
+        {
+            Name = name,
+            Windows = m.Windows.Select(w => new BaselineWindow(w.Second, w.Requests, w.Throughput)).ToList(),
+        };
+        var baseline = Of(Steady(), PointOnly(Steady(p95Ms: 100), "home"));
+        var current = Of(Steady(), PointOnly(Steady(p95Ms: 150), "home"));
+
+        var verdict = RegressionComparer.Compare(baseline, current, Defaults, strict: false);
+
+        var home = Metric(verdict, "latency_p95[home]");
+        Assert.Equal(RegressionTests.Point, home.Test);
+        Assert.Equal(RegressionOutcome.Warning, home.Outcome);
+        Assert.Contains("scenario's latency_p95 does not fail", home.Note);
+        Assert.Equal(RegressionOutcome.Warning, verdict.Outcome);
+    }
+
+    [Fact]
+    public void Should_fail_an_endpoint_without_samples_when_the_scenario_fails_too()
+    {
+        static BaselineMetrics PointOnly(BaselineMetrics m, string name) => m with
+        {
+            Name = name,
+            Windows = m.Windows.Select(w => new BaselineWindow(w.Second, w.Requests, w.Throughput)).ToList(),
+        };
+        var baseline = Of(Steady(p95Ms: 100), PointOnly(Steady(p95Ms: 100), "home"));
+        var current = Of(Steady(p95Ms: 150), PointOnly(Steady(p95Ms: 150), "home"));
+
+        var verdict = RegressionComparer.Compare(baseline, current, Defaults, strict: false);
+
+        Assert.Equal(RegressionOutcome.Fail, Metric(verdict, "latency_p95").Outcome);
+        Assert.Equal(RegressionOutcome.Fail, Metric(verdict, "latency_p95[home]").Outcome);
+    }
+
+    [Fact]
     public void Should_warn_about_a_different_environment_without_changing_the_outcome()
     {
         var baseline = Of(Steady());
