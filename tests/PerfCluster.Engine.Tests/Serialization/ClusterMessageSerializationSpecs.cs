@@ -55,6 +55,7 @@ public class ClusterMessageSerializationSpecs : TestKit
         yield return new MetricsDelta("run-1", "node", 7, 6, [new EndpointDelta("projects", Latency.Encode(h), [0, 1, 0, 0, 2, 0, 0])], 5,
             new GeneratorSample(0.25, 123_456_789, 2, 3), true);
         yield return new MetricsAck("run-1", "node", 7);
+        yield return new WorkerNote("run-1", "akka.tcp://perfcluster@127.0.0.1:4053", "shed 4 of its 20 users");
     }
 
     [Fact]
