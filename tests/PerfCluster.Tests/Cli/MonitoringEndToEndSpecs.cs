@@ -28,7 +28,7 @@ public class MonitoringEndToEndSpecs
 
         public WebhookReceiver()
         {
-            Port = FreePort();
+            Port = FreeLoopbackPort();
             _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
             _listener.Start();
             _ = AcceptAsync();
@@ -54,15 +54,6 @@ public class MonitoringEndToEndSpecs
                 ctx.Response.StatusCode = 204;
                 ctx.Response.Close();
             }
-        }
-
-        private static int FreePort()
-        {
-            var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-            l.Start();
-            var port = ((IPEndPoint)l.LocalEndpoint).Port;
-            l.Stop();
-            return port;
         }
 
         public void Dispose() => _listener.Close();
@@ -139,7 +130,7 @@ public class MonitoringEndToEndSpecs
     [Fact]
     public async Task Should_suspect_a_leak_in_a_target_process_that_leaks_and_read_its_prometheus_series()
     {
-        var port = DemoTargetPort();
+        var port = FreeLoopbackPort();
         using var leaking = CliProcess.Start("target", "--port", port.ToString(), "--latency", "2ms", "--jitter", "0ms", "--leak", "6");
         await leaking.WaitForOutputAsync("listening", TimeSpan.FromSeconds(30));
         using var dir = new TempDirectory();
@@ -174,7 +165,7 @@ public class MonitoringEndToEndSpecs
         Assert.Contains(samples, s => s.TryGetProperty("cpu_percent", out _));
     }
 
-    private static int DemoTargetPort()
+    private static int FreeLoopbackPort()
     {
         var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         l.Start();
