@@ -82,9 +82,10 @@ public static class ApiEndpoints
 
     public static void MapRunsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/runs", async (HttpContext ctx, RunLauncher launcher) =>
+        app.MapPost("/api/runs", async (HttpContext ctx, RunLauncher launcher, TargetAllowList allowed) =>
         {
             var request = RunRequestReader.Read(await ReadJsonAsync(ctx));
+            if (allowed.Refusal(request.Plan) is { } refusal) return Problem(StatusCodes.Status403Forbidden, "Forbidden target", refusal);
             var run = new RunRecord(request.Id ?? NewRunId(), request.Plan, DateTimeOffset.UtcNow);
             if (!launcher.TryStart(run))
                 return Problem(StatusCodes.Status409Conflict, "Conflict", $"a run with id '{run.Id}' already exists");

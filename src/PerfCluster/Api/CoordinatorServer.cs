@@ -15,6 +15,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine;
 using PerfCluster.Engine.Hosting;
 using Serilog;
@@ -74,6 +75,17 @@ public sealed class CoordinatorServer : IAsyncDisposable
         builder.Services.AddSingleton<RunRegistry>();
         builder.Services.AddSingleton<RunLauncher>();
         builder.Services.AddSingleton<CoordinatorMetrics>();
+        TargetAllowList allowed;
+        try
+        {
+            allowed = new TargetAllowList(
+                PerfClusterHosting.Effective(new NodeOptions { Config = options.NodeConfig }).GetStringList("perfcluster.api.allowed-targets") ?? []);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidOperationException(e.Message, e);
+        }
+        builder.Services.AddSingleton(allowed);
         var node = new NodeOptions
         {
             Roles = [ClusterRoles.Coordinator],
@@ -94,6 +106,7 @@ public sealed class CoordinatorServer : IAsyncDisposable
         app.MapHealthChecks("/healthz", Health(LivenessTag));
         app.MapHealthChecks("/readyz", Health(ReadinessTag));
         app.MapRunsApi();
+        app.MapReportsApi();
         app.MapClusterApi();
         app.MapGet("/metrics", async (HttpContext ctx, CoordinatorMetrics metrics) =>
         {

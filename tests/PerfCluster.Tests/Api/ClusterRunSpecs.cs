@@ -36,6 +36,23 @@ public class ClusterRunSpecs(ClusterFixture fixture)
     private static JsonElement Data(System.Net.ServerSentEvents.SseItem<string> item) => JsonDocument.Parse(item.Data).RootElement;
 
     [Fact]
+    public async Task Should_serve_the_finished_runs_report_as_json_and_html()
+    {
+        await using var target = await StartTargetAsync();
+        var id = await Coordinator.CreateRunAsync(Scenario(target, "2s"));
+        await Coordinator.WaitForRunAsync(id, Budget);
+
+        var json = JsonDocument.Parse(await Coordinator.Http.GetStringAsync($"api/runs/{id}/report")).RootElement;
+        var html = await Coordinator.Http.GetStringAsync($"api/runs/{id}/report?format=html");
+
+        var requests = json.GetProperty("load_tests").GetProperty("cluster-run").GetProperty("requests").GetInt64();
+        Assert.Equal(target.TotalServed, requests);
+        Assert.Equal(id, json.GetProperty("benchmark_run_id").GetString());
+        Assert.Contains("<svg", html);
+        Assert.Contains(requests.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), html);
+    }
+
+    [Fact]
     public async Task Should_export_the_runs_figures_and_the_workers_resources_at_metrics()
     {
         await using var target = await StartTargetAsync();

@@ -69,6 +69,27 @@ public class CoordinatorApiSpecs(CoordinatorOnlyFixture fixture)
         Assert.Contains("coordinator", up.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
     }
 
+    [Theory]
+    [InlineData("http://203.0.113.7:80")]
+    [InlineData("http://169.254.169.254")]
+    [InlineData("http://example.com")]
+    public async Task Should_refuse_a_run_whose_target_is_not_on_the_allow_list(string target)
+    {
+        var answer = await Coordinator.SendAsync(HttpMethod.Post, "api/runs", Body(Scenario.Replace("http://127.0.0.1:9", target)));
+
+        AssertProblem(403, answer, "does not send load to");
+        var (_, runs, _) = await Coordinator.GetAsync("api/runs");
+        Assert.DoesNotContain(runs.EnumerateArray(), r => r.GetProperty("id").GetString()!.Contains("203.0.113"));
+    }
+
+    [Fact]
+    public async Task Should_answer_404_for_the_report_of_an_unknown_run_and_400_for_an_unknown_format()
+    {
+        AssertProblem(404, await Coordinator.GetAsync("api/runs/nope/report"), "no run with id 'nope'");
+        var (status, _, _) = await Coordinator.GetAsync("api/baselines");
+        Assert.Contains(status, new[] { 200, 503 });
+    }
+
     [Fact]
     public async Task Should_refuse_malformed_json_with_a_problem()
     {
