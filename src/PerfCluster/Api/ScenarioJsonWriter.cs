@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using PerfCluster.Core.Alerts;
+using PerfCluster.Core.Monitoring;
+using PerfCluster.Core.Regression;
 using PerfCluster.Core.Scenarios;
 
 namespace PerfCluster.Api;
@@ -78,6 +81,12 @@ public static class ScenarioJsonWriter
             json.WriteStartObject("http");
             json.WriteString("timeout", Duration(scenario.Http.Timeout));
             json.WriteNumber("max_connections", scenario.Http.MaxConnections);
+            json.WriteString("engine", scenario.Http.Engine switch
+            {
+                HttpEngine.Fast => "fast",
+                HttpEngine.SocketsHttpHandler => "sockets-http-handler",
+                _ => "auto",
+            });
             json.WriteEndObject();
 
             json.WriteStartArray("endpoints");
@@ -103,6 +112,10 @@ public static class ScenarioJsonWriter
             }
             json.WriteEndArray();
 
+            WriteRegression(json, scenario.Regression);
+            WriteAlerts(json, scenario);
+            if (scenario.Monitor is { } monitor) WriteMonitor(json, monitor);
+
             if (scenario.RequiredServices.Count > 0)
             {
                 json.WriteStartObject("environment_config");
@@ -121,6 +134,86 @@ public static class ScenarioJsonWriter
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteRegression(Utf8JsonWriter json, RegressionThresholds r)
+    {
+        json.WriteStartObject("regression_thresholds");
+        Limit(json, "throughput_degradation_percent", r.ThroughputDegradation);
+        Limit(json, "latency_increase_percent", r.LatencyIncrease);
+        Limit(json, "error_rate_increase_percent", r.ErrorRateIncrease);
+        Limit(json, "memory_increase_percent", r.MemoryIncrease);
+        Limit(json, "cpu_increase_percent", r.CpuIncrease);
+        json.WriteStartArray("latency_percentiles");
+        foreach (var p in r.LatencyPercentiles) json.WriteStringValue(p);
+        json.WriteEndArray();
+        json.WriteNumber("significance", r.Significance);
+        json.WriteBoolean("abort_on_fail", r.AbortOnFail);
+        json.WriteEndObject();
+    }
+
+    private static void Limit(Utf8JsonWriter json, string name, RegressionLimit limit)
+    {
+        json.WriteStartObject(name);
+        json.WriteNumber("warning", limit.Warning);
+        json.WriteNumber("failure", limit.Failure);
+        json.WriteEndObject();
+    }
+
+    /// <summary>SLA thresholds and alert rules; limits keep their unit (latency in ms), so they read back exactly.</summary>
+    private static void WriteAlerts(Utf8JsonWriter json, ScenarioDefinition scenario)
+    {
+        json.WriteStartArray("sla_thresholds");
+        foreach (var sla in scenario.SlaThresholds)
+        {
+            json.WriteStartObject();
+            json.WriteString("metric", sla.Metric);
+            MetricValue(json, "value", sla.Metric, sla.Value);
+            json.WriteString("comparison", sla.Comparison.Key());
+            json.WriteString("severity", sla.Severity.Key());
+            if (sla.Description is not null) json.WriteString("description", sla.Description);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteStartArray("alert_rules");
+        foreach (var rule in scenario.AlertRules)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", rule.Name);
+            json.WriteString("metric", rule.Metric);
+            MetricValue(json, "threshold", rule.Metric, rule.Threshold);
+            json.WriteString("comparison", rule.Comparison.Key());
+            json.WriteString("duration", Duration(rule.Duration));
+            json.WriteString("severity", rule.Severity.Key());
+            json.WriteString("action", rule.Action.Key());
+            if (rule.Url is not null) json.WriteString("url", rule.Url.OriginalString);
+            if (rule.Endpoint is not null) json.WriteString("endpoint", rule.Endpoint);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
+    private static void MetricValue(Utf8JsonWriter json, string name, string metric, double value)
+    {
+        if (MonitoredMetrics.Get(metric).IsLatency) json.WriteString(name, value.ToString("R", CultureInfo.InvariantCulture) + "ms");
+        else json.WriteNumber(name, value);
+    }
+
+    private static void WriteMonitor(Utf8JsonWriter json, MonitorDefinition m)
+    {
+        json.WriteStartObject("monitor");
+        if (m.Pid is { } pid) json.WriteNumber("pid", pid);
+        if (m.ProcessName is not null) json.WriteString("process_name", m.ProcessName);
+        if (m.Prometheus is not null) json.WriteString("prometheus", m.Prometheus.OriginalString);
+        if (m.Series.Count > 0)
+        {
+            json.WriteStartArray("series");
+            foreach (var s in m.Series) json.WriteStringValue(s);
+            json.WriteEndArray();
+        }
+        json.WriteNumber("memory_growth_threshold_mb", m.MemoryGrowthThresholdMb);
+        json.WriteString("leak_window", Duration(m.LeakWindow));
+        json.WriteEndObject();
     }
 
     private static void WriteEndpoint(Utf8JsonWriter json, EndpointDefinition e)

@@ -132,6 +132,9 @@ public class ApiJsonSpecs
     private static string Comparable(ScenarioDefinition s) => ApiJson.Serialize(s with
     {
         Thresholds = s.Thresholds.Select(t => t with { Position = null }).ToList(),
+        SlaThresholds = s.SlaThresholds.Select(t => t with { Position = null }).ToList(),
+        AlertRules = s.AlertRules.Select(r => r with { Position = null }).ToList(),
+        Monitor = s.Monitor is null ? null : s.Monitor with { Position = null },
     });
 
     [Fact]
@@ -146,7 +149,11 @@ public class ApiJsonSpecs
             ramp-up = 1234567us
             think-time = { mean = 1s, jitter = 250ms }
             graceful-stop = 7s
-            http { timeout = 10s, max-connections = 8 }
+            http { timeout = 10s, max-connections = 8, engine = sockets-http-handler }
+            regression-thresholds { throughput-degradation-percent = { warning = 3, failure = 7 }, latency-percentiles = [p50, p99_9], abort-on-fail = true }
+            sla-thresholds = [ { metric = p95, value = 750ms, comparison = lt, severity = critical, description = "fast" } ]
+            alert-rules = [ { name = errs, metric = error_rate, threshold = 0.1, for = 5s, action = webhook, url = "http://127.0.0.1:9/h" } ]
+            monitor { process-name = nginx, prometheus = "http://127.0.0.1:9113/metrics", series = [ a_total ], leak-window = 2m }
             endpoints = [
               "/api/v1/projects"
               "POST /api/v1/tasks"
@@ -167,6 +174,11 @@ public class ApiJsonSpecs
         Assert.Equal(TimeSpan.FromTicks(12_345_670), back.Load.RampUp);
         Assert.Equal("a b", back.Endpoints[2].Headers["X-Trace.Id"]);
         Assert.Equal(SelectionMode.RoundRobin, back.Distribution);
+        Assert.Equal(HttpEngine.SocketsHttpHandler, back.Http.Engine);
+        Assert.True(back.Regression.AbortOnFail);
+        Assert.Equal(750, back.SlaThresholds.Single().Value);
+        Assert.Equal(TimeSpan.FromSeconds(5), back.AlertRules.Single().Duration);
+        Assert.Equal("nginx", back.Monitor!.ProcessName);
     }
 
     [Fact]
