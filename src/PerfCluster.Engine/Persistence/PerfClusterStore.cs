@@ -2,16 +2,19 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
 using PerfCluster.Core.History;
+using PerfCluster.Core.Schedules;
 using PerfCluster.Engine.Baselines;
 using PerfCluster.Engine.History;
 using PerfCluster.Engine.Hosting;
+using PerfCluster.Engine.Schedules;
 using static PerfCluster.Engine.Baselines.BaselineProtocol;
 using static PerfCluster.Engine.History.RunHistoryProtocol;
+using static PerfCluster.Engine.Schedules.ScheduleBookProtocol;
 
 namespace PerfCluster.Engine.Persistence;
 
 /// <summary>
-/// Baselines and run history for the CLI and the HTTP API. <see cref="OpenAsync"/> starts a small local actor system
+/// Baselines, run history and schedules for the CLI, the HTTP API and the coordinator's scheduler. <see cref="OpenAsync"/> starts a small local actor system
 /// with nothing but persistence (for <c>perfcluster baseline list</c> and friends); <see cref="Attach"/> uses the
 /// store actors of a running node (<see cref="PersistenceHosting.AddPerfClusterPersistence"/>). Every failure,
 /// including a database that cannot be opened or does not answer, surfaces as a <see cref="StoreException"/>
@@ -33,14 +36,16 @@ public sealed class PerfClusterStore : IAsyncDisposable
     private readonly bool _ownsSystem;
     private readonly IActorRef _baselines;
     private readonly IActorRef _history;
+    private readonly IActorRef _schedules;
     private int _disposed;
 
-    private PerfClusterStore(ActorSystem system, bool ownsSystem, IActorRef baselines, IActorRef history, string description)
+    private PerfClusterStore(ActorSystem system, bool ownsSystem, IActorRef baselines, IActorRef history, IActorRef schedules, string description)
     {
         _system = system;
         _ownsSystem = ownsSystem;
         _baselines = baselines;
         _history = history;
+        _schedules = schedules;
         Description = description;
     }
 
@@ -53,7 +58,7 @@ public sealed class PerfClusterStore : IAsyncDisposable
     /// <summary>
     /// Opens the store described by <paramref name="settings"/>: checks that the database can be opened (creating the
     /// SQLite directory and file if needed), starts a local actor system with the journal and the store actors, and
-    /// waits until both have recovered. Dispose the store to shut that system down.
+    /// waits until all of them have recovered. Dispose the store to shut that system down.
     /// </summary>
     public static async Task<PerfClusterStore> OpenAsync(PersistenceSettings settings, CancellationToken ct = default)
     {
@@ -67,7 +72,7 @@ public sealed class PerfClusterStore : IAsyncDisposable
             var registry = ActorRegistry.For(system);
             PersistenceHosting.StartActors(system, registry, settings);
             var store = new PerfClusterStore(system, ownsSystem: true,
-                registry.Get<BaselineLibraryKey>(), registry.Get<RunHistoryKey>(), settings.Describe());
+                registry.Get<BaselineLibraryKey>(), registry.Get<RunHistoryKey>(), registry.Get<ScheduleBookKey>(), settings.Describe());
             await store.WaitUntilRecoveredAsync(ct).ConfigureAwait(false);
             return store;
         }
@@ -83,12 +88,13 @@ public sealed class PerfClusterStore : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(system);
         var registry = ActorRegistry.For(system);
-        if (!registry.TryGet<BaselineLibraryKey>(out var baselines) || !registry.TryGet<RunHistoryKey>(out var history))
-            throw new StoreException("persistence is not enabled on this node (no baseline library or run history)");
-        return new PerfClusterStore(system, ownsSystem: false, baselines, history, $"the store of node {system.Name}");
+        if (!registry.TryGet<BaselineLibraryKey>(out var baselines) || !registry.TryGet<RunHistoryKey>(out var history) ||
+            !registry.TryGet<ScheduleBookKey>(out var schedules))
+            throw new StoreException("persistence is not enabled on this node (no baseline library, run history or schedule book)");
+        return new PerfClusterStore(system, ownsSystem: false, baselines, history, schedules, $"the store of node {system.Name}");
     }
 
-    /// <summary>Waits until both store actors have read their state from the database.</summary>
+    /// <summary>Waits until every store actor has read its state from the database.</summary>
     public Task WaitUntilRecoveredAsync(CancellationToken ct = default) => GetStatusAsync(ct);
 
     /// <summary>How each store actor recovered and where its journal stands (diagnostics).</summary>
@@ -96,6 +102,7 @@ public sealed class PerfClusterStore : IAsyncDisposable
     [
         await AskAsync<StoreProtocol.StoreStatus>(_baselines, StoreProtocol.GetStoreStatus.Instance, "reading baselines", ct).ConfigureAwait(false),
         await AskAsync<StoreProtocol.StoreStatus>(_history, StoreProtocol.GetStoreStatus.Instance, "reading run history", ct).ConfigureAwait(false),
+        await AskAsync<StoreProtocol.StoreStatus>(_schedules, StoreProtocol.GetStoreStatus.Instance, "reading schedules", ct).ConfigureAwait(false),
     ];
 
     /// <summary>The actor system the store runs on (its own after <see cref="OpenAsync"/>, the node's after <see cref="Attach"/>).</summary>
@@ -177,6 +184,73 @@ public sealed class PerfClusterStore : IAsyncDisposable
         {
             _system.Stop(reader);
         }
+    }
+
+    /// <summary>Adds a schedule; a <see cref="StoreException"/> when its name is taken or it is not valid.</summary>
+    public async Task<ScheduleEntry> AddScheduleAsync(ScheduleDefinition schedule, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        var added = await AskAsync<ScheduleAdded>(_schedules, new AddSchedule(schedule), $"adding schedule '{schedule.Name}'", ct).ConfigureAwait(false);
+        return added.Entry;
+    }
+
+    /// <summary>Every schedule with its last run, ordered by name.</summary>
+    public async Task<IReadOnlyList<ScheduleEntry>> ListSchedulesAsync(CancellationToken ct = default) =>
+        (await AskAsync<ScheduleList>(_schedules, ListSchedules.Instance, "listing schedules", ct).ConfigureAwait(false)).Schedules;
+
+    /// <summary>One schedule; null when there is none of that name.</summary>
+    public async Task<ScheduleEntry?> GetScheduleAsync(string name, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var reply = await AskAsync<object>(_schedules, new GetSchedule(name), $"reading schedule '{name}'", ct).ConfigureAwait(false);
+        return reply switch
+        {
+            ScheduleFound found => found.Entry,
+            ScheduleNotFound => null,
+            _ => throw Unexpected(reply),
+        };
+    }
+
+    /// <summary>Removes a schedule; false when there was none of that name.</summary>
+    public async Task<bool> RemoveScheduleAsync(string name, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var reply = await AskAsync<object>(_schedules, new RemoveSchedule(name), $"removing schedule '{name}'", ct).ConfigureAwait(false);
+        return reply switch
+        {
+            ScheduleRemoved => true,
+            ScheduleNotFound => false,
+            _ => throw Unexpected(reply),
+        };
+    }
+
+    /// <summary>Enables or disables a schedule; the schedule after the change, or null when there is none of that name.</summary>
+    public Task<ScheduleEntry?> SetScheduleEnabledAsync(string name, bool enabled, DateTimeOffset at, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return UpdateScheduleAsync(new SetScheduleEnabled(name, enabled, at), $"{(enabled ? "enabling" : "disabling")} schedule '{name}'", ct);
+    }
+
+    /// <summary>
+    /// Records a run of a schedule (when it starts, and again with its outcome); the schedule after it, or null when
+    /// the schedule was removed meanwhile.
+    /// </summary>
+    public Task<ScheduleEntry?> RecordScheduledRunAsync(string name, ScheduledRun run, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(run);
+        return UpdateScheduleAsync(new RecordScheduledRun(name, run), $"recording run {run.RunId} of schedule '{name}'", ct);
+    }
+
+    private async Task<ScheduleEntry?> UpdateScheduleAsync(object command, string what, CancellationToken ct)
+    {
+        var reply = await AskAsync<object>(_schedules, command, what, ct).ConfigureAwait(false);
+        return reply switch
+        {
+            ScheduleUpdated updated => updated.Entry,
+            ScheduleNotFound => null,
+            _ => throw Unexpected(reply),
+        };
     }
 
     public async ValueTask DisposeAsync()

@@ -3,6 +3,7 @@ using Akka.Hosting;
 using Akka.Pattern;
 using PerfCluster.Engine.Baselines;
 using PerfCluster.Engine.History;
+using PerfCluster.Engine.Schedules;
 
 namespace PerfCluster.Engine.Persistence;
 
@@ -12,6 +13,9 @@ public sealed class BaselineLibraryKey;
 /// <summary>Registry keys of the store actors (their back-off supervisors).</summary>
 public sealed class RunHistoryKey;
 
+/// <summary>Registry keys of the store actors (their back-off supervisors).</summary>
+public sealed class ScheduleBookKey;
+
 public static class PersistenceHosting
 {
     /// <summary>How soon a store actor that stopped (a failed write or recovery) is started again, doubling up to the maximum.</summary>
@@ -19,8 +23,9 @@ public static class PersistenceHosting
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// The SQL journal and snapshot store (SQLite or PostgreSQL, tables created on first use) and the two store
-    /// actors, <see cref="BaselineLibrary"/> and <see cref="RunHistory"/>, registered for <see cref="PerfClusterStore.Attach"/>.
+    /// The SQL journal and snapshot store (SQLite or PostgreSQL, tables created on first use) and the store actors,
+    /// <see cref="BaselineLibrary"/>, <see cref="RunHistory"/> and <see cref="ScheduleBook"/>, registered for
+    /// <see cref="PerfClusterStore.Attach"/>.
     /// Creates the SQLite data directory; throws <see cref="StoreException"/> if it cannot.
     /// </summary>
     public static AkkaConfigurationBuilder AddPerfClusterPersistence(this AkkaConfigurationBuilder builder, PersistenceSettings settings)
@@ -39,6 +44,8 @@ public static class PersistenceHosting
             Supervised(BaselineLibrary.Props(settings.SnapshotEvery), "the baseline library"), BaselineLibrary.ActorName));
         registry.Register<RunHistoryKey>(system.ActorOf(
             Supervised(RunHistory.Props(settings.SnapshotEvery), "the run history"), RunHistory.ActorName));
+        registry.Register<ScheduleBookKey>(system.ActorOf(
+            Supervised(ScheduleBook.Props(settings.SnapshotEvery), "the schedule book"), ScheduleBook.ActorName));
     }
 
     /// <summary>

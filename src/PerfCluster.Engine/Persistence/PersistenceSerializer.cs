@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Serialization;
 using PerfCluster.Engine.Baselines;
 using PerfCluster.Engine.History;
+using PerfCluster.Engine.Schedules;
 using SerializationException = System.Runtime.Serialization.SerializationException;
 
 namespace PerfCluster.Engine.Persistence;
@@ -34,6 +35,11 @@ public sealed class PersistenceSerializer : SerializerWithStringManifest
         [typeof(RunHistoryEvents.RunRecorded)] = "run-recorded",
         [typeof(RunHistorySnapshot)] = "run-history-snapshot",
         [typeof(RunTimelineEvents.WindowRecorded)] = "run-window-recorded",
+        [typeof(ScheduleBookEvents.ScheduleCreated)] = "schedule-created",
+        [typeof(ScheduleBookEvents.ScheduleDeleted)] = "schedule-deleted",
+        [typeof(ScheduleBookEvents.ScheduleEnabledChanged)] = "schedule-enabled-changed",
+        [typeof(ScheduleBookEvents.ScheduledRunRecorded)] = "scheduled-run-recorded",
+        [typeof(ScheduleBookSnapshot)] = "schedule-book-snapshot",
     };
 
     private static readonly IReadOnlyDictionary<string, Type> Types = Manifests.ToDictionary(p => p.Value, p => p.Key);

@@ -33,12 +33,17 @@ public sealed record CoordinatorServerOptions
     public string? Token { get; init; }
     public Config? NodeConfig { get; init; }
     public bool Verbose { get; init; }
+    /// <summary>Where the SQLite store lives; over PERFCLUSTER_DATA_DIR and perfcluster.persistence.data-dir.</summary>
+    public string? DataDir { get; init; }
+    /// <summary>The scheduler's clock (default: the system clock).</summary>
+    public TimeProvider? ScheduleClock { get; init; }
 }
 
 /// <summary>
 /// The coordinator process: one ASP.NET Core application hosting the Akka.NET node (role coordinator,
 /// forming the cluster workers join) and the HTTP API. Liveness at /healthz, readiness (this node is Up)
 /// at /readyz; both are open; everything under /api and the Prometheus /metrics need the token when one is set.
+/// The <see cref="SchedulerService"/> starts the scheduled runs kept in the store.
 /// </summary>
 public sealed class CoordinatorServer : IAsyncDisposable
 {
@@ -93,13 +98,20 @@ public sealed class CoordinatorServer : IAsyncDisposable
             Port = options.ClusterPort,
             Config = options.NodeConfig,
             Verbose = options.Verbose,
+            DataDir = options.DataDir,
         };
+        builder.Services.AddSingleton(SchedulerSettings.From(PerfClusterHosting.Effective(node)) with
+        {
+            Clock = options.ScheduleClock ?? TimeProvider.System,
+        });
         builder.Services.AddAkka(PerfClusterHosting.SystemName, (akka, _) => akka
             .AddPerfClusterNode(node)
             .WithActorSystemLivenessCheck(tags: [LivenessTag])
             .WithAkkaClusterReadinessCheck(tags: [ReadinessTag]));
         // Registered after Akka, so it stops first: runs are stopped while the node can still reach its workers.
         builder.Services.AddHostedService<RunShutdown>();
+        // Scheduled runs (perfcluster.schedules): started like API runs, so RunShutdown stops them too.
+        builder.Services.AddHostedService<SchedulerService>();
 
         var app = builder.Build();
         app.UseApiErrorsAndAuth(options.Token);

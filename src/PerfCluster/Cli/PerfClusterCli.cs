@@ -21,6 +21,7 @@ public static class PerfClusterCli
             RunsCommand.Create(),
             ReportCommand.Create(),
             WorkerCommand.Create(),
+            ScheduleCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

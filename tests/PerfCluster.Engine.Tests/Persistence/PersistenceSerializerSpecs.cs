@@ -3,9 +3,11 @@ using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using PerfCluster.Core.History;
 using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Schedules;
 using PerfCluster.Engine.Baselines;
 using PerfCluster.Engine.History;
 using PerfCluster.Engine.Persistence;
+using PerfCluster.Engine.Schedules;
 
 namespace PerfCluster.Engine.Tests.Persistence;
 
@@ -18,8 +20,22 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
     private static readonly RunSummary Summary = new("benchmark_1764168000", "Light Load", DateTimeOffset.Parse("2026-11-26T12:00:00Z"),
         TimeSpan.FromSeconds(90.5), "failed", 12345, 137.2, 0.015, 12.5, 40.25, 81, 3, "regressed", "nightly");
 
+    private static readonly ScheduleDefinition Schedule = new("nightly", "0 2 * * *", "Europe/Berlin", "nightly.conf",
+        "name = \"Light Load\"\nduration = 30s\n", "nightly", true, true, DateTimeOffset.Parse("2026-11-26T12:00:00+01:00"),
+        DateTimeOffset.Parse("2026-11-27T08:00:00Z"));
+
+    private static readonly ScheduledRun ScheduledRun = new("sched-nightly-20261127-010000", DateTimeOffset.Parse("2026-11-27T01:00:00Z"),
+        ScheduledRunOutcomes.Regressed, "Light Load: latency_p95 +35%", DateTimeOffset.Parse("2026-11-27T01:00:42Z"));
+
     private static IEnumerable<IPersistedPayload> Samples()
     {
+        yield return new ScheduleBookEvents.ScheduleCreated(Schedule);
+        yield return new ScheduleBookEvents.ScheduleCreated(Schedule with { Baseline = null, EnabledAt = null });
+        yield return new ScheduleBookEvents.ScheduleDeleted("nightly", DateTimeOffset.Parse("2026-11-28T00:00:00Z"));
+        yield return new ScheduleBookEvents.ScheduleEnabledChanged("nightly", false, DateTimeOffset.Parse("2026-11-28T00:00:00Z"));
+        yield return new ScheduleBookEvents.ScheduledRunRecorded("nightly", ScheduledRun);
+        yield return new ScheduleBookEvents.ScheduledRunRecorded("nightly", ScheduledRun with { Outcome = ScheduledRunOutcomes.Running, Detail = null, FinishedAt = null });
+        yield return new ScheduleBookSnapshot([new ScheduleEntry(Schedule, ScheduledRun), new ScheduleEntry(Schedule with { Name = "smoke" })]);
         yield return new BaselineEvents.BaselineRecorded(Entry);
         yield return new BaselineEvents.BaselineRemoved("nightly", DateTimeOffset.Parse("2026-11-27T00:00:00Z"));
         yield return new BaselineLibrarySnapshot([Entry, Entry with { Name = "smoke", Version = 1 }], new Dictionary<string, int> { ["nightly"] = 4, ["smoke"] = 1 });
@@ -64,6 +80,9 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
                     var b = Assert.IsType<BaselineLibrarySnapshot>(back);
                     Assert.Equal(s.Entries, b.Entries);
                     Assert.Equal(s.HighestVersions, b.HighestVersions);
+                    break;
+                case ScheduleBookSnapshot s:
+                    Assert.Equal(s.Schedules, Assert.IsType<ScheduleBookSnapshot>(back).Schedules);
                     break;
                 case RunHistorySnapshot s:
                     Assert.Equal(s.Runs, Assert.IsType<RunHistorySnapshot>(back).Runs);

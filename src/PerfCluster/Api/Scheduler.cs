@@ -1,0 +1,287 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PerfCluster.Core.Regression;
+using PerfCluster.Core.Reports;
+using PerfCluster.Core.Scenarios;
+using PerfCluster.Core.Schedules;
+using PerfCluster.Core.Thresholds;
+using PerfCluster.Engine.Drivers;
+using PerfCluster.Engine.Persistence;
+using PerfCluster.Engine.Schedules;
+
+namespace PerfCluster.Api;
+
+/// <summary>perfcluster.schedules: whether this coordinator starts scheduled runs, and how often it looks.</summary>
+public sealed record SchedulerSettings(bool Enabled, TimeSpan CheckInterval)
+{
+    public static readonly TimeSpan DefaultCheckInterval = TimeSpan.FromSeconds(15);
+
+    /// <summary>Where "now" comes from; tests put the coordinator at a time a schedule is due.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    public static SchedulerSettings From(Config config)
+    {
+        var interval = config.GetTimeSpan("perfcluster.schedules.check-interval", DefaultCheckInterval);
+        return new SchedulerSettings(
+            config.GetBoolean("perfcluster.schedules.enabled", true),
+            interval > TimeSpan.Zero ? interval : DefaultCheckInterval);
+    }
+}
+
+/// <summary>
+/// Starts the scheduled runs that are due on this coordinator. Each <see cref="CheckAsync"/> reads the schedules from
+/// the store, asks <see cref="ScheduleClock.Due"/> which are due at the clock's "now", and starts each through
+/// <see cref="RunLauncher"/> exactly as <c>POST /api/runs</c> does. A run is recorded in the schedule book as
+/// running before it starts (that moves the schedule on to its next occurrence, so a slow run is never started
+/// twice) and again with its outcome when it ends: the thresholds and, when the schedule names a baseline, the
+/// regression gate against the latest stored version of it. A failed gate is logged as an error. Finished runs also
+/// go to the run history. A schedule whose previous run is still going is not started again until that run ends.
+/// </summary>
+public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, TimeProvider clock, ILogger log)
+{
+    private readonly ConcurrentDictionary<string, RunRecord> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _skipLogged = new(StringComparer.Ordinal);
+    private readonly ConcurrentBag<Task> _finishing = [];
+    private bool _firstCheck = true;
+
+    /// <summary>Completes once every run this scheduler started has ended and its outcome is recorded (or failed to be).</summary>
+    public Task Finished => Task.WhenAll(_finishing.ToArray());
+
+    /// <summary>One look at the schedules: starts the due ones and returns their runs.</summary>
+    public async Task<IReadOnlyList<RunRecord>> CheckAsync(CancellationToken ct = default)
+    {
+        var entries = await store.ListSchedulesAsync(ct);
+        if (_firstCheck)
+        {
+            _firstCheck = false;
+            await MarkAbandonedAsync(entries, ct);
+        }
+        var now = clock.GetUtcNow();
+        var lastRuns = entries.Where(e => e.LastRun is not null).ToDictionary(e => e.Name, e => e.LastRun!.StartedAt, StringComparer.Ordinal);
+        var started = new List<RunRecord>();
+        foreach (var due in ScheduleClock.Due(entries.Select(e => e.Definition), lastRuns, now))
+        {
+            var name = due.Schedule.Name;
+            if (_running.TryGetValue(name, out var going))
+            {
+                if (!_skipLogged.TryGetValue(name, out var logged) || logged != due.Occurrence)
+                {
+                    _skipLogged[name] = due.Occurrence;
+                    log.LogWarning("Schedule {Schedule} is due ({Occurrence}) but its run {RunId} is still going; it starts again once that run ends",
+                        name, due.Occurrence, going.Id);
+                }
+                continue;
+            }
+            if (await StartAsync(due, now, ct) is { } run) started.Add(run);
+        }
+        return started;
+    }
+
+    /// <summary>Runs recorded as going that this coordinator does not hold were cut short by a stop of the coordinator.</summary>
+    private async Task MarkAbandonedAsync(IReadOnlyList<ScheduleEntry> entries, CancellationToken ct)
+    {
+        foreach (var entry in entries.Where(e => e.LastRun is { Outcome: ScheduledRunOutcomes.Running }))
+        {
+            var run = entry.LastRun!;
+            log.LogWarning("Scheduled run {RunId} of {Schedule} was still going when the coordinator stopped; it is recorded as abandoned",
+                run.RunId, entry.Name);
+            await store.RecordScheduledRunAsync(entry.Name, run with
+            {
+                Outcome = ScheduledRunOutcomes.Abandoned,
+                Detail = "the coordinator stopped while the run was going",
+            }, ct);
+        }
+    }
+
+    private async Task<RunRecord?> StartAsync(DueSchedule due, DateTimeOffset now, CancellationToken ct)
+    {
+        var schedule = due.Schedule;
+        var runId = RunId(schedule.Name, now);
+        if (due.Occurrences > 1)
+            log.LogWarning("Schedule {Schedule} missed {Missed} occurrences while no coordinator was running; it runs once now, for {Occurrence}",
+                schedule.Name, due.Occurrences, due.Occurrence);
+
+        TestPlan plan;
+        Baseline? baseline = null;
+        try
+        {
+            plan = ScenarioLoader.LoadText(schedule.ScenarioText, schedule.ScenarioFileName);
+            ThresholdEvaluator.ValidatePlan(plan);
+            if (RequestDrivers.EngineProblem(plan) is { } problem) throw new ScenarioException(problem);
+            if (schedule.Baseline is { } name)
+            {
+                var entry = await store.GetBaselineAsync(name, ct: ct)
+                    ?? throw new BaselineFormatException($"no baseline named '{name}' in the store", name);
+                baseline = BaselineFile.FromJson(entry.DocumentJson, $"baseline '{name}' version {entry.Version}") with { Version = entry.Version };
+            }
+        }
+        catch (Exception e) when (e is ScenarioException or BaselineFormatException)
+        {
+            var message = e is ScenarioException se ? se.Describe() : e.Message;
+            log.LogError("Scheduled run {RunId} of {Schedule} could not start: {Reason}", runId, schedule.Name, message);
+            await store.RecordScheduledRunAsync(schedule.Name,
+                new ScheduledRun(runId, now, ScheduledRunOutcomes.Error, $"could not start: {message}", now), ct);
+            return null;
+        }
+
+        // Recorded before it starts: a coordinator that dies now leaves "running" (later "abandoned"), never a second run.
+        if (await store.RecordScheduledRunAsync(schedule.Name, new ScheduledRun(runId, now, ScheduledRunOutcomes.Running), ct) is null)
+            return null; // removed meanwhile
+        var run = new RunRecord(runId, plan, now);
+        if (!launcher.TryStart(run))
+        {
+            await store.RecordScheduledRunAsync(schedule.Name,
+                new ScheduledRun(runId, now, ScheduledRunOutcomes.Error, $"a run with id '{runId}' already exists", now), ct);
+            return null;
+        }
+        _running[schedule.Name] = run;
+        log.LogInformation("Schedule {Schedule} ({Cron} {TimeZone}) started run {RunId} for {Occurrence}",
+            schedule.Name, schedule.Cron, schedule.TimeZone, runId, due.Occurrence);
+        _finishing.Add(Task.Run(() => FinishAsync(schedule, run, baseline)));
+        return run;
+    }
+
+    private async Task FinishAsync(ScheduleDefinition schedule, RunRecord run, Baseline? baseline)
+    {
+        try
+        {
+            await run.Finished;
+            var report = Report(run, baseline, schedule.Strict, clock.GetUtcNow());
+            var (outcome, detail) = ScheduledRunOutcomes.Of(report);
+            // The history first: once the schedule shows the outcome, everything about the run is stored.
+            foreach (var s in report.Scenarios)
+                await store.RecordRunAsync(Core.History.RunSummary.From(report, s, Math.Max(1, s.Statistics.Workers.Count),
+                    s.Regression?.Outcome.ToJsonName(), s.Regression?.BaselineName));
+            await store.RecordScheduledRunAsync(schedule.Name,
+                new ScheduledRun(run.Id, run.CreatedAt, outcome, detail, report.FinishedAt));
+            switch (outcome)
+            {
+                case ScheduledRunOutcomes.Passed:
+                    log.LogInformation("Scheduled run {RunId} of {Schedule} passed{Detail}", run.Id, schedule.Name, detail is null ? "" : $" ({detail})");
+                    break;
+                case ScheduledRunOutcomes.Regressed:
+                    log.LogError("Scheduled run {RunId} of {Schedule} failed its regression gate against baseline {Baseline}: {Detail}",
+                        run.Id, schedule.Name, schedule.Baseline, detail);
+                    break;
+                case ScheduledRunOutcomes.Interrupted:
+                    log.LogWarning("Scheduled run {RunId} of {Schedule} was interrupted: {Detail}", run.Id, schedule.Name, detail);
+                    break;
+                default:
+                    log.LogError("Scheduled run {RunId} of {Schedule} {Outcome}: {Detail}", run.Id, schedule.Name, outcome, detail);
+                    break;
+            }
+        }
+        catch (StoreException e)
+        {
+            log.LogError("The outcome of scheduled run {RunId} of {Schedule} was not recorded: {Reason}", run.Id, schedule.Name, e.Message);
+        }
+        finally
+        {
+            _running.TryRemove(new KeyValuePair<string, RunRecord>(schedule.Name, run));
+        }
+    }
+
+    /// <summary>The report of a finished API run, as <c>perfcluster test</c> would have written it.</summary>
+    public static RunReport Report(RunRecord run, Baseline? baseline, bool strict, DateTimeOffset now)
+    {
+        var detail = run.Detail();
+        var scenarios = detail.Results.Select((r, i) =>
+        {
+            var definition = i < run.Plan.Scenarios.Count && run.Plan.Scenarios[i].Name == r.Scenario
+                ? run.Plan.Scenarios[i]
+                : run.Plan.Scenarios.First(s => s.Name == r.Scenario);
+            return new ScenarioReport(definition, r.Statistics, ThresholdEvaluator.Evaluate(definition, r.Statistics), r.Interrupted);
+        }).ToList();
+        var notes = detail.Notes.ToList();
+        if (detail.Error is not null) notes.Add(detail.Error);
+        var report = new RunReport
+        {
+            RunId = run.Id,
+            Status = detail.State switch
+            {
+                RunState.Failed => RunStatus.Error,
+                RunState.Interrupted => RunStatus.Interrupted,
+                _ => RunReport.StatusOf(scenarios),
+            },
+            StartedAt = detail.StartedAt ?? detail.CreatedAt,
+            FinishedAt = detail.FinishedAt ?? now,
+            SourceFile = run.Plan.SourceFile,
+            SourceText = run.Plan.SourceText,
+            Scenarios = scenarios,
+            Notes = notes,
+        };
+        if (baseline is null) return report;
+        var compared = scenarios.Select(s => s.Interrupted || s.CompletedNoRequests
+            ? s
+            : s with { Regression = RegressionComparer.Compare(baseline, report, s, Math.Max(1, s.Statistics.Workers.Count), strict) }).ToList();
+        return report with
+        {
+            Scenarios = compared,
+            Status = report.Status is RunStatus.Error or RunStatus.Interrupted ? report.Status : RunReport.StatusOf(compared),
+        };
+    }
+
+    /// <summary>"sched-nightly-20261126-020000": the schedule's name kept to the characters a run id allows.</summary>
+    public static string RunId(string schedule, DateTimeOffset at)
+    {
+        var slug = new string(schedule.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' ? c : '-').ToArray()).Trim('-', '.');
+        if (slug.Length > 60) slug = slug[..60];
+        return $"sched-{(slug.Length == 0 ? "run" : slug)}-{at.UtcDateTime:yyyyMMdd-HHmmss}";
+    }
+}
+
+/// <summary>
+/// Runs the <see cref="Scheduler"/> on the coordinator: first once this node is Up (so occurrences missed while the
+/// coordinator was down run right away, once), then every <see cref="SchedulerSettings.CheckInterval"/>.
+/// </summary>
+public sealed class SchedulerService(IServiceProvider services, SchedulerSettings settings, ILogger<Scheduler> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!settings.Enabled)
+        {
+            log.LogInformation("Scheduled runs are off on this coordinator (perfcluster.schedules.enabled = off)");
+            return;
+        }
+        try
+        {
+            var system = services.GetRequiredService<ActorSystem>();
+            var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
+            await up.Task.WaitAsync(stoppingToken);
+
+            PerfClusterStore store;
+            try
+            {
+                store = PerfClusterStore.Attach(system);
+            }
+            catch (StoreException e)
+            {
+                log.LogWarning("Scheduled runs are off on this coordinator: {Reason}", e.Message);
+                return;
+            }
+            var scheduler = new Scheduler(store, services.GetRequiredService<RunLauncher>(), settings.Clock, log);
+            using var timer = new PeriodicTimer(settings.CheckInterval);
+            do
+            {
+                try
+                {
+                    await scheduler.CheckAsync(stoppingToken);
+                }
+                catch (StoreException e)
+                {
+                    log.LogWarning("Schedules could not be checked: {Reason}; trying again in {Interval}", e.Message, settings.CheckInterval);
+                }
+            } while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // the coordinator is stopping
+        }
+    }
+}
