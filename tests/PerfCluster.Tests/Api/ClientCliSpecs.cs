@@ -47,7 +47,7 @@ public class ClientCliSpecs(CoordinatorOnlyFixture fixture)
         await tail.WaitForOutputAsync($"up           {Coordinator.ClusterAddress}  [coordinator]  up", TimeSpan.FromSeconds(30));
 
         tail.Signal("INT");
-        var code = await tail.WaitAsync(TimeSpan.FromSeconds(15));
+        var code = await tail.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(0, code);
         Assert.Contains("Following member events", tail.Stdout);
