@@ -155,7 +155,8 @@ public sealed class CoordinatorServer : IAsyncDisposable
         }
     }
 
-    private static HealthCheckOptions Health(string tag) => new()
+    /// <summary>A health endpoint answering with the checks tagged <paramref name="tag"/> as JSON (the worker's too).</summary>
+    internal static HealthCheckOptions Health(string tag) => new()
     {
         Predicate = r => r.Tags.Contains(tag),
         ResponseWriter = async (ctx, report) =>

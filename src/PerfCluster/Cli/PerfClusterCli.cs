@@ -7,9 +7,9 @@ namespace PerfCluster.Cli;
 /// <summary>The command tree of the one <c>perfcluster</c> executable.</summary>
 public static class PerfClusterCli
 {
-    public static async Task<int> RunAsync(string[] args)
-    {
-        var root = new RootCommand("PerfCluster: distributed load generation with exact cluster-wide percentiles.")
+    /// <summary>Every command; tests parse the deployment manifests' command lines with it.</summary>
+    public static RootCommand Root() =>
+        new("PerfCluster: distributed load generation with exact cluster-wide percentiles.")
         {
             RunCommand.Create(),
             BaselineCommand.Create(),
@@ -22,8 +22,12 @@ public static class PerfClusterCli
             ReportCommand.Create(),
             WorkerCommand.Create(),
             ScheduleCommand.Create(),
+            HealthCommand.Create(),
         };
-        var parsed = root.Parse(args);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parsed = Root().Parse(args);
         if (parsed.Errors.Count > 0)
         {
             foreach (var error in parsed.Errors) Console.Error.WriteLine($"error: {error.Message}");

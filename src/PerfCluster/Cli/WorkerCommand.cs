@@ -1,10 +1,15 @@
 using System.CommandLine;
+using System.Net;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Cluster.Hosting;
 using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PerfCluster.Api;
 using PerfCluster.Engine;
 using PerfCluster.Engine.Hosting;
 using Serilog;
@@ -25,11 +30,15 @@ public static class WorkerCommand
         var port = new Option<int>("--port", "-p") { Description = "Cluster transport port (0 picks a free one).", DefaultValueFactory = _ => 0 };
         var capacity = new Option<double>("--capacity") { Description = "This worker's weight when the load is split (e.g. its core count).", DefaultValueFactory = _ => 1.0 };
         var config = new Option<FileInfo?>("--config") { Description = "Node settings (HOCON) layered over the built-in defaults." };
+        var health = new Option<string?>("--health")
+        {
+            Description = "Serve /healthz (actor system alive) and /readyz (Up in the cluster) on HOST:PORT, e.g. 0.0.0.0:8080 (default: no HTTP listener).",
+        };
         var verbose = PerfClusterCli.Verbose();
         var logFormat = PerfClusterCli.LogFormat();
         var command = new Command("worker", "Run a worker node that joins a PerfCluster cluster and generates its share of the load.")
         {
-            seeds, host, port, capacity, config, verbose, logFormat,
+            seeds, host, port, capacity, config, health, verbose, logFormat,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -47,7 +56,8 @@ public static class WorkerCommand
                 Config = LocalNode.LoadNodeConfig(parse.GetValue(config)?.FullName),
                 Verbose = parse.GetValue(verbose),
             };
-            return await RunNodeAsync(options, "Worker");
+            var healthEndpoint = parse.GetValue(health) is { } h ? CoordinatorCommand.ParseHttp(h).Endpoint : null;
+            return await RunNodeAsync(options, "Worker", healthEndpoint);
         });
         return command;
     }
@@ -62,16 +72,23 @@ public static class WorkerCommand
         return $"akka.tcp://{PerfClusterHosting.SystemName}@{seed[..colon]}:{port}";
     }
 
-    /// <summary>Hosts a node until SIGINT/SIGTERM (graceful leave, exit 0) or until the cluster drops it.</summary>
-    public static async Task<int> RunNodeAsync(NodeOptions options, string what)
+    /// <summary>
+    /// Hosts a node until SIGINT/SIGTERM (graceful leave, exit 0) or until the cluster drops it. With
+    /// <paramref name="health"/>, the node also serves /healthz and /readyz there (for container probes).
+    /// </summary>
+    public static async Task<int> RunNodeAsync(NodeOptions options, string what, IPEndPoint? health = null)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSerilog();
-        builder.Services.AddAkka(PerfClusterHosting.SystemName, (akka, _) => akka.AddPerfClusterNode(options));
-        using var host = builder.Build();
+        using var host = health is null ? PlainHost(options) : HealthHost(options, health);
         using var interrupt = new InterruptSignal(quiet: true);
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch (IOException e) when (health is not null)
+        {
+            throw new UsageException($"cannot listen on {health} for the health endpoints: {e.Message}");
+        }
+        if (health is not null) Console.Out.WriteLine($"{what} health endpoints: http://{health}/healthz, http://{health}/readyz");
         var system = host.Services.GetRequiredService<ActorSystem>();
         var cluster = Cluster.Get(system);
         var up = new TaskCompletionSource();
@@ -100,5 +117,36 @@ public static class WorkerCommand
         }
         Console.Error.WriteLine($"{what} {cluster.SelfAddress} was removed from the cluster (downed or partitioned); its load stopped");
         return 1;
+    }
+
+    private static IHost PlainHost(NodeOptions options)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog();
+        builder.Services.AddAkka(PerfClusterHosting.SystemName, (akka, _) => akka.AddPerfClusterNode(options));
+        return builder.Build();
+    }
+
+    /// <summary>The same node inside a minimal web host whose only endpoints are the two health checks.</summary>
+    private static IHost HealthHost(NodeOptions options, IPEndPoint health)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(health);
+            k.AddServerHeader = false;
+        });
+        builder.Services.AddHealthChecks();
+        builder.Services.AddAkka(PerfClusterHosting.SystemName, (akka, _) => akka
+            .AddPerfClusterNode(options)
+            .WithActorSystemLivenessCheck(tags: [CoordinatorServer.LivenessTag])
+            .WithAkkaClusterReadinessCheck(tags: [CoordinatorServer.ReadinessTag]));
+        var app = builder.Build();
+        app.MapHealthChecks("/healthz", CoordinatorServer.Health(CoordinatorServer.LivenessTag));
+        app.MapHealthChecks("/readyz", CoordinatorServer.Health(CoordinatorServer.ReadinessTag));
+        return app;
     }
 }
