@@ -65,13 +65,18 @@ public static class ApiEndpoints
         });
     }
 
+    /// <summary>
+    /// The bearer header, or for a GET of an event stream only, <c>?access_token=</c>: a browser's EventSource
+    /// cannot send headers, and the dashboard follows runs with one.
+    /// </summary>
     private static bool Authorized(HttpRequest request, byte[] expected)
     {
         var header = request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";
-        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) return false;
-        var given = Encoding.UTF8.GetBytes(header[scheme.Length..].Trim());
-        return CryptographicOperations.FixedTimeEquals(given, expected);
+        string? given = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : null;
+        if (given is null && HttpMethods.IsGet(request.Method) && request.Path.Value?.EndsWith("/events", StringComparison.Ordinal) == true)
+            given = request.Query["access_token"].ToString();
+        return !string.IsNullOrEmpty(given) && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), expected);
     }
 
     public static IResult Problem(int status, string title, string detail) =>

@@ -15,6 +15,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PerfCluster.Dashboard;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine;
 using PerfCluster.Engine.Hosting;
@@ -80,6 +81,7 @@ public sealed class CoordinatorServer : IAsyncDisposable
         builder.Services.AddSingleton<RunRegistry>();
         builder.Services.AddSingleton<RunLauncher>();
         builder.Services.AddSingleton<CoordinatorMetrics>();
+        builder.Services.AddSingleton<DashboardRuns>();
         TargetAllowList allowed;
         try
         {
@@ -119,6 +121,7 @@ public sealed class CoordinatorServer : IAsyncDisposable
         app.MapHealthChecks("/readyz", Health(ReadinessTag));
         app.MapRunsApi();
         app.MapReportsApi();
+        app.MapDashboard();
         app.MapClusterApi();
         app.MapGet("/metrics", async (HttpContext ctx, CoordinatorMetrics metrics) =>
         {

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PerfCluster.Dashboard;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Coordination;
 
@@ -12,7 +13,8 @@ namespace PerfCluster.Api;
 /// its <see cref="RunRecord"/> up to date. A stop (DELETE, shutdown) interrupts the scenario going and
 /// skips the rest.
 /// </summary>
-public sealed class RunLauncher(ActorSystem system, ActorRegistry actors, RunRegistry registry, CoordinatorMetrics metrics, ILogger<RunLauncher> log)
+public sealed class RunLauncher(
+    ActorSystem system, ActorRegistry actors, RunRegistry registry, CoordinatorMetrics metrics, DashboardRuns dashboard, ILogger<RunLauncher> log)
 {
     /// <summary>Registers the run and starts it; false when the id is taken.</summary>
     public bool TryStart(RunRecord run)
@@ -42,7 +44,7 @@ public sealed class RunLauncher(ActorSystem system, ActorRegistry actors, RunReg
                 }
                 run.ScenarioStarting(scenario);
                 var outcome = await RunClient.RunAsync(system, manager, ScenarioRunId(run, i), scenario,
-                    e => { run.OnRunEvent(e); metrics.Observe(e); }, run.StopToken);
+                    e => { run.OnRunEvent(e); metrics.Observe(e); dashboard.Observe(run.Id, e); }, run.StopToken);
                 run.ScenarioCompleted(outcome);
                 if (outcome.Interrupted && i + 1 < run.Plan.Scenarios.Count)
                 {

@@ -44,6 +44,16 @@ public class CoordinatorProcessSpecs
         Assert.Equal(HttpStatusCode.OK, health.Status);
         Assert.Equal(HttpStatusCode.OK, ready.Status);
 
+        // The dashboard's EventSource cannot send headers: ?access_token= opens event streams, and nothing else.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(coordinator, "api/cluster/events?access_token=wrong", null)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(coordinator, $"api/runs?access_token={token}", null)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(coordinator, $"metrics?access_token={token}", null)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(coordinator, "metrics", token)).Status);
+        using (var client = new HttpClient { BaseAddress = coordinator.Api })
+        using (var stream = await client.GetAsync($"api/cluster/events?access_token={token}", HttpCompletionOption.ResponseHeadersRead))
+            Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(coordinator, "", null)).Status);   // the dashboard page itself is open
+
         var (withToken, stdout, _) = await coordinator.CliAsync("cluster", "show", "--token", token);
         var (without, _, stderr) = await coordinator.CliAsync("runs", "list");
         Assert.Equal(0, withToken);

@@ -1,0 +1,68 @@
+using PerfCluster.Core.Metrics;
+using PerfCluster.Reports;
+using static PerfCluster.Engine.Coordination.RunProtocol;
+
+namespace PerfCluster.Dashboard;
+
+/// <summary>
+/// What the dashboard charts: the closed windows of each API run's current scenario (at most an hour of them),
+/// fed from the run's events the way <see cref="Api.CoordinatorMetrics"/> is. A new scenario of the run starts
+/// a new series.
+/// </summary>
+public sealed class DashboardRuns
+{
+    public const int MaxWindows = 3_600;
+
+    private readonly object _gate = new();
+    private readonly Dictionary<string, (string Scenario, List<WindowStatistics> Windows)> _runs = new();
+
+    public void Observe(string runId, object message)
+    {
+        lock (_gate)
+        {
+            switch (message)
+            {
+                case RunStarted started:
+                    _runs[runId] = (started.Scenario, new List<WindowStatistics>());
+                    break;
+                case RunProgress { Window: { } w } p:
+                    if (!_runs.TryGetValue(runId, out var series) || series.Scenario != p.Scenario)
+                        _runs[runId] = series = (p.Scenario, new List<WindowStatistics>());
+                    if (series.Windows.Count > 0 && w.Second <= series.Windows[^1].Second) return;
+                    series.Windows.Add(w);
+                    if (series.Windows.Count > MaxWindows) series.Windows.RemoveAt(0);
+                    break;
+                case RunCompleted done:
+                    // The final statistics hold every window, also those closed after the last progress.
+                    if (_runs.TryGetValue(runId, out var last) && last.Scenario == done.Statistics.Scenario)
+                        _runs[runId] = (last.Scenario, done.Statistics.Timeline.TakeLast(MaxWindows).ToList());
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The charts of a run's current scenario as HTML figures (inline SVG), or null when it has no windows yet.</summary>
+    public string? Charts(string runId)
+    {
+        ScenarioView view;
+        lock (_gate)
+        {
+            if (!_runs.TryGetValue(runId, out var series) || series.Windows.Count == 0) return null;
+            view = new ScenarioView
+            {
+                Name = series.Scenario,
+                Overall = new FiguresView(series.Scenario, 0, 0, null, null, LatencyView.None, null, []),
+                Timeline = series.Windows.Select(w => new WindowView(w.Second, w.Requests, w.Errors, w.Throughput, w.ActiveUsers,
+                    w.Requests > 0 ? w.Latency.P50 : null, w.Requests > 0 ? w.Latency.P95 : null, w.Requests > 0 ? w.Latency.P99 : null,
+                    w.Requests > 0 ? w.Latency.Max : null,
+                    w.Nodes.Select(n => new NodeWindowView(n.Node, n.CpuPercentOfOneCore, n.WorkingSetBytes)).ToList())).ToList(),
+            };
+        }
+        var id = "live-" + Math.Abs(runId.GetHashCode()).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return string.Concat(
+            ReportCharts.ThroughputOverTime(view, id + "-t"),
+            ReportCharts.LatencyOverTime(view, id + "-l"),
+            ReportCharts.UsersOverTime(view, id + "-u"),
+            ReportCharts.NodeCpuOverTime(view, id + "-c") ?? "");
+    }
+}
