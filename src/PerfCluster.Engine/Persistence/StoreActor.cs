@@ -54,9 +54,19 @@ public abstract class StoreActor<TState> : ReceivePersistentActor
 
         Command<SaveSnapshotSuccess>(s =>
         {
-            _lastSnapshot = s.Metadata.SequenceNr;
-            if (s.Metadata.SequenceNr > 1) DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1));
+            // Snapshot writes may complete out of order (PostgreSQL runs them concurrently): an older
+            // one that lands after a newer one is deleted on its own and never becomes "the latest".
+            var seq = s.Metadata.SequenceNr;
+            if (_lastSnapshot is { } latest && seq < latest)
+            {
+                DeleteSnapshot(seq);
+                return;
+            }
+            _lastSnapshot = seq;
+            if (seq > 1) DeleteSnapshots(new SnapshotSelectionCriteria(seq - 1));
         });
+        Command<DeleteSnapshotSuccess>(_ => { });
+        Command<DeleteSnapshotFailure>(f => Log.Warning(f.Cause, "Deleting an old snapshot of {PersistenceId} failed", PersistenceId));
         Command<SaveSnapshotFailure>(f => Log.Warning(f.Cause, "Snapshot of {PersistenceId} at {SequenceNr} failed; recovery replays more events",
             PersistenceId, f.Metadata.SequenceNr));
         Command<DeleteSnapshotsSuccess>(_ => { });

@@ -22,6 +22,7 @@ public sealed class ArrivalPacer
     private readonly RequestMix _mix;
     private int _cursor;
     private readonly long _startTimestamp;
+    private readonly TimeSpan _loadTime;
     private readonly CancellationToken _abandon;
     private readonly CancellationTokenSource _stop = new();
     private readonly object _gate = new();
@@ -32,11 +33,13 @@ public sealed class ArrivalPacer
     private double _fraction;
     private double? _pendingFraction;
     private long _dropped;
+    private long _endTimestamp = long.MaxValue;
 
     public ArrivalPacer(ScenarioDefinition scenario, IRequestDriver driver, MetricsRecorder recorder, long startTimestamp,
         double fraction, int capacity, CancellationToken abandon)
     {
-        _profile = new OpenProfile(scenario.Open!, scenario.WarmUp + scenario.Load.Duration);
+        _loadTime = scenario.WarmUp + scenario.Load.Duration;
+        _profile = new OpenProfile(scenario.Open!, _loadTime);
         _driver = driver;
         _recorder = recorder;
         _mix = new RequestMix(scenario.Endpoints, scenario.Distribution);
@@ -65,10 +68,27 @@ public sealed class ArrivalPacer
         }
     }
 
-    /// <summary>No new iteration starts after this; iterations in flight go on.</summary>
+    /// <summary>False once the loop has started (or dropped) every iteration it will.</summary>
+    public bool Running => !_loop.IsCompleted;
+
+    /// <summary>
+    /// An interruption: no new iteration starts after this; iterations in flight go on.
+    /// </summary>
     public Task StopAsync()
     {
         _stop.Cancel();
+        return _loop;
+    }
+
+    /// <summary>
+    /// The natural end of the load: iterations due before now still start (late, with their lag
+    /// recorded) when the loop fell behind, so a busy machine never loses planned iterations silently.
+    /// </summary>
+    public Task FinishAsync()
+    {
+        // A timer can fire a little early: the plan's own end is never cut short.
+        var end = Math.Max(Stopwatch.GetTimestamp(), _startTimestamp + (long)(_loadTime.TotalSeconds * Stopwatch.Frequency));
+        Interlocked.CompareExchange(ref _endTimestamp, end, long.MaxValue);
         return _loop;
     }
 
@@ -127,12 +147,12 @@ public sealed class ArrivalPacer
         }
     }
 
-    /// <summary>Sleeps while the instant is far, yields the last 1.5 ms. False when stopped first.</summary>
-    private static bool WaitUntil(long due, CancellationToken stop)
+    /// <summary>Sleeps while the instant is far, yields the last 1.5 ms. False when stopped or finished first.</summary>
+    private bool WaitUntil(long due, CancellationToken stop)
     {
         while (true)
         {
-            if (stop.IsCancellationRequested) return false;
+            if (stop.IsCancellationRequested || due > Interlocked.Read(ref _endTimestamp)) return false;
             var left = due - Stopwatch.GetTimestamp();
             if (left <= 0) return true;
             if (left > SleepThreshold) Thread.Sleep(1);

@@ -158,7 +158,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
                 ResendUnacknowledged();
                 break;
             case EndOfLoad:
-                EndLoad(_assign.Scenario.Load.GracefulStop);
+                EndLoad(_assign.Scenario.Load.GracefulStop, naturalEnd: true);
                 break;
             case StopShare stop:
                 _log.Info("Share of run {0} stopped: {1}", stop.RunId, stop.Reason);
@@ -195,6 +195,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
             case GraceOver:
                 if (InFlight > 0)
                 {
+                    _ = _pacer?.StopAsync();
                     _log.Warning("Graceful stop over: abandoning {0} in-flight requests of run {1}", InFlight, _assign.RunId);
                     _abandon.Cancel();
                 }
@@ -214,7 +215,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     }
 
     /// <summary>Users still running or finishing a request (closed model), or iterations in flight (open model).</summary>
-    private int InFlight => _context.LiveUsers + (_pacer?.InFlight ?? 0);
+    private int InFlight => _context.LiveUsers + (_pacer is { } pacer ? pacer.InFlight + (pacer.Running ? 1 : 0) : 0);
 
     /// <summary>
     /// Closed model: brings the share to the profile's level. The users of the whole run with a global
@@ -316,14 +317,14 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         EndLoad(_settings.InterruptGrace);
     }
 
-    private void EndLoad(TimeSpan grace)
+    private void EndLoad(TimeSpan grace, bool naturalEnd = false)
     {
         if (_loadOver) return;
         _loadOver = true;
         Timers.Cancel(SpawnTick.Instance);
         Timers.Cancel(EndOfLoad.Instance);
         foreach (var group in _groups.Values) group.Tell(UserGroup.StopAll.Instance);
-        if (_pacer is not null) _ = _pacer.StopAsync();
+        if (_pacer is not null) _ = naturalEnd ? _pacer.FinishAsync() : _pacer.StopAsync();
         Timers.StartPeriodicTimer(DrainTick.Instance, DrainTick.Instance, TimeSpan.FromMilliseconds(20));
         Timers.StartSingleTimer(GraceOver.Instance, GraceOver.Instance, grace);
         CompleteIfDrained();
