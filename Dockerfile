@@ -6,7 +6,8 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props PerfCluster.sln ./
 COPY src/ src/
 COPY hocon/ hocon/
-RUN dotnet publish src/PerfCluster/PerfCluster.csproj -c Release -o /app --nologo
+# -r linux-x64: ReadyToRun code, so the JIT does not compete with the load for CPU.
+RUN dotnet publish src/PerfCluster/PerfCluster.csproj -c Release -r linux-x64 --self-contained false -o /app --nologo
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app

@@ -15,7 +15,7 @@ OUT=bench/out
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
-dotnet publish src/PerfCluster -c Release -o "$OUT/perfcluster" --nologo -v quiet >/dev/null
+dotnet publish src/PerfCluster -c Release -r linux-x64 --self-contained false -o "$OUT/perfcluster" --nologo -v quiet >/dev/null
 PC="$OUT/perfcluster/perfcluster"
 "$PC" target --port 18090 --latency 20ms --jitter 0ms --freeze 500ms --freeze-every 5s >/dev/null &
 TARGET=$!

@@ -10,7 +10,7 @@ RATE=${RATE:-10000}
 OUT=bench/out
 mkdir -p "$OUT"
 command -v nginx >/dev/null || { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
-dotnet publish src/PerfCluster -c Release -o "$OUT/perfcluster" --nologo -v quiet >/dev/null
+dotnet publish src/PerfCluster -c Release -r linux-x64 --self-contained false -o "$OUT/perfcluster" --nologo -v quiet >/dev/null
 nginx -c "$PWD/bench/nginx.conf" -p "$OUT" &
 NGINX=$!
 trap 'kill $NGINX 2>/dev/null || true' EXIT

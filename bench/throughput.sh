@@ -28,7 +28,7 @@ for p in $PEERS; do
 done
 
 echo "building perfcluster (Release)"
-dotnet publish src/PerfCluster -c Release -o "$OUT/perfcluster" --nologo -v quiet >/dev/null
+dotnet publish src/PerfCluster -c Release -r linux-x64 --self-contained false -o "$OUT/perfcluster" --nologo -v quiet >/dev/null
 
 nginx -c "$PWD/bench/nginx.conf" -p "$OUT" &
 NGINX=$!
