@@ -15,9 +15,10 @@ public static class TargetCommand
         var freeze = new Option<string?>("--freeze") { Description = "Stop answering for this long at the end of every --freeze-every period (e.g. 500ms)." };
         var freezeEvery = new Option<string?>("--freeze-every") { Description = "Period of the freezes, e.g. 5s." };
         var leak = new Option<double>("--leak") { Description = "Leak this many MB per second (for trying the leak detector).", DefaultValueFactory = _ => 0 };
+        var leakPerMinute = new Option<double?>("--leak-mb-per-min") { Description = "The same leak given in MB per minute (the guide's unit)." };
         var command = new Command("target", "Run the demo target: the guide's endpoints with injected latency and errors, counts at GET /__stats.")
         {
-            port, latency, jitter, errorRate, freeze, freezeEvery, leak,
+            port, latency, jitter, errorRate, freeze, freezeEvery, leak, leakPerMinute,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -35,6 +36,13 @@ public static class TargetCommand
             if (f > TimeSpan.Zero && f >= fe) throw new UsageException($"--freeze ({parse.GetValue(freeze)}) must be shorter than --freeze-every ({parse.GetValue(freezeEvery)})");
 
             var leakRate = parse.GetValue(leak);
+            if (parse.GetValue(leakPerMinute) is { } perMinute)
+            {
+                if (leakRate > 0) throw new UsageException("give either --leak (MB/s) or --leak-mb-per-min, not both");
+                if (perMinute is < 0 or > 1024 * 60 || double.IsNaN(perMinute))
+                    throw new UsageException($"--leak-mb-per-min must be between 0 and {1024 * 60} (got {perMinute})");
+                leakRate = perMinute / 60;
+            }
             if (leakRate is < 0 or > 1024 || double.IsNaN(leakRate)) throw new UsageException($"--leak must be between 0 and 1024 MB/s (got {leakRate})");
             DemoTarget target;
             try

@@ -82,6 +82,19 @@ public class BadInputSpecs
         AssertNoStackTrace(stdout + stderr);
     }
 
+    [Theory]
+    [InlineData("--leak", "-1")]
+    [InlineData("--leak-mb-per-min", "-1")]
+    [InlineData("--error-rate", "2")]
+    public async Task Should_refuse_bad_demo_target_values(string option, string value)
+    {
+        var (code, stdout, stderr) = await CliProcess.RunAsync(Budget, "target", "--port", "0", option, value);
+
+        Assert.Equal(2, code);
+        Assert.Contains(option, stderr);
+        AssertNoStackTrace(stdout + stderr);
+    }
+
     [Fact]
     public async Task Should_refuse_a_missing_scenario_file()
     {

@@ -131,7 +131,7 @@ public class MonitoringEndToEndSpecs
     public async Task Should_suspect_a_leak_in_a_target_process_that_leaks_and_read_its_prometheus_series()
     {
         var port = FreeLoopbackPort();
-        using var leaking = CliProcess.Start("target", "--port", port.ToString(), "--latency", "2ms", "--jitter", "0ms", "--leak", "6");
+        using var leaking = CliProcess.Start("target", "--port", port.ToString(), "--latency", "2ms", "--jitter", "0ms", "--leak-mb-per-min", "360");   // 6 MB/s
         await leaking.WaitForOutputAsync("listening", TimeSpan.FromSeconds(30));
         using var dir = new TempDirectory();
         var file = dir.File("leak.conf", $$"""
