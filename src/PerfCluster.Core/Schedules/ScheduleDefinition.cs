@@ -21,7 +21,8 @@ public sealed record ScheduleDefinition(
     bool Strict,
     bool Enabled,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? EnabledAt = null)
+    DateTimeOffset? EnabledAt = null,
+    Uri? Webhook = null)
 {
     public const string DefaultTimeZone = "UTC";
     public const int MaxNameLength = 100;
@@ -34,15 +35,18 @@ public sealed record ScheduleDefinition(
 
     /// <summary>A checked schedule (enabled). Throws <see cref="ScheduleException"/> with a message for the user.</summary>
     public static ScheduleDefinition Create(string name, string cron, string? timeZone, string scenarioFileName, string scenarioText,
-        string? baseline, bool strict, DateTimeOffset createdAt)
+        string? baseline, bool strict, DateTimeOffset createdAt, string? webhook = null)
     {
         CheckName(name, "schedule name");
         ParseCron(cron);
         var zone = FindTimeZone(timeZone);
         if (string.IsNullOrWhiteSpace(scenarioText)) throw new ScheduleException($"scenario file '{scenarioFileName}' is empty");
         if (baseline is not null) CheckName(baseline, "baseline name");
+        Uri? hook = null;
+        if (webhook is not null && (!Uri.TryCreate(webhook.Trim(), UriKind.Absolute, out hook) || hook.Scheme is not ("http" or "https")))
+            throw new ScheduleException($"webhook '{webhook}' is not an absolute http:// or https:// URL");
         return new ScheduleDefinition(name.Trim(), NormalizeCron(cron), zone.Id, scenarioFileName, scenarioText,
-            baseline?.Trim(), strict, Enabled: true, createdAt);
+            baseline?.Trim(), strict, Enabled: true, createdAt, Webhook: hook);
     }
 
     /// <summary>

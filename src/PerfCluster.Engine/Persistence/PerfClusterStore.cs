@@ -232,6 +232,16 @@ public sealed class PerfClusterStore : IAsyncDisposable
     }
 
     /// <summary>
+    /// Asks the coordinator to run a schedule at its next check, outside the cron; the schedule after it (a request
+    /// already pending stays as it is), or null when there is none of that name.
+    /// </summary>
+    public Task<ScheduleEntry?> RequestScheduleRunAsync(string name, DateTimeOffset at, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return UpdateScheduleAsync(new RequestScheduleRun(name, at), $"requesting a run of schedule '{name}'", ct);
+    }
+
+    /// <summary>
     /// Records a run of a schedule (when it starts, and again with its outcome); the schedule after it, or null when
     /// the schedule was removed meanwhile.
     /// </summary>

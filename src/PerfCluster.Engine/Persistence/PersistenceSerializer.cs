@@ -39,6 +39,7 @@ public sealed class PersistenceSerializer : SerializerWithStringManifest
         [typeof(ScheduleBookEvents.ScheduleDeleted)] = "schedule-deleted",
         [typeof(ScheduleBookEvents.ScheduleEnabledChanged)] = "schedule-enabled-changed",
         [typeof(ScheduleBookEvents.ScheduledRunRecorded)] = "scheduled-run-recorded",
+        [typeof(ScheduleBookEvents.ScheduleRunRequested)] = "schedule-run-requested",
         [typeof(ScheduleBookSnapshot)] = "schedule-book-snapshot",
     };
 

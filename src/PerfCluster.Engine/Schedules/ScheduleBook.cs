@@ -45,6 +45,12 @@ public sealed class ScheduleBook : StoreActor<ScheduleBookState>
             if (entry.Definition.Enabled == cmd.Enabled) { Sender.Tell(new ScheduleUpdated(entry)); return; }
             PersistThenReply(new ScheduleEnabledChanged(cmd.Name, cmd.Enabled, cmd.At), s => new ScheduleUpdated(s.Find(cmd.Name)!));
         });
+        Command<RequestScheduleRun>(cmd =>
+        {
+            if (State.Find(cmd.Name) is not { } entry) { Sender.Tell(new ScheduleNotFound(cmd.Name)); return; }
+            if (entry.RunRequestedAt is not null) { Sender.Tell(new ScheduleUpdated(entry)); return; }
+            PersistThenReply(new ScheduleRunRequested(cmd.Name, cmd.At), s => new ScheduleUpdated(s.Find(cmd.Name)!));
+        });
         Command<RecordScheduledRun>(cmd =>
         {
             if (State.Find(cmd.Name) is not { } entry) { Sender.Tell(new ScheduleNotFound(cmd.Name)); return; }

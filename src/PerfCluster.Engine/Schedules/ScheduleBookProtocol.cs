@@ -3,8 +3,11 @@ using PerfCluster.Engine.Persistence;
 
 namespace PerfCluster.Engine.Schedules;
 
-/// <summary>One schedule as the book holds it: its definition and the last run the coordinator started for it.</summary>
-public sealed record ScheduleEntry(ScheduleDefinition Definition, ScheduledRun? LastRun = null)
+/// <summary>
+/// One schedule as the book holds it: its definition, the last run the coordinator started for it, and when a run
+/// outside the cron was asked for (<c>schedule run-now</c>) that no run has answered yet.
+/// </summary>
+public sealed record ScheduleEntry(ScheduleDefinition Definition, ScheduledRun? LastRun = null, DateTimeOffset? RunRequestedAt = null)
 {
     public string Name => Definition.Name;
 }
@@ -22,6 +25,9 @@ public static class ScheduleBookProtocol
     public sealed record SetScheduleEnabled(string Name, bool Enabled, DateTimeOffset At);
     /// <summary>The schedule after an enable, disable or recorded run.</summary>
     public sealed record ScheduleUpdated(ScheduleEntry Entry);
+
+    /// <summary>Asks the coordinator to run the schedule at its next check, outside the cron (and even when disabled).</summary>
+    public sealed record RequestScheduleRun(string Name, DateTimeOffset At);
 
     /// <summary>Records a run of the schedule (started, or finished with its outcome); a run with the same id replaces it.</summary>
     public sealed record RecordScheduledRun(string Name, ScheduledRun Run);
@@ -46,4 +52,5 @@ public static class ScheduleBookEvents
     public sealed record ScheduleDeleted(string Name, DateTimeOffset DeletedAt) : IPersistedPayload;
     public sealed record ScheduleEnabledChanged(string Name, bool Enabled, DateTimeOffset At) : IPersistedPayload;
     public sealed record ScheduledRunRecorded(string Name, ScheduledRun Run) : IPersistedPayload;
+    public sealed record ScheduleRunRequested(string Name, DateTimeOffset At) : IPersistedPayload;
 }

@@ -29,8 +29,19 @@ public sealed record ScheduleBookState(ImmutableSortedDictionary<string, Schedul
             }),
         },
         // A run recorded after its schedule was removed (or removed and added again) belongs to no schedule.
+        // The first record of a new run (started, or refused at its start) answers a pending run-now request: events
+        // are ordered, so a run recorded after the request started after it, whatever the machines' clocks say.
         ScheduledRunRecorded r when Find(r.Name) is { } entry && r.Run.StartedAt >= entry.Definition.CreatedAt =>
-            this with { Schedules = Schedules.SetItem(r.Name, entry with { LastRun = Later(entry.LastRun, r.Run) }) },
+            this with
+            {
+                Schedules = Schedules.SetItem(r.Name, entry with
+                {
+                    LastRun = Later(entry.LastRun, r.Run),
+                    RunRequestedAt = entry.LastRun?.RunId == r.Run.RunId ? entry.RunRequestedAt : null,
+                }),
+            },
+        ScheduleRunRequested q when Find(q.Name) is { } entry =>
+            this with { Schedules = Schedules.SetItem(q.Name, entry with { RunRequestedAt = entry.RunRequestedAt ?? q.At }) },
         _ => this,
     };
 

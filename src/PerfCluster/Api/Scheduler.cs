@@ -1,15 +1,18 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PerfCluster.Core.Alerts;
 using PerfCluster.Core.Regression;
 using PerfCluster.Core.Reports;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Schedules;
 using PerfCluster.Core.Thresholds;
+using PerfCluster.Engine.Alerts;
 using PerfCluster.Engine.Drivers;
 using PerfCluster.Engine.Persistence;
 using PerfCluster.Engine.Schedules;
@@ -79,6 +82,13 @@ public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, Time
             }
             if (await StartAsync(due, now, ct) is { } run) started.Add(run);
         }
+        // `schedule run-now`: once per request, disabled or not, unless a run of the schedule is going or just started.
+        foreach (var asked in entries.Where(e => e.RunRequestedAt is not null))
+        {
+            if (_running.ContainsKey(asked.Name)) continue;
+            log.LogInformation("Schedule {Schedule}: run requested at {RequestedAt}", asked.Name, asked.RunRequestedAt);
+            if (await StartAsync(new DueSchedule(asked.Definition, now, 1), now, ct) is { } run) started.Add(run);
+        }
         return started;
     }
 
@@ -90,11 +100,13 @@ public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, Time
             var run = entry.LastRun!;
             log.LogWarning("Scheduled run {RunId} of {Schedule} was still going when the coordinator stopped; it is recorded as abandoned",
                 run.RunId, entry.Name);
-            await store.RecordScheduledRunAsync(entry.Name, run with
+            var abandoned = run with
             {
                 Outcome = ScheduledRunOutcomes.Abandoned,
                 Detail = "the coordinator stopped while the run was going",
-            }, ct);
+            };
+            await store.RecordScheduledRunAsync(entry.Name, abandoned, ct);
+            _finishing.Add(NotifyFailureAsync(entry.Definition, abandoned));
         }
     }
 
@@ -124,8 +136,9 @@ public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, Time
         {
             var message = e is ScenarioException se ? se.Describe() : e.Message;
             log.LogError("Scheduled run {RunId} of {Schedule} could not start: {Reason}", runId, schedule.Name, message);
-            await store.RecordScheduledRunAsync(schedule.Name,
-                new ScheduledRun(runId, now, ScheduledRunOutcomes.Error, $"could not start: {message}", now), ct);
+            var refused = new ScheduledRun(runId, now, ScheduledRunOutcomes.Error, $"could not start: {message}", now);
+            await store.RecordScheduledRunAsync(schedule.Name, refused, ct);
+            _finishing.Add(NotifyFailureAsync(schedule, refused));
             return null;
         }
 
@@ -157,8 +170,9 @@ public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, Time
             foreach (var s in report.Scenarios)
                 await store.RecordRunAsync(Core.History.RunSummary.From(report, s, Math.Max(1, s.Statistics.Workers.Count),
                     s.Regression?.Outcome.ToJsonName(), s.Regression?.BaselineName));
-            await store.RecordScheduledRunAsync(schedule.Name,
-                new ScheduledRun(run.Id, run.CreatedAt, outcome, detail, report.FinishedAt));
+            var recorded = new ScheduledRun(run.Id, run.CreatedAt, outcome, detail, report.FinishedAt);
+            await store.RecordScheduledRunAsync(schedule.Name, recorded);
+            await NotifyFailureAsync(schedule, recorded);
             switch (outcome)
             {
                 case ScheduledRunOutcomes.Passed:
@@ -183,6 +197,44 @@ public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, Time
         finally
         {
             _running.TryRemove(new KeyValuePair<string, RunRecord>(schedule.Name, run));
+        }
+    }
+
+    private static readonly HttpClient Webhooks = new();
+
+    /// <summary>
+    /// POSTs a failed run (failed thresholds, failed gate, error, abandoned) to the schedule's webhook, retried with
+    /// back-off like alert webhooks; delivery problems are logged, never thrown.
+    /// </summary>
+    private async Task NotifyFailureAsync(ScheduleDefinition schedule, ScheduledRun run)
+    {
+        if (schedule.Webhook is not { } url || !ScheduledRunOutcomes.IsFailure(run.Outcome)) return;
+        var json = JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["kind"] = "scheduled_run_failed",
+            ["schedule"] = schedule.Name,
+            ["cron"] = schedule.Cron,
+            ["time_zone"] = schedule.TimeZone,
+            ["run_id"] = run.RunId,
+            ["outcome"] = run.Outcome,
+            ["detail"] = run.Detail,
+            ["baseline"] = schedule.Baseline,
+            ["started_at"] = run.StartedAt,
+            ["finished_at"] = run.FinishedAt,
+            ["report"] = $"/api/runs/{Uri.EscapeDataString(run.RunId)}/report",
+        });
+        try
+        {
+            var delivery = await WebhookSender.SendAsync(Webhooks, url, json, RetryPolicy.Default, CancellationToken.None);
+            if (delivery.Delivered)
+                log.LogInformation("Scheduled run {RunId} of {Schedule}: failure posted to {Webhook}", run.RunId, schedule.Name, url);
+            else
+                log.LogError("Scheduled run {RunId} of {Schedule}: webhook {Webhook} not delivered after {Attempts} attempts: {Problem}",
+                    run.RunId, schedule.Name, url, delivery.Attempts, delivery.LastProblem);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Scheduled run {RunId} of {Schedule}: webhook {Webhook} failed", run.RunId, schedule.Name, url);
         }
     }
 

@@ -10,7 +10,7 @@ using PerfCluster.Engine.Persistence;
 namespace PerfCluster.Cli;
 
 /// <summary>
-/// <c>perfcluster schedule add|list|remove|enable|disable|next</c>: the scheduled runs kept in the store (the same
+/// <c>perfcluster schedule add|list|remove|enable|disable|next|run-now</c>: the scheduled runs kept in the store (the same
 /// database as baselines and run history). A coordinator on that database starts them when they are due.
 /// </summary>
 public static class ScheduleCommand
@@ -19,7 +19,7 @@ public static class ScheduleCommand
 
     public static Command Create() => new("schedule", "Run a scenario on a cron schedule on the coordinator; list, remove, enable, disable schedules.")
     {
-        Add(), List(), Remove(), Enable(true), Enable(false), Next(),
+        Add(), List(), Remove(), Enable(true), Enable(false), Next(), RunNow(),
     };
 
     private static Command Add()
@@ -34,10 +34,14 @@ public static class ScheduleCommand
         var name = new Option<string?>("--name") { Description = "Schedule name (default: the scenario file's name without extension)." };
         var baseline = new Option<string?>("--baseline", "-b") { Description = "Compare each run with the latest version of this stored baseline." };
         var strict = new Option<bool>("--strict") { Description = "With --baseline: a regression warning fails the run too." };
+        var webhook = new Option<string?>("--webhook")
+        {
+            Description = "POST a JSON alert here when a run of the schedule fails (thresholds, regression gate, error, abandoned); retried with back-off.",
+        };
         var dataDir = RunCommand.DataDirOption();
         var command = new Command("add", "Add a schedule: the coordinator runs the scenario at every cron occurrence.")
         {
-            scenario, cron, timeZone, name, baseline, strict, dataDir,
+            scenario, cron, timeZone, name, baseline, strict, webhook, dataDir,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -49,7 +53,7 @@ public static class ScheduleCommand
             if (RequestDrivers.EngineProblem(plan) is { } problem) throw new UsageException(problem);
             var schedule = Checked(() => ScheduleDefinition.Create(
                 parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(file.Name), parse.GetValue(cron)!, parse.GetValue(timeZone),
-                file.Name, plan.SourceText, parse.GetValue(baseline), parse.GetValue(strict), DateTimeOffset.UtcNow));
+                file.Name, plan.SourceText, parse.GetValue(baseline), parse.GetValue(strict), DateTimeOffset.UtcNow, parse.GetValue(webhook)));
 
             await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
             var entry = await Write(() => store.AddScheduleAsync(schedule));
@@ -58,7 +62,8 @@ public static class ScheduleCommand
             var s = entry.Definition;
             Console.Out.WriteLine($"Schedule '{s.Name}' added: \"{s.Cron}\" in {s.TimeZone}, scenario {s.ScenarioFileName} " +
                                   $"({string.Join(", ", plan.Scenarios.Select(x => x.Name))})" +
-                                  (s.Baseline is null ? "" : $", compared with baseline '{s.Baseline}'{(s.Strict ? " (strict)" : "")}") + ".");
+                                  (s.Baseline is null ? "" : $", compared with baseline '{s.Baseline}'{(s.Strict ? " (strict)" : "")}") +
+                                  (s.Webhook is null ? "" : $", failures posted to {s.Webhook}") + ".");
             Console.Out.WriteLine(ScheduleClock.NextRun(s, null) is { } next ? $"Next run: {Both(next)}" : "It has no future occurrence.");
             Console.Out.WriteLine($"Stored in {store.Description}; a coordinator on this store starts it when it is due.");
             return ExitCodes.Passed;
@@ -88,8 +93,8 @@ public static class ScheduleCommand
                     return (IReadOnlyList<string>)
                     [
                         e.Name, e.Definition.Cron, e.Definition.TimeZone, e.Definition.Enabled ? "yes" : "no",
-                        next is null ? "-" : (due ? "due now" : Local(next.Value)),
-                        next is null ? "-" : (due ? "due now" : Utc(next.Value)),
+                        e.RunRequestedAt is not null ? "run-now requested" : next is null ? "-" : (due ? "due now" : Local(next.Value)),
+                        e.RunRequestedAt is not null ? "run-now requested" : next is null ? "-" : (due ? "due now" : Utc(next.Value)),
                         e.LastRun is { } r ? $"{Utc(r.StartedAt)} {r.RunId}" : "-",
                         e.LastRun?.Outcome ?? "-",
                         e.Definition.Baseline is { } b ? b + (e.Definition.Strict ? " (strict)" : "") : "-",
@@ -165,6 +170,28 @@ public static class ScheduleCommand
             Console.Out.WriteLine($"Next {occurrences.Count} occurrence(s) of '{s.Name}' (\"{s.Cron}\" in {s.TimeZone})" +
                                   (s.Enabled ? ":" : "; disabled, so none of them runs until 'perfcluster schedule enable' :"));
             foreach (var o in occurrences) Console.Out.WriteLine($"  {Both(o)}");
+            return ExitCodes.Passed;
+        });
+        return command;
+    }
+
+    private static Command RunNow()
+    {
+        var name = new Argument<string>("name") { Description = "Schedule name." };
+        var dataDir = RunCommand.DataDirOption();
+        var command = new Command("run-now", "Run a schedule once now, outside its cron (also when disabled): the coordinator on this store " +
+                                             "starts it at its next check, records it as the schedule's last run and gates it like a cron run.")
+        {
+            name, dataDir,
+        };
+        command.SetAction(async (parse, _) =>
+        {
+            var n = parse.GetValue(name)!;
+            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            var entry = await Write(() => store.RequestScheduleRunAsync(n, DateTimeOffset.UtcNow)) ?? throw NotFound(n, store);
+            Console.Out.WriteLine($"Run of schedule '{n}' requested at {Utc(entry.RunRequestedAt ?? DateTimeOffset.UtcNow)}; a coordinator on " +
+                                  $"{store.Description} starts it at its next check (perfcluster.schedules.check-interval) and " +
+                                  "'perfcluster schedule list' shows it as the last run.");
             return ExitCodes.Passed;
         });
         return command;

@@ -110,6 +110,32 @@ public abstract class ScheduleBookSpecs : IDisposable
     }
 
     [StoreFact]
+    public async Task Should_keep_a_run_now_request_until_a_new_run_is_recorded_also_across_a_restart()
+    {
+        await using (var store = await Open())
+        {
+            await store.AddScheduleAsync(Schedule("nightly"));
+            await store.RecordScheduledRunAsync("nightly", Run("r1", 60));
+            var asked = await store.RequestScheduleRunAsync("nightly", T0.AddMinutes(90));
+            var again = await store.RequestScheduleRunAsync("nightly", T0.AddMinutes(95));
+            // The run going when the request came only finishes: that does not answer the request.
+            var finished = await store.RecordScheduledRunAsync("nightly", Run("r1", 60, ScheduledRunOutcomes.Passed));
+
+            Assert.Equal(T0.AddMinutes(90), asked!.RunRequestedAt);
+            Assert.Equal(T0.AddMinutes(90), again!.RunRequestedAt);    // one pending request, the first
+            Assert.Equal(T0.AddMinutes(90), finished!.RunRequestedAt);
+            Assert.Null(await store.RequestScheduleRunAsync("missing", T0));
+        }
+
+        await using var reopened = await Open();
+        Assert.Equal(T0.AddMinutes(90), (await reopened.GetScheduleAsync("nightly"))!.RunRequestedAt);
+        // A new run's first record answers it, whatever its clock says.
+        var started = await reopened.RecordScheduledRunAsync("nightly", Run("r2", 80));
+        Assert.Null(started!.RunRequestedAt);
+        Assert.Equal("r2", started.LastRun!.RunId);
+    }
+
+    [StoreFact]
     public async Task Should_recover_schedules_and_their_last_runs_after_a_restart()
     {
         await using (var store = await Open())

@@ -78,6 +78,7 @@ public class ScheduleEndToEndSpecs
         var zone = await Cli(dir, "schedule", "add", "--cron", "0 2 * * *", file, "--timezone", "Europe/Atlantis");
         var missing = await Cli(dir, "schedule", "add", "--cron", "0 2 * * *", dir.Sub("missing.conf"));
         var unreadable = await Cli(dir, "schedule", "add", "--cron", "0 2 * * *", broken);
+        var hook = await Cli(dir, "schedule", "add", "--cron", "0 2 * * *", file, "--webhook", "ftp://example/hook");
         await Cli(dir, "schedule", "add", "--cron", "0 2 * * *", file);
         var taken = await Cli(dir, "schedule", "add", "--cron", "0 3 * * *", file);
         var remove = await Cli(dir, "schedule", "remove", "nope");
@@ -95,6 +96,8 @@ public class ScheduleEndToEndSpecs
         Assert.Contains("missing.conf' not found", missing.Stderr);
         Assert.Equal(2, unreadable.ExitCode);
         Assert.Contains("broken.conf", unreadable.Stderr);
+        Assert.Equal(2, hook.ExitCode);
+        Assert.Contains("error: webhook 'ftp://example/hook' is not an absolute http:// or https:// URL", hook.Stderr);
         Assert.Equal(2, taken.ExitCode);
         Assert.Contains("a schedule named 'nightly' already exists", taken.Stderr);
         Assert.Equal(2, remove.ExitCode);
@@ -104,6 +107,58 @@ public class ScheduleEndToEndSpecs
         Assert.Contains("--count must be between 1 and 1000", next.Stderr);
         // Nothing bad was stored: only the one good schedule.
         Assert.Single(list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1));
+    }
+
+    [Fact]
+    public async Task Should_run_a_schedule_once_on_request_even_when_disabled()
+    {
+        await using var target = await DemoTarget.StartAsync(new DemoTargetOptions(0, TimeSpan.FromMilliseconds(2), TimeSpan.Zero));
+        using var dir = new TempDirectory();
+        // New Year's Day at 03:00: never due while this test runs.
+        var add = await Cli(dir, "schedule", "add", "--cron", "0 3 1 1 *", dir.File("yearly.conf", Scenario(target.BaseUrl, "2s")));
+        var disable = await Cli(dir, "schedule", "disable", "yearly");
+        var request = await Cli(dir, "schedule", "run-now", "yearly");
+        var listed = await Cli(dir, "schedule", "list");
+        var unknown = await Cli(dir, "schedule", "run-now", "nope");
+        Assert.True(add.ExitCode == 0 && disable.ExitCode == 0, add.Output + disable.Output);
+        Assert.True(request.ExitCode == 0, request.Output);
+        Assert.Contains("Run of schedule 'yearly' requested", request.Stdout);
+        Assert.Matches(@"yearly\s+0 3 1 1 \*\s+UTC\s+no\s+run-now requested", listed.Stdout);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("no schedule named 'nope'", unknown.Stderr);
+        var served = target.TotalServed;
+
+        await using (var server = await CoordinatorServer.StartAsync(new CoordinatorServerOptions
+        {
+            ClusterHost = "127.0.0.1",
+            ClusterPort = 0,
+            Http = new IPEndPoint(IPAddress.Loopback, 0),
+            HttpHost = "127.0.0.1",
+            NodeConfig = ConfigurationFactory.ParseString("""
+                perfcluster.schedules.check-interval = 1s
+                perfcluster.run.worker-wait-timeout = 45s
+                """),
+            DataDir = dir.Sub("data"),
+        }))
+        {
+            using var worker = CliProcess.Start("worker", "--seed", server.ClusterAddress["akka.tcp://perfcluster@".Length..]);
+            await using var store = PerfClusterStore.Attach(server.Services.GetRequiredService<ActorSystem>());
+
+            ScheduledRun? last = null;
+            await PerfCluster.Tests.Api.WorkerProcess.WaitUntilAsync(async () =>
+            {
+                last = (await store.GetScheduleAsync("yearly"))?.LastRun;
+                return last is not null && last.Outcome != ScheduledRunOutcomes.Running;
+            }, TimeSpan.FromSeconds(120), $"the requested run did not finish; worker:\n{worker.Stdout}\n{worker.Stderr}");
+
+            Assert.True(last!.Outcome == ScheduledRunOutcomes.Passed, $"{last.Outcome}: {last.Detail}");
+            Assert.True(target.TotalServed - served > 10, $"the target served {target.TotalServed - served} requests");
+            Assert.Null((await store.GetScheduleAsync("yearly"))!.RunRequestedAt);
+            // Once per request: later checks start nothing more.
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            Assert.Single(server.Services.GetRequiredService<RunRegistry>().All(), r => r.Id.StartsWith("sched-", StringComparison.Ordinal));
+            await server.StopAsync();
+        }
     }
 
     /// <summary>The coordinator's clock is a day ahead, so the schedule's 03:00 occurrence is due at its first check.</summary>
@@ -119,11 +174,14 @@ public class ScheduleEndToEndSpecs
         // The baseline is taken against a fast target; the scheduled scenario hits a slow one, so its gate must fail.
         await using var fast = await DemoTarget.StartAsync(new DemoTargetOptions(0, TimeSpan.FromMilliseconds(2), TimeSpan.Zero));
         await using var slow = await DemoTarget.StartAsync(new DemoTargetOptions(0, TimeSpan.FromMilliseconds(60), TimeSpan.Zero));
+        using var hook = new WebhookReceiver();
         using var dir = new TempDirectory();
         var baseline = await Cli(dir, "baseline", dir.File("fast.conf", Scenario(fast.BaseUrl)), "--name", "nightly", "--out", dir.Sub("baseline-run"));
         Assert.True(baseline.ExitCode == 0, baseline.Output);
-        var add = await Cli(dir, "schedule", "add", "--cron", "0 3 * * *", dir.File("nightly.conf", Scenario(slow.BaseUrl)), "--baseline", "nightly");
+        var add = await Cli(dir, "schedule", "add", "--cron", "0 3 * * *", dir.File("nightly.conf", Scenario(slow.BaseUrl)), "--baseline", "nightly",
+            "--webhook", hook.Url.ToString());
         Assert.True(add.ExitCode == 0, add.Output);
+        Assert.Contains($"failures posted to {hook.Url}", add.Stdout);
         var served = slow.TotalServed;
 
         await using (var server = await CoordinatorServer.StartAsync(new CoordinatorServerOptions
@@ -161,6 +219,15 @@ public class ScheduleEndToEndSpecs
             Assert.True(slow.TotalServed - served > 10, $"the target served {slow.TotalServed - served} requests");
             var history = (await store.GetHistoryAsync()).Single(h => h.RunId == last.RunId);
             Assert.Equal(("fail", "nightly"), (history.RegressionOutcome, history.BaselineName));
+            // The failed gate was posted to the schedule's webhook.
+            await PerfCluster.Tests.Api.WorkerProcess.WaitUntilAsync(() => Task.FromResult(hook.Received.Count > 0),
+                TimeSpan.FromSeconds(15), "the webhook received nothing");
+            var posted = Assert.Single(hook.Received);
+            Assert.Equal(("scheduled_run_failed", "nightly", last.RunId, "regressed"),
+                (posted.GetProperty("kind").GetString(), posted.GetProperty("schedule").GetString(),
+                 posted.GetProperty("run_id").GetString(), posted.GetProperty("outcome").GetString()));
+            Assert.Contains("latency_p95", posted.GetProperty("detail").GetString());
+            Assert.Equal($"/api/runs/{last.RunId}/report", posted.GetProperty("report").GetString());
             // Recorded when it started, so the next checks do not start it again.
             await Task.Delay(TimeSpan.FromSeconds(2.5));
             Assert.Single(server.Services.GetRequiredService<RunRegistry>().All(), r => r.Id.StartsWith("sched-", StringComparison.Ordinal));
