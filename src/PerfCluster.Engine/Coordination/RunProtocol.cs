@@ -5,6 +5,9 @@ using PerfCluster.Core.Scenarios;
 
 namespace PerfCluster.Engine.Coordination;
 
+/// <summary>Registry key of the actor that follows runs this node took over when their own listener was lost with their coordinator.</summary>
+public sealed class RecoveredRunsKey;
+
 /// <summary>Messages between the run manager, run coordinators, worker agents and run listeners.</summary>
 public static class RunProtocol
 {
@@ -79,6 +82,15 @@ public static class RunProtocol
     }
 
     public sealed record RunFailed(string RunId, string Error);
+
+    /// <summary>
+    /// This coordinator took a run over after the one that ran it was lost; sent to the run's listener (or, when that
+    /// is gone with the lost node, to this node's <see cref="RecoveredRunsKey"/> actor) before the run's later events.
+    /// </summary>
+    public sealed record RunTakenOver(string RunId, ScenarioDefinition Scenario, DateTimeOffset StartAt, TimeSpan Gap, string Node);
+
+    /// <summary>Coordinator → run manager: the run ended (completed or failed); it needs no taking over any more.</summary>
+    public sealed record RunOver(string RunId);
 
     /// <summary>Coordinator → aggregator when every share completed; the reply is <see cref="ScenarioStatistics"/>.</summary>
     public sealed record FinishAggregation(DateTimeOffset StartedAt, TimeSpan MeasuredDuration, int PeakUsers);
