@@ -149,6 +149,9 @@ public static class RunLedgerProtocol
 
     public sealed record Close(string RunId);
 
+    /// <summary>The reply to <see cref="Open"/> and <see cref="Close"/> once the change is stored.</summary>
+    public sealed record Recorded(string RunId);
+
     /// <summary>To the parent once the ledger is read: the runs a previous run manager left open.</summary>
     public sealed record OpenRuns(IReadOnlyList<string> RunIds);
 }
@@ -175,18 +178,29 @@ public sealed class RunLedger : ReceivePersistentActor
         Recover<RunJournalEvents.RunOpened>(e => _open = _open.Add(e.RunId));
         Recover<RunJournalEvents.RunClosed>(e => _open = _open.Remove(e.RunId));
         Recover<RecoveryCompleted>(_ => Context.Parent.Tell(new RunLedgerProtocol.OpenRuns(_open.ToList())));
-        Command<RunLedgerProtocol.Open>(o => Persist(new RunJournalEvents.RunOpened(o.RunId), e =>
+        Command<RunLedgerProtocol.Open>(o =>
         {
-            _open = _open.Add(e.RunId);
-            SnapshotIfDue();
-        }));
+            var requester = Sender;
+            Persist(new RunJournalEvents.RunOpened(o.RunId), e =>
+            {
+                _open = _open.Add(e.RunId);
+                SnapshotIfDue();
+                requester.Tell(new RunLedgerProtocol.Recorded(e.RunId));
+            });
+        });
         Command<RunLedgerProtocol.Close>(c =>
         {
-            if (!_open.Contains(c.RunId)) return;
+            var requester = Sender;
+            if (!_open.Contains(c.RunId))
+            {
+                requester.Tell(new RunLedgerProtocol.Recorded(c.RunId));
+                return;
+            }
             Persist(new RunJournalEvents.RunClosed(c.RunId), e =>
             {
                 _open = _open.Remove(e.RunId);
                 SnapshotIfDue();
+                requester.Tell(new RunLedgerProtocol.Recorded(e.RunId));
             });
         });
         Command<SaveSnapshotSuccess>(_ => { });

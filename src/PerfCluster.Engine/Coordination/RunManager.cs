@@ -60,6 +60,8 @@ public sealed class RunManager(CoordinatorSettings settings, bool durable) : Unt
             case RunOver ended:
                 _ledger?.Tell(new RunLedgerProtocol.Close(ended.RunId));
                 break;
+            case RunLedgerProtocol.Recorded:
+                break;
             default:
                 Unhandled(message);
                 break;
