@@ -125,6 +125,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
                 break;
             case AbortRun abort when Started && !_interrupted && _abortedBecause is null:
                 _abortedBecause = abort.Reason;
+                _journal?.Tell(new RunJournalProtocol.Stop(abort.Reason, Aborted: true));
                 Note($"run aborted at {At()}: {abort.Reason}");
                 foreach (var worker in _awaiting) AgentAt(worker).Tell(new StopShare(_start.RunId, abort.Reason));
                 break;
@@ -138,6 +139,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
                     Fail($"stopped before start: {stop.Reason}");
                     return;
                 }
+                _journal?.Tell(new RunJournalProtocol.Stop(stop.Reason, Aborted: false));
                 foreach (var worker in _awaiting) AgentAt(worker).Tell(new StopShare(_start.RunId, stop.Reason));
                 break;
             case ReleaseShare release:
@@ -345,6 +347,14 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
              $"not yet stored; {state.DeltaCount} stored deltas were recovered");
         _log.Warning("Run {0} taken over after {1:0.0} s without a coordinator ({2} stored deltas)", _start.RunId, gap.TotalSeconds, state.DeltaCount);
         _start.Listener.Tell(new RunStarted(_start.RunId, scenario.Name, _startAt, _candidates.Count));
+        if (state.Stopped is { } stopped)
+        {
+            // Stopped before the coordinator was lost: it ends with what was stored, as it would have.
+            if (stopped.Aborted) _abortedBecause = stopped.Reason;
+            else (_interrupted, _stopReason) = (true, stopped.Reason);
+            FinishRun();
+            return;
+        }
         var split = Split();
         foreach (var (worker, share) in split)
         {

@@ -24,6 +24,9 @@ public static class RunJournalEvents
     /// <summary>A note for the run's report (a worker lost or added, a takeover and its gap).</summary>
     public sealed record RunNoted(string RunId, string Note, DateTimeOffset At) : IPersistedPayload;
 
+    /// <summary>The run was stopped (interrupted) or aborted by an alert: a coordinator that takes it over only finishes it.</summary>
+    public sealed record RunStopped(string RunId, string Reason, bool Aborted, DateTimeOffset At) : IPersistedPayload;
+
     /// <summary>The run manager's index: a run that may need taking over.</summary>
     public sealed record RunOpened(string RunId) : IPersistedPayload;
 
@@ -51,6 +54,9 @@ public sealed record RecoveredRunState(
 {
     public static RecoveredRunState Empty(string runId) => new(runId, null, default, null, null, [], [], null);
 
+    /// <summary>Set when the run was stopped or aborted before it was taken over.</summary>
+    public RunJournalEvents.RunStopped? Stopped { get; init; }
+
     public bool Begun => Scenario is not null;
 
     public long DeltaCount => Batches.Sum(b => (long)b.Count);
@@ -60,6 +66,7 @@ public sealed record RecoveredRunState(
         RunJournalEvents.RunBegun b => this with { Scenario = b.Scenario, StartAt = b.StartAt, Listener = b.Listener, MinWorkers = b.MinWorkers, LastWrite = b.At },
         RunJournalEvents.DeltasMerged m => this with { Batches = Batches.Add(m.Deltas), LastWrite = m.At },
         RunJournalEvents.RunNoted n => this with { Notes = Notes.Add(n.Note), LastWrite = n.At },
+        RunJournalEvents.RunStopped s => this with { Stopped = Stopped ?? s, LastWrite = s.At },
         _ => this,
     };
 }
@@ -74,6 +81,8 @@ public static class RunJournalProtocol
     public sealed record Checkpointed(long Id);
 
     public sealed record Note(string Text);
+
+    public sealed record Stop(string Reason, bool Aborted);
 
     /// <summary>The run ended: its journal is deleted and the actor stops.</summary>
     public sealed record Close
@@ -118,6 +127,8 @@ public sealed class RunJournal : ReceivePersistentActor
             var requester = Sender;
             Persist(new RunJournalEvents.DeltasMerged(_runId, c.Deltas, DateTimeOffset.UtcNow), _ => requester.Tell(new RunJournalProtocol.Checkpointed(c.Id)));
         });
+        Command<RunJournalProtocol.Stop>(st =>
+            Persist(new RunJournalEvents.RunStopped(_runId, st.Reason, st.Aborted, DateTimeOffset.UtcNow), e => _state = _state.Apply(e)));
         Command<RunJournalProtocol.Note>(n => Persist(new RunJournalEvents.RunNoted(_runId, n.Text, DateTimeOffset.UtcNow), _ => { }));
         Command<RunJournalProtocol.Close>(_ =>
         {

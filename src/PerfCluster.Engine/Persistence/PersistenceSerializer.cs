@@ -44,6 +44,7 @@ public sealed class PersistenceSerializer : SerializerWithStringManifest
         [typeof(RunJournalEvents.RunBegun)] = "run-begun",
         [typeof(RunJournalEvents.DeltasMerged)] = "run-deltas-merged",
         [typeof(RunJournalEvents.RunNoted)] = "run-noted",
+        [typeof(RunJournalEvents.RunStopped)] = "run-stopped",
         [typeof(RunJournalEvents.RunOpened)] = "run-opened",
         [typeof(RunJournalEvents.RunClosed)] = "run-closed",
         [typeof(RunLedgerSnapshot)] = "run-ledger-snapshot",

@@ -69,6 +69,9 @@ public sealed class RunJournalSpecs : TestKit
         journal.Tell(new RunJournalProtocol.Note("worker n3 was lost"));
         journal.Tell(new RunJournalProtocol.Checkpoint(2, [Delta("n1", 2, 5)]));
         ExpectMsg<RunJournalProtocol.Checkpointed>(c => c.Id == 2, TimeSpan.FromSeconds(10));
+        journal.Tell(new RunJournalProtocol.Stop("interrupted", Aborted: false));
+        journal.Tell(new RunJournalProtocol.Checkpoint(3, []));
+        ExpectMsg<RunJournalProtocol.Checkpointed>(c => c.Id == 3, TimeSpan.FromSeconds(10));
         StopAndWait(journal);
 
         var state = Recover(runId, out _);
@@ -79,7 +82,8 @@ public sealed class RunJournalSpecs : TestKit
         Assert.Equal(startAt, state.StartAt);
         Assert.Equal("akka.tcp://perfcluster@127.0.0.1:4053/user/listener-x", state.Listener);
         Assert.Equal(2, state.MinWorkers);
-        Assert.Equal([2, 1], state.Batches.Select(b => b.Count));
+        Assert.Equal([2, 1, 0], state.Batches.Select(b => b.Count));
+        Assert.Equal(("interrupted", false), (state.Stopped!.Reason, state.Stopped.Aborted));
         Assert.Equal(3, state.DeltaCount);
         Assert.Equal(["worker n3 was lost"], state.Notes);
         Assert.NotNull(state.LastWrite);
