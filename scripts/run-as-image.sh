@@ -68,7 +68,7 @@ if [ -z "${TARGET:-}" ]; then
 fi
 
 start coordinator coordinator --host 127.0.0.1 --port "$cluster_port" --http "127.0.0.1:$http_port" \
-  --config "$config/perfcluster.conf" --log-format json
+  --seed "127.0.0.1:$cluster_port" --config "$config/perfcluster.conf" --log-format json
 wait_ready coordinator "http://127.0.0.1:$http_port/readyz"
 
 PERFCLUSTER_HEALTH_URL=http://127.0.0.1:$health_port/healthz \

@@ -2,6 +2,7 @@ using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using Akka.Hosting;
 using PerfCluster.Core.Coordination;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Engine.Metrics;
@@ -15,13 +16,22 @@ namespace PerfCluster.Engine.Coordination;
 /// it re-splits whenever a worker joins, leaves (it hands its share back first) or is lost (removed
 /// after the failure detector and the split brain resolver gave up on it), and notes each event for
 /// the report. Once every share has completed it asks the aggregator for the final statistics.
+/// A durable run (on a coordinator that another can replace) keeps its recovery state in a <see cref="RunJournal"/>;
+/// the coordinator that takes it over starts in takeover mode: it reads the journal, finds the run's listener (or
+/// this node's <see cref="RecoveredRunsKey"/> actor), rebuilds the aggregator from the checkpoints and assigns the
+/// shares again, which the workers' running shares adopt.
 /// </summary>
 public sealed class RunCoordinator : UntypedActor, IWithTimers
 {
     private sealed class WorkersTimeout { public static readonly WorkersTimeout Instance = new(); }
     private sealed class RunWatchdog { public static readonly RunWatchdog Instance = new(); }
+    private sealed class ListenerTimeout { public static readonly ListenerTimeout Instance = new(); }
 
-    private readonly StartRun _start;
+    private StartRun _start;
+    private readonly bool _durable;
+    private readonly bool _takeover;
+    private IActorRef? _journal;
+    private RecoveredRunState? _recovered;
     private readonly CoordinatorSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Cluster _cluster = Cluster.Get(Context.System);
@@ -42,16 +52,23 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     private string? _abortedBecause;
     private int _peakUsers;
 
-    public RunCoordinator(StartRun start, CoordinatorSettings settings)
+    public RunCoordinator(StartRun start, CoordinatorSettings settings, bool durable, bool takeover)
     {
         _start = start;
         _settings = settings;
+        _durable = durable;
+        _takeover = takeover;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(StartRun start, CoordinatorSettings settings) =>
-        Akka.Actor.Props.Create(() => new RunCoordinator(start, settings)).WithDispatcher(ActorNames.ControlDispatcher);
+    public static Props Props(StartRun start, CoordinatorSettings settings, bool durable = false) =>
+        Akka.Actor.Props.Create(() => new RunCoordinator(start, settings, durable, false)).WithDispatcher(ActorNames.ControlDispatcher);
+
+    /// <summary>Takes over run <paramref name="runId"/>, which a lost coordinator left open, from its journal.</summary>
+    public static Props TakeoverProps(string runId, CoordinatorSettings settings) =>
+        Akka.Actor.Props.Create(() => new RunCoordinator(new StartRun(runId, null!, ActorRefs.Nobody, null), settings, true, true))
+            .WithDispatcher(ActorNames.ControlDispatcher);
 
     private bool Started => _aggregator is not null;
     private TimeSpan Elapsed => DateTimeOffset.UtcNow - _startAt;
@@ -62,7 +79,8 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     {
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
-        Timers.StartSingleTimer(WorkersTimeout.Instance, WorkersTimeout.Instance, _settings.WorkerWaitTimeout);
+        if (_durable) _journal = Context.ActorOf(RunJournal.Props(_start.RunId), "journal");
+        if (!_takeover) Timers.StartSingleTimer(WorkersTimeout.Instance, WorkersTimeout.Instance, _settings.WorkerWaitTimeout);
     }
 
     protected override void PostStop() => _cluster.Unsubscribe(Self);
@@ -73,6 +91,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         {
             case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Worker):
                 _candidates[up.Member.Address] = CapacityOf(up.Member);
+                if (_takeover && !Started) break;   // the split is made once the run is read back
                 if (!Started)
                 {
                     if (_candidates.Count >= MinWorkers) AssignShares();
@@ -106,6 +125,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
                 break;
             case AbortRun abort when Started && !_interrupted && _abortedBecause is null:
                 _abortedBecause = abort.Reason;
+                _journal?.Tell(new RunJournalProtocol.Stop(abort.Reason, Aborted: true));
                 Note($"run aborted at {At()}: {abort.Reason}");
                 foreach (var worker in _awaiting) AgentAt(worker).Tell(new StopShare(_start.RunId, abort.Reason));
                 break;
@@ -119,6 +139,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
                     Fail($"stopped before start: {stop.Reason}");
                     return;
                 }
+                _journal?.Tell(new RunJournalProtocol.Stop(stop.Reason, Aborted: false));
                 foreach (var worker in _awaiting) AgentAt(worker).Tell(new StopShare(_start.RunId, stop.Reason));
                 break;
             case ReleaseShare release:
@@ -156,7 +177,25 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
                 break;
             case ScenarioStatistics stats:
                 _start.Listener.Tell(new RunCompleted(_start.RunId, stats, _interrupted, _stopReason) { Notes = _notes.ToList() });
-                Context.Stop(Self);
+                End();
+                break;
+            case RunJournalProtocol.Recovered recovered when _takeover && !Started && _recovered is null:
+                BeginTakeover(recovered.State);
+                break;
+            case RunJournalProtocol.Recovered:
+                break;
+            case ActorIdentity identity when _takeover && !Started && _recovered is not null:
+                Timers.Cancel(ListenerTimeout.Instance);
+                ResumeRun(identity.Subject);
+                break;
+            case ListenerTimeout when _takeover && !Started && _recovered is not null:
+                ResumeRun(null);
+                break;
+            case ActorIdentity or ListenerTimeout:
+                break;
+            case Terminated t when t.ActorRef.Equals(_journal):
+                _journal = null;
+                if (_ending) Context.Stop(Self);
                 break;
             default:
                 Unhandled(message);
@@ -169,7 +208,8 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         Timers.Cancel(WorkersTimeout.Instance);
         var scenario = _start.Scenario;
         _startAt = DateTimeOffset.UtcNow + _settings.StartLeadTime;
-        _aggregator = Context.ActorOf(MetricsAggregator.Props(_start.RunId, scenario, _start.Listener, _startAt, _settings.MetricsLateness), "metrics");
+        _aggregator = Context.ActorOf(MetricsAggregator.Props(_start.RunId, scenario, _start.Listener, _startAt, _settings.MetricsLateness, _journal), "metrics");
+        _journal?.Tell(new RunJournalProtocol.Begin(scenario, _startAt, _start.Listener.Path.ToStringWithAddress(_cluster.SelfAddress), _start.MinWorkers));
         var split = Split();
         foreach (var (worker, share) in split)
         {
@@ -255,6 +295,95 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     {
         _log.Info("Run {0}: {1}", _start.RunId, note);
         _notes.Add(note);
+        _journal?.Tell(new RunJournalProtocol.Note(note));
+    }
+
+    /// <summary>The run is read back: a run that never started is closed; otherwise its listener is looked for first.</summary>
+    private void BeginTakeover(RecoveredRunState state)
+    {
+        if (!state.Begun)
+        {
+            _log.Warning("Run {0} was left open but never started; nothing to take over", _start.RunId);
+            End();
+            return;
+        }
+        _recovered = state;
+        // A listener on a node that is no longer a reachable member went with it: no need to wait for an answer.
+        if (!ActorPath.TryParse(state.Listener!, out var path) || !IsReachableMember(path.Address))
+        {
+            ResumeRun(null);
+            return;
+        }
+        Context.ActorSelection(state.Listener!).Tell(new Identify(_start.RunId));
+        Timers.StartSingleTimer(ListenerTimeout.Instance, ListenerTimeout.Instance, TimeSpan.FromSeconds(3));
+    }
+
+    private bool IsReachableMember(Address address) =>
+        address.HasLocalScope || address == _cluster.SelfAddress ||
+        _cluster.State.Members.Any(m => m.Address == address && m.Status == MemberStatus.Up) &&
+        _cluster.State.Unreachable.All(m => m.Address != address);
+
+    /// <summary>
+    /// Continues the run read back from the journal: its listener (or this node's follower of recovered runs) gets
+    /// the run's events, the aggregator starts from the checkpoints, and every worker that is Up gets its share
+    /// again: a share still running adopts this coordinator and resends what the lost one never acknowledged.
+    /// </summary>
+    private void ResumeRun(IActorRef? listener)
+    {
+        var state = _recovered!;
+        var scenario = state.Scenario!;
+        _startAt = state.StartAt;
+        var now = DateTimeOffset.UtcNow;
+        var lostAt = state.LastWrite ?? state.StartAt;
+        var gap = now - lostAt;
+        if (listener is null && ActorRegistry.For(Context.System).TryGet<RecoveredRunsKey>(out var follower)) listener = follower;
+        _start = new StartRun(_start.RunId, scenario, listener ?? Context.System.DeadLetters, state.MinWorkers);
+        _notes.AddRange(state.Notes);
+        _start.Listener.Tell(new RunTakenOver(_start.RunId, scenario, _startAt, gap, _cluster.SelfAddress.ToString()));
+        _aggregator = Context.ActorOf(MetricsAggregator.Props(_start.RunId, scenario, _start.Listener, _startAt, _settings.MetricsLateness,
+            _journal, state.Batches), "metrics");
+        Note($"coordinator fail-over: the coordinator was lost at {At(lostAt)} (its last checkpoint); {_cluster.SelfAddress} took the run over " +
+             $"at {At(now)}: {gap.TotalSeconds:0.0} s without a coordinator (gap). The workers kept their shares and resent every metric delta " +
+             $"not yet stored; {state.DeltaCount} stored deltas were recovered");
+        _log.Warning("Run {0} taken over after {1:0.0} s without a coordinator ({2} stored deltas)", _start.RunId, gap.TotalSeconds, state.DeltaCount);
+        _start.Listener.Tell(new RunStarted(_start.RunId, scenario.Name, _startAt, _candidates.Count));
+        if (state.Stopped is { } stopped)
+        {
+            // Stopped before the coordinator was lost: it ends with what was stored, as it would have.
+            if (stopped.Aborted) _abortedBecause = stopped.Reason;
+            else (_interrupted, _stopReason) = (true, stopped.Reason);
+            FinishRun();
+            return;
+        }
+        var split = Split();
+        foreach (var (worker, share) in split)
+        {
+            _active[worker] = share;
+            _awaiting.Add(worker);
+            AgentAt(worker).Tell(new AssignShare(_start.RunId, scenario, share, _startAt, _aggregator, Self));
+        }
+        if (split.Count == 0) Note($"no worker was Up when the run was taken over at {At(now)}");
+        var end = _startAt + scenario.LoadTime + scenario.Load.GracefulStop + _settings.FinishTimeout;
+        var watchdog = end - now;
+        Timers.StartSingleTimer(RunWatchdog.Instance, RunWatchdog.Instance, watchdog > _settings.FinishTimeout ? watchdog : _settings.FinishTimeout);
+        PublishShares("taken over by another coordinator");
+    }
+
+    private bool _ending;
+
+    /// <summary>The run is over: the run manager closes it, its recovery state is deleted, then this actor stops.</summary>
+    private void End()
+    {
+        if (_ending) return;
+        _ending = true;
+        Context.Parent.Tell(new RunOver(_start.RunId));
+        if (_journal is null)
+        {
+            Context.Stop(Self);
+            return;
+        }
+        Context.Watch(_journal);
+        _journal.Tell(RunJournalProtocol.Close.Instance);
     }
 
     private void FinishRun()
@@ -271,7 +400,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     private void Fail(string error)
     {
         _start.Listener.Tell(new RunFailed(_start.RunId, error));
-        Context.Stop(Self);
+        End();
     }
 }
 

@@ -1,15 +1,38 @@
 using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Event;
 using Akka.Hosting;
+using PerfCluster.Engine.History;
 using static PerfCluster.Engine.Coordination.RunProtocol;
 
 namespace PerfCluster.Engine.Coordination;
 
-/// <summary>The coordinator node's entry point: one <see cref="RunCoordinator"/> child per run.</summary>
-public sealed class RunManager(CoordinatorSettings settings) : UntypedActor
+/// <summary>
+/// The coordinator's entry point, one <see cref="RunCoordinator"/> child per run. It runs as a cluster singleton on
+/// the coordinator role, reached through a proxy on every coordinator node. When it is durable (a coordinator another
+/// one may replace, with a store), its <see cref="RunLedger"/> lists the runs that have not ended; a run manager
+/// that starts on another coordinator after the previous one was lost takes each of them over.
+/// </summary>
+public sealed class RunManager(CoordinatorSettings settings, bool durable) : UntypedActor
 {
-    public static Props Props(CoordinatorSettings settings) => Akka.Actor.Props.Create(() => new RunManager(settings));
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private IActorRef? _ledger;
+
+    public static Props Props(CoordinatorSettings settings, bool durable = false) => Akka.Actor.Props.Create(() => new RunManager(settings, durable));
 
     private static string ChildName(string runId) => $"run-{Uri.EscapeDataString(runId)}";
+
+    protected override void PreStart()
+    {
+        if (!durable) return;
+        if (!RunTimeline.IsAvailable(Context.System))
+        {
+            _log.Warning("No store on this coordinator: its runs cannot be taken over by another coordinator");
+            return;
+        }
+        var snapshotEvery = Context.System.Settings.Config.GetInt("perfcluster.persistence.snapshot-every", 50);
+        _ledger = Context.ActorOf(RunLedger.Props(snapshotEvery), "ledger");
+    }
 
     protected override void OnReceive(object message)
     {
@@ -21,10 +44,23 @@ public sealed class RunManager(CoordinatorSettings settings) : UntypedActor
                     start.Listener.Tell(new RunFailed(start.RunId, $"a run with id {start.RunId} is already going"));
                     return;
                 }
-                Context.ActorOf(RunCoordinator.Props(start, settings), ChildName(start.RunId));
+                _ledger?.Tell(new RunLedgerProtocol.Open(start.RunId));
+                Context.ActorOf(RunCoordinator.Props(start, settings, durable: _ledger is not null), ChildName(start.RunId));
                 break;
             case StopRun stop:
                 Context.Child(ChildName(stop.RunId)).Forward(stop);
+                break;
+            case RunLedgerProtocol.OpenRuns open:
+                foreach (var runId in open.RunIds.Where(id => Context.Child(ChildName(id)).IsNobody()))
+                {
+                    _log.Warning("Taking over run {0}, left open by a coordinator that was lost", runId);
+                    Context.ActorOf(RunCoordinator.TakeoverProps(runId, settings), ChildName(runId));
+                }
+                break;
+            case RunOver ended:
+                _ledger?.Tell(new RunLedgerProtocol.Close(ended.RunId));
+                break;
+            case RunLedgerProtocol.Recorded:
                 break;
             default:
                 Unhandled(message);
@@ -35,10 +71,12 @@ public sealed class RunManager(CoordinatorSettings settings) : UntypedActor
 
 public static class RunManagerHosting
 {
-    public static AkkaConfigurationBuilder AddRunManager(this AkkaConfigurationBuilder builder, CoordinatorSettings settings) =>
-        builder.WithActors((system, registry) =>
-        {
-            var manager = system.ActorOf(RunManager.Props(settings), ActorNames.RunManager);
-            registry.Register<RunManager>(manager);
-        });
+    /// <summary>
+    /// The run manager as a cluster singleton on the coordinator role, with its proxy registered as
+    /// <see cref="RunManager"/>: messages to it reach whichever coordinator node holds it. <paramref name="durable"/>:
+    /// runs keep recovery state so that another coordinator can take them over.
+    /// </summary>
+    public static AkkaConfigurationBuilder AddRunManager(this AkkaConfigurationBuilder builder, CoordinatorSettings settings, bool durable = false) =>
+        builder.WithSingleton<RunManager>(ActorNames.RunManager, RunManager.Props(settings, durable),
+            new ClusterSingletonOptions { Role = ClusterRoles.Coordinator }, createProxyToo: true);
 }

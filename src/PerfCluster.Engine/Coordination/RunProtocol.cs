@@ -5,14 +5,21 @@ using PerfCluster.Core.Scenarios;
 
 namespace PerfCluster.Engine.Coordination;
 
-/// <summary>Messages between the run manager, run coordinators, worker agents and run listeners.</summary>
+/// <summary>Registry key of the actor that follows runs this node took over when their own listener was lost with their coordinator.</summary>
+public sealed class RecoveredRunsKey;
+
+/// <summary>
+/// Messages between the run manager, run coordinators, worker agents and run listeners. What goes between a client
+/// (the CLI, the API) and the run manager crosses nodes too: the run manager is a singleton on one coordinator node,
+/// and the API that follows a run may be on another.
+/// </summary>
 public static class RunProtocol
 {
     /// <summary>Starts one scenario run; every event about it goes to <paramref name="Listener"/>.</summary>
-    public sealed record StartRun(string RunId, ScenarioDefinition Scenario, IActorRef Listener, int? MinWorkers = null);
+    public sealed record StartRun(string RunId, ScenarioDefinition Scenario, IActorRef Listener, int? MinWorkers = null) : IClusterMessage;
 
     /// <summary>Ends a run early (Ctrl+C, API stop). In-flight requests get the interrupt grace period.</summary>
-    public sealed record StopRun(string RunId, string Reason);
+    public sealed record StopRun(string RunId, string Reason) : IClusterMessage;
 
     /// <summary>
     /// An alert rule with the <c>abort-run</c> action fired: the run stops like on <see cref="StopRun"/>, but it is a
@@ -25,7 +32,7 @@ public static class RunProtocol
 
     /// <summary>An alert fired or resolved (State "firing" or "resolved"), for the live view and the API stream.</summary>
     public sealed record AlertRaised(
-        string RunId, string Scenario, string State, string Name, string Severity, string Condition, long Second, double Value, string Evidence);
+        string RunId, string Scenario, string State, string Name, string Severity, string Condition, long Second, double Value, string Evidence) : IClusterMessage;
 
     /// <summary>A worker's part of a run: global user indices and the agreed start instant.</summary>
     public sealed record AssignShare(
@@ -58,27 +65,36 @@ public static class RunProtocol
         TimeSpan Duration,
         int ActiveUsers,
         WindowStatistics? Window,
-        EndpointStatistics Totals)
+        EndpointStatistics Totals) : IClusterMessage
     {
         /// <summary>Open model: iterations dropped so far for want of a free user (the generator is the bottleneck).</summary>
         public long DroppedIterations { get; init; }
     }
 
-    public sealed record RunStarted(string RunId, string Scenario, DateTimeOffset StartAt, int Workers);
+    public sealed record RunStarted(string RunId, string Scenario, DateTimeOffset StartAt, int Workers) : IClusterMessage;
 
     /// <summary>One worker's current part of a run.</summary>
     public sealed record WorkerShare(string Node, UserShare Share, double Capacity);
 
     /// <summary>Sent to the listener whenever the load is (re-)split: at the start and on every membership change.</summary>
-    public sealed record SharesAssigned(string RunId, DateTimeOffset At, IReadOnlyList<WorkerShare> Shares, string Reason);
+    public sealed record SharesAssigned(string RunId, DateTimeOffset At, IReadOnlyList<WorkerShare> Shares, string Reason) : IClusterMessage;
 
-    public sealed record RunCompleted(string RunId, ScenarioStatistics Statistics, bool Interrupted, string? Reason)
+    public sealed record RunCompleted(string RunId, ScenarioStatistics Statistics, bool Interrupted, string? Reason) : IClusterMessage
     {
         /// <summary>Events of the run the report must mention: workers lost or added, degraded spans.</summary>
         public IReadOnlyList<string> Notes { get; init; } = [];
     }
 
-    public sealed record RunFailed(string RunId, string Error);
+    public sealed record RunFailed(string RunId, string Error) : IClusterMessage;
+
+    /// <summary>
+    /// This coordinator took a run over after the one that ran it was lost; sent to the run's listener (or, when that
+    /// is gone with the lost node, to this node's <see cref="RecoveredRunsKey"/> actor) before the run's later events.
+    /// </summary>
+    public sealed record RunTakenOver(string RunId, ScenarioDefinition Scenario, DateTimeOffset StartAt, TimeSpan Gap, string Node) : IClusterMessage;
+
+    /// <summary>Coordinator → run manager: the run ended (completed or failed); it needs no taking over any more.</summary>
+    public sealed record RunOver(string RunId);
 
     /// <summary>Coordinator → aggregator when every share completed; the reply is <see cref="ScenarioStatistics"/>.</summary>
     public sealed record FinishAggregation(DateTimeOffset StartedAt, TimeSpan MeasuredDuration, int PeakUsers);

@@ -26,6 +26,11 @@ public sealed record NodeOptions
     public bool Persistence { get; init; } = true;
     /// <summary>--data-dir: where the SQLite store lives; overrides PERFCLUSTER_DATA_DIR and perfcluster.persistence.data-dir.</summary>
     public string? DataDir { get; init; }
+    /// <summary>
+    /// Runs keep recovery state in the store, so that another coordinator node can take them over when this one is
+    /// lost (<c>perfcluster coordinator</c>); off for the embedded and <c>--workers</c> modes, which die with their process.
+    /// </summary>
+    public bool Failover { get; init; }
 }
 
 public static class PerfClusterHosting
@@ -61,6 +66,8 @@ public static class PerfClusterHosting
         InterruptGrace: config.GetTimeSpan("perfcluster.run.interrupt-grace"))
     {
         MemoryLimitBytes = ExecutorSettings.ParseMemoryLimit(config.GetString("perfcluster.worker.memory-limit", "auto")),
+        CoordinatorLossGrace = config.GetTimeSpan("perfcluster.worker.coordinator-loss-grace", TimeSpan.FromSeconds(2)),
+        CoordinatorTakeoverTimeout = config.GetTimeSpan("perfcluster.worker.coordinator-takeover-timeout", TimeSpan.FromSeconds(60)),
     };
 
     /// <summary>
@@ -92,7 +99,7 @@ public static class PerfClusterHosting
 
         if (options.Roles.Contains(ClusterRoles.Coordinator))
         {
-            builder.AddRunManager(CoordinatorSettingsFrom(config));
+            builder.AddRunManager(CoordinatorSettingsFrom(config), options.Failover && options.Persistence);
             if (options.Persistence) TryAddPersistence(builder, config, options.DataDir);
         }
         if (options.Roles.Contains(ClusterRoles.Worker))

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 using PerfCluster.Engine.Baselines;
+using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.History;
 using PerfCluster.Engine.Schedules;
 using SerializationException = System.Runtime.Serialization.SerializationException;
@@ -41,6 +42,13 @@ public sealed class PersistenceSerializer : SerializerWithStringManifest
         [typeof(ScheduleBookEvents.ScheduledRunRecorded)] = "scheduled-run-recorded",
         [typeof(ScheduleBookEvents.ScheduleRunRequested)] = "schedule-run-requested",
         [typeof(ScheduleBookSnapshot)] = "schedule-book-snapshot",
+        [typeof(RunJournalEvents.RunBegun)] = "run-begun",
+        [typeof(RunJournalEvents.DeltasMerged)] = "run-deltas-merged",
+        [typeof(RunJournalEvents.RunNoted)] = "run-noted",
+        [typeof(RunJournalEvents.RunStopped)] = "run-stopped",
+        [typeof(RunJournalEvents.RunOpened)] = "run-opened",
+        [typeof(RunJournalEvents.RunClosed)] = "run-closed",
+        [typeof(RunLedgerSnapshot)] = "run-ledger-snapshot",
     };
 
     private static readonly IReadOnlyDictionary<string, Type> Types = Manifests.ToDictionary(p => p.Value, p => p.Key);

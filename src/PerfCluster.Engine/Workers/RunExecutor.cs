@@ -29,6 +29,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private sealed class FinalAckTimeout { public static readonly FinalAckTimeout Instance = new(); }
     private sealed class ReleaseTimeout { public static readonly ReleaseTimeout Instance = new(); }
     private sealed class DrainTick { public static readonly DrainTick Instance = new(); }
+    private sealed class WatchTick { public static readonly WatchTick Instance = new(); }
 
     private const int MaxStartsPerTick = 5_000;
 
@@ -64,6 +65,13 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private IActorRef? _drainRequester;
     private TimeSpan _lastCpu = Process.GetCurrentProcess().TotalProcessorTime;
     private long _seq;
+    /// <summary>Where deltas and completion go: the run's aggregator and coordinator, replaced when another coordinator takes the run over.</summary>
+    private IActorRef _aggregator;
+    private IActorRef _coordinator;
+    /// <summary>Nodes with the coordinator role that are members now, and the ones among them that are unreachable.</summary>
+    private readonly HashSet<Address> _coordinatorNodes = new();
+    private readonly HashSet<Address> _unreachable = new();
+    private CoordinatorWatch _watch;
     /// <summary>Flushes done so far; flush k closes interval k-1, i.e. [k-1, k) seconds after the start.</summary>
     private long _flushes;
     /// <summary>Most users alive at once since the last flush: what the window reports as active.</summary>
@@ -73,9 +81,13 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private bool _finalSent;
     private bool _completed;
 
-    public RunExecutor(AssignShare assign, string node, ExecutorSettings settings)
+    public RunExecutor(AssignShare assign, string node, ExecutorSettings settings, long firstSeq = 0)
     {
         _assign = assign;
+        _aggregator = assign.Aggregator;
+        _coordinator = assign.Coordinator;
+        _seq = firstSeq;
+        _watch = new CoordinatorWatch(settings.CoordinatorLossGrace, settings.CoordinatorTakeoverTimeout);
         _node = node;
         _settings = settings;
         var scenario = assign.Scenario;
@@ -93,8 +105,10 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(AssignShare assign, string node, ExecutorSettings settings) =>
-        Akka.Actor.Props.Create(() => new RunExecutor(assign, node, settings)).WithDispatcher(ActorNames.ControlDispatcher);
+    /// <param name="firstSeq">Sequence numbers of this share's deltas start after it, so a second share of the same run on
+    /// this node (after a takeover) never repeats a (node, seq) the aggregator already merged.</param>
+    public static Props Props(AssignShare assign, string node, ExecutorSettings settings, long firstSeq = 0) =>
+        Akka.Actor.Props.Create(() => new RunExecutor(assign, node, settings, firstSeq)).WithDispatcher(ActorNames.ControlDispatcher);
 
     private TimeSpan Elapsed => Stopwatch.GetElapsedTime(_startTimestamp);
 
@@ -108,8 +122,11 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         var untilStart = _assign.StartAt - DateTimeOffset.UtcNow;
         Timers.StartSingleTimer(Begin.Instance, Begin.Instance, untilStart > TimeSpan.Zero ? untilStart : TimeSpan.Zero);
         if (!IsLocal(_assign.Coordinator))
+        {
             _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-                typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.MemberRemoved));
+                typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+            Timers.StartPeriodicTimer(WatchTick.Instance, WatchTick.Instance, TimeSpan.FromMilliseconds(500));
+        }
         _log.Info("Share {0}..{1} of run {2} starts in {3}", _assign.Share.From, _assign.Share.To, _assign.RunId, untilStart);
     }
 
@@ -168,13 +185,37 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
             case UpdateShare update:
                 Reshare(update.Share, update.Reason);
                 break;
-            case ClusterEvent.UnreachableMember u when u.Member.Address == _assign.Coordinator.Path.Address:
-                StopUnsupervised($"the coordinator {u.Member.Address} became unreachable");
+            case AssignShare takeover:
+                TakenOver(takeover);
                 break;
-            case ClusterEvent.MemberRemoved r when r.Member.Address == _assign.Coordinator.Path.Address:
-                StopUnsupervised($"the coordinator {r.Member.Address} left the cluster");
+            case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Coordinator):
+                _coordinatorNodes.Add(up.Member.Address);
+                WatchCoordinator();
+                break;
+            case ClusterEvent.UnreachableMember u:
+                _unreachable.Add(u.Member.Address);
+                if (u.Member.Address == _coordinator.Path.Address) CoordinatorLost($"the coordinator {u.Member.Address} became unreachable");
+                WatchCoordinator();
+                break;
+            case ClusterEvent.ReachableMember r:
+                _unreachable.Remove(r.Member.Address);
+                if (r.Member.Address == _coordinator.Path.Address && _watch.Lost)
+                {
+                    _log.Info("Run {0}: the coordinator {1} is reachable again", _assign.RunId, r.Member.Address);
+                    _watch = _watch.CoordinatorFound();
+                }
+                WatchCoordinator();
+                break;
+            case ClusterEvent.MemberRemoved r:
+                _coordinatorNodes.Remove(r.Member.Address);
+                _unreachable.Remove(r.Member.Address);
+                if (r.Member.Address == _coordinator.Path.Address) CoordinatorLost($"the coordinator {r.Member.Address} left the cluster");
+                WatchCoordinator();
                 break;
             case ClusterEvent.IMemberEvent or ClusterEvent.IReachabilityEvent:
+                break;
+            case WatchTick:
+                WatchCoordinator();
                 break;
             case Drain:
                 _drainRequester = Sender;
@@ -183,7 +224,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
                     if (_completed) Sender.Tell(Drained.Instance);
                     return;
                 }
-                _assign.Coordinator.Tell(new ReleaseShare(_assign.RunId, _node));
+                _coordinator.Tell(new ReleaseShare(_assign.RunId, _node));
                 Timers.StartSingleTimer(ReleaseTimeout.Instance, ReleaseTimeout.Instance, _settings.InterruptGrace);
                 break;
             case ShareReleased or ReleaseTimeout:
@@ -203,6 +244,10 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
             case MetricsAck ack:
                 _unacked.Remove(ack.Seq);
                 if (_finalSent && _unacked.Count == 0) Complete();
+                break;
+            case FinalAckTimeout when _watch.Lost:
+                // The deltas are kept for the coordinator that takes the run over; the watch decides when to give up.
+                Timers.StartSingleTimer(FinalAckTimeout.Instance, FinalAckTimeout.Instance, _settings.FinalAckTimeout);
                 break;
             case FinalAckTimeout:
                 _log.Warning("Run {0}: {1} metric deltas never acknowledged", _assign.RunId, _unacked.Count);
@@ -261,7 +306,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
                    $"{workingSet / 1048576} MiB is above its memory limit of {_settings.MemoryLimitBytes / 1048576} MiB " +
                    "(perfcluster.worker.memory-limit); the load from then on is below the plan";
         _log.Warning(text);
-        _assign.Coordinator.Tell(new WorkerNote(_assign.RunId, _node, text));
+        _coordinator.Tell(new WorkerNote(_assign.RunId, _node, text));
         SpawnDueUsers();
     }
 
@@ -305,6 +350,62 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
             for (var block = UserGroup.BlockOf(share.From); block <= UserGroup.BlockOf(runTo - 1); block++) blocks.Add(block);
         foreach (var block in blocks) Group(block).Tell(range);
         NoteActiveUsers();
+    }
+
+    /// <summary>
+    /// The run's coordinator is unreachable or gone. The share keeps going while a takeover may come (see
+    /// <see cref="CoordinatorWatch"/>): its deltas are kept, unacknowledged, for the next coordinator.
+    /// </summary>
+    private void CoordinatorLost(string why)
+    {
+        if (_watch.Lost) return;
+        _log.Warning("Run {0}: {1}; the share goes on while another coordinator may take the run over", _assign.RunId, why);
+        _watch = _watch.CoordinatorLost(DateTimeOffset.UtcNow);
+    }
+
+    private void WatchCoordinator()
+    {
+        if (!_watch.Lost) return;
+        var now = DateTimeOffset.UtcNow;
+        var reachable = _coordinatorNodes.Count(a => a != _coordinator.Path.Address && !_unreachable.Contains(a));
+        _watch = _watch.Reachable(reachable, now);
+        if (_watch.Decide(now) != CoordinatorVerdict.Stop) return;
+        var why = _watch.StopReason(now);
+        if (_loadOver)
+        {
+            if (_finalSent && !_completed)
+            {
+                _log.Warning("Run {0}: {1}; {2} metric deltas were never acknowledged", _assign.RunId, why, _unacked.Count);
+                _stoppedBecause ??= why;
+                Complete();
+            }
+            return;
+        }
+        StopUnsupervised(why);
+    }
+
+    /// <summary>
+    /// Another coordinator took the run over (the run manager singleton moved): deltas and completion go to it
+    /// from now on, every delta it has not acknowledged is sent to it at once, and its split applies.
+    /// </summary>
+    private void TakenOver(AssignShare takeover)
+    {
+        if (takeover.Coordinator.Equals(_coordinator) && !_watch.Lost)
+        {
+            _log.Warning("Run {0} already has a share on this node; ignoring a second assignment", takeover.RunId);
+            return;
+        }
+        _log.Info("Run {0}: taken over by {1}; resending {2} unacknowledged deltas", _assign.RunId, takeover.Coordinator.Path.Address, _unacked.Count);
+        _aggregator = takeover.Aggregator;
+        _coordinator = takeover.Coordinator;
+        _watch = _watch.CoordinatorFound();
+        var now = Stopwatch.GetTimestamp();
+        foreach (var (seq, (delta, _)) in _unacked.ToList())
+        {
+            _unacked[seq] = (delta, now);
+            _aggregator.Tell(delta, Self);
+        }
+        if (!_loadOver && takeover.Share != _share) Reshare(takeover.Share, "another coordinator took the run over");
     }
 
     /// <summary>A load generator must never run unsupervised: without its coordinator it stops.</summary>
@@ -372,7 +473,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         _lastCpu = cpu;
         var delta = new MetricsDelta(_assign.RunId, _node, ++_seq, interval - _warmUpWindows, _recorder.Flush(), activeUsers, sample, final);
         _unacked[delta.Seq] = (delta, Stopwatch.GetTimestamp());
-        _assign.Aggregator.Tell(delta, Self);
+        if (!_watch.Lost) _aggregator.Tell(delta, Self);
         if (!final) ShedIfOverLimit(sample.WorkingSetBytes);
     }
 
@@ -385,12 +486,14 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
 
     private void ResendUnacknowledged()
     {
+        // Without a coordinator the deltas wait: they are all sent to the one that takes the run over.
+        if (_watch.Lost) return;
         var now = Stopwatch.GetTimestamp();
         foreach (var (seq, (delta, sentAt)) in _unacked.ToList())
         {
             if (Stopwatch.GetElapsedTime(sentAt, now) < _settings.ResendAfter) continue;
             _unacked[seq] = (delta, now);
-            _assign.Aggregator.Tell(delta, Self);
+            _aggregator.Tell(delta, Self);
         }
     }
 
@@ -398,7 +501,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     {
         if (_completed) return;
         _completed = true;
-        _assign.Coordinator.Tell(new ShareCompleted(_assign.RunId, _node, _seq, _peakUsers, _unacked.Count, _stoppedBecause));
+        _coordinator.Tell(new ShareCompleted(_assign.RunId, _node, _seq, _peakUsers, _unacked.Count, _stoppedBecause));
         _drainRequester?.Tell(Drained.Instance);
         Context.Stop(Self);
     }
@@ -412,6 +515,13 @@ public sealed record ExecutorSettings(
     TimeSpan FinalAckTimeout,
     TimeSpan InterruptGrace)
 {
+    /// <summary>With no coordinator-role node reachable, a share keeps its load this long (<c>perfcluster.worker.coordinator-loss-grace</c>).</summary>
+    public TimeSpan CoordinatorLossGrace { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>While another coordinator-role node is reachable, a share waits this long for it to take the run over
+    /// (<c>perfcluster.worker.coordinator-takeover-timeout</c>).</summary>
+    public TimeSpan CoordinatorTakeoverTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     public static readonly ExecutorSettings Default = new(
         TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(3));
 

@@ -23,6 +23,9 @@ public sealed class WorkerAgent : UntypedActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _drainWaiters = new();
     private bool _draining;
+    /// <summary>Shares started per run on this node, so a later share's sequence numbers never repeat an earlier one's.</summary>
+    private readonly Dictionary<string, long> _incarnations = new();
+    private const long SeqsPerShare = 1_000_000_000;
 
     /// <summary>Shutdown (SIGTERM, scale-in): every share hands its users back, then stops; the reply is <see cref="Done"/>.</summary>
     public sealed class DrainAll { public static readonly DrainAll Instance = new(); }
@@ -81,12 +84,18 @@ public sealed class WorkerAgent : UntypedActor, IWithTimers
                 _log.Warning("Run {0}: refusing a share while this worker is shutting down", assign.RunId);
                 break;
             case AssignShare assign:
-                if (!Context.Child(ChildName(assign.RunId)).IsNobody())
+                var existing = Context.Child(ChildName(assign.RunId));
+                if (!existing.IsNobody())
                 {
-                    _log.Warning("Run {0} already has a share on this node; ignoring a second assignment", assign.RunId);
+                    // Another coordinator taking the run over (or a repeated assignment): the share decides.
+                    existing.Forward(assign);
                     return;
                 }
-                Context.Watch(Context.ActorOf(RunExecutor.Props(assign, _node, _settings), ChildName(assign.RunId)));
+                // A share of a run this node held before (its share ended, then a coordinator that took the run
+                // over assigned it again) numbers its deltas after the earlier ones.
+                var incarnation = _incarnations.GetValueOrDefault(assign.RunId);
+                _incarnations[assign.RunId] = incarnation + 1;
+                Context.Watch(Context.ActorOf(RunExecutor.Props(assign, _node, _settings, incarnation * SeqsPerShare), ChildName(assign.RunId)));
                 break;
             case UpdateShare update:
                 Context.Child(ChildName(update.RunId)).Forward(update);

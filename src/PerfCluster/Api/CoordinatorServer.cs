@@ -18,6 +18,7 @@ using Microsoft.Extensions.Logging;
 using PerfCluster.Dashboard;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine;
+using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Hosting;
 using Serilog;
 
@@ -36,6 +37,8 @@ public sealed record CoordinatorServerOptions
     public bool Verbose { get; init; }
     /// <summary>Where the SQLite store lives; over PERFCLUSTER_DATA_DIR and perfcluster.persistence.data-dir.</summary>
     public string? DataDir { get; init; }
+    /// <summary>Seed nodes (akka.tcp://perfcluster@host:port) of a cluster to join, e.g. another coordinator's; none: this node forms one.</summary>
+    public IReadOnlyList<string> Seeds { get; init; } = [];
     /// <summary>The scheduler's clock (default: the system clock).</summary>
     public TimeProvider? ScheduleClock { get; init; }
 }
@@ -101,13 +104,18 @@ public sealed class CoordinatorServer : IAsyncDisposable
             Config = options.NodeConfig,
             Verbose = options.Verbose,
             DataDir = options.DataDir,
+            Seeds = options.Seeds,
+            Failover = true,
         };
         builder.Services.AddSingleton(SchedulerSettings.From(PerfClusterHosting.Effective(node)) with
         {
             Clock = options.ScheduleClock ?? TimeProvider.System,
         });
-        builder.Services.AddAkka(PerfClusterHosting.SystemName, (akka, _) => akka
+        builder.Services.AddAkka(PerfClusterHosting.SystemName, (akka, services) => akka
             .AddPerfClusterNode(node)
+            .WithActors((system, registry) => registry.Register<RecoveredRunsKey>(system.ActorOf(
+                RecoveredRuns.Props(services.GetRequiredService<RunRegistry>(), services.GetRequiredService<CoordinatorMetrics>(),
+                    services.GetRequiredService<DashboardRuns>()), "recovered-runs")))
             .WithActorSystemLivenessCheck(tags: [LivenessTag])
             .WithAkkaClusterReadinessCheck(tags: [ReadinessTag]));
         // Registered after Akka, so it stops first: runs are stopped while the node can still reach its workers.

@@ -36,9 +36,13 @@ public static class ReportsApi
             SourceFile = d.FileName,
             SourceText = run.Plan.SourceText,
             Scenarios = scenarios,
-            Notes = d.Error is null ? d.Notes : [.. d.Notes, d.Error],
+            // What each scenario's run noted (workers lost or added, a coordinator fail-over), then the run's own notes.
+            Notes = [.. ScenarioNotes(d.Results), .. d.Notes, .. d.Error is null ? Array.Empty<string>() : [d.Error]],
         };
     }
+
+    private static IEnumerable<string> ScenarioNotes(IReadOnlyList<ScenarioResult> results) =>
+        results.SelectMany(r => r.Notes.Select(n => results.Count > 1 ? $"{r.Scenario}: {n}" : n));
 
     public static void MapReportsApi(this IEndpointRouteBuilder app)
     {

@@ -293,6 +293,20 @@ public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, Time
 /// </summary>
 public sealed class SchedulerService(IServiceProvider services, SchedulerSettings settings, ILogger<Scheduler> log) : BackgroundService
 {
+    /// <summary>
+    /// With several coordinators on one store only one starts scheduled runs: the oldest, which also holds the run
+    /// manager singleton. Another one starts them once it is the oldest (the previous one left or was lost).
+    /// </summary>
+    public static bool HoldsTheRunManager(ActorSystem system)
+    {
+        var cluster = Cluster.Get(system);
+        var oldest = cluster.State.Members
+            .Where(m => m.HasRole(Engine.ClusterRoles.Coordinator) && m.Status == MemberStatus.Up)
+            .OrderBy(m => m, Member.AgeOrdering)
+            .FirstOrDefault();
+        return oldest is null || oldest.Address == cluster.SelfAddress;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!settings.Enabled)
@@ -323,7 +337,7 @@ public sealed class SchedulerService(IServiceProvider services, SchedulerSetting
             {
                 try
                 {
-                    await scheduler.CheckAsync(stoppingToken);
+                    if (HoldsTheRunManager(system)) await scheduler.CheckAsync(stoppingToken);
                 }
                 catch (StoreException e)
                 {

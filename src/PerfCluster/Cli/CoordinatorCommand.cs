@@ -20,12 +20,17 @@ public static class CoordinatorCommand
         var port = new Option<int>("--port") { Description = "Cluster transport port (0 picks a free one).", DefaultValueFactory = _ => 4053 };
         var http = new Option<string>("--http") { Description = "HTTP API endpoint HOST:PORT (a non-loopback host needs a token).", DefaultValueFactory = _ => "127.0.0.1:7070" };
         var config = new Option<FileInfo?>("--config") { Description = "Node settings (HOCON) layered over the built-in defaults." };
+        var seeds = new Option<string[]>("--seed", "-s")
+        {
+            Description = "Seed node host:port of a cluster to join, e.g. another coordinator (repeat for several); none: this node forms the cluster.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var token = new Option<string?>("--token") { Description = $"Bearer token every /api request must carry (default: ${TokenVariable})." };
         var verbose = PerfClusterCli.Verbose();
         var logFormat = PerfClusterCli.LogFormat();
         var command = new Command("coordinator", "Run a coordinator node: it forms the cluster, runs load tests on the workers that join, and serves the HTTP API.")
         {
-            host, port, http, config, token, verbose, logFormat,
+            host, port, http, seeds, config, token, verbose, logFormat,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -51,6 +56,7 @@ public static class CoordinatorCommand
                 Token = apiToken,
                 NodeConfig = LocalNode.LoadNodeConfig(parse.GetValue(config)?.FullName),
                 Verbose = parse.GetValue(verbose),
+                Seeds = (parse.GetValue(seeds) ?? []).Select(WorkerCommand.SeedAddress).ToList(),
             };
 
             CoordinatorServer server;

@@ -4,7 +4,9 @@ using Akka.TestKit.Xunit2;
 using PerfCluster.Core.History;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Schedules;
+using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Baselines;
+using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.History;
 using PerfCluster.Engine.Persistence;
 using PerfCluster.Engine.Schedules;
@@ -43,6 +45,33 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
         yield return new RunHistoryEvents.RunRecorded(Summary with { RegressionOutcome = null, BaselineName = null });
         yield return new RunHistorySnapshot([Summary, Summary with { RunId = "r2" }]);
         yield return new RunTimelineEvents.WindowRecorded("benchmark_1-1", "gate", Window);
+        yield return new RunJournalEvents.RunBegun("run-1", JournalScenario, DateTimeOffset.Parse("2026-11-26T12:00:00Z"),
+            "akka.tcp://perfcluster@127.0.0.1:4053/user/listener-run-1", 2, DateTimeOffset.Parse("2026-11-26T11:59:59.5Z"));
+        yield return new RunJournalEvents.DeltasMerged("run-1", [JournalDelta], DateTimeOffset.Parse("2026-11-26T12:00:03Z"));
+        yield return new RunJournalEvents.RunNoted("run-1", "worker n2 was lost", DateTimeOffset.Parse("2026-11-26T12:00:04Z"));
+        yield return new RunJournalEvents.RunStopped("run-1", "interrupted", false, DateTimeOffset.Parse("2026-11-26T12:00:05Z"));
+        yield return new RunJournalEvents.RunOpened("run-1");
+        yield return new RunJournalEvents.RunClosed("run-1");
+        yield return new RunLedgerSnapshot(["run-1", "run-2"]);
+    }
+
+    private static readonly ScenarioDefinition JournalScenario = new()
+    {
+        Name = "Light Load",
+        Target = new Uri("http://127.0.0.1:8000/"),
+        Load = new ClosedLoad(10, TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(12), new ThinkTime(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200)), TimeSpan.FromSeconds(30)),
+        Endpoints = [new EndpointDefinition { Name = "projects", Path = "/api/v1/projects", Weight = 0.4 }],
+        Thresholds = [new ThresholdDefinition("p95 < 2s", null, new SourcePosition("light.conf", 40, 3))],
+    };
+
+    private static readonly MetricsDelta JournalDelta = new("run-1", "akka.tcp://perfcluster@127.0.0.1:4054", 7, 2,
+        [new EndpointDelta("projects", Latency.Encode(OneSample()), [0, 1, 0, 0, 2, 0, 0])], 5, new GeneratorSample(0.25, 123_456_789, 2, 3), false);
+
+    private static HdrHistogram.LongHistogram OneSample()
+    {
+        var h = Latency.NewHistogram();
+        h.RecordValue(1234);
+        return h;
     }
 
     private static readonly WindowStatistics Window = new(
@@ -92,6 +121,24 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
                     Assert.Equal((w.RunId, w.Scenario, w.Window.Second, w.Window.Requests, w.Window.Latency), (r.RunId, r.Scenario, r.Window.Second, r.Window.Requests, r.Window.Latency));
                     Assert.Equal(w.Window.RequestsByEndpoint, r.Window.RequestsByEndpoint);
                     Assert.Equal(w.Window.Nodes, r.Window.Nodes);
+                    break;
+                case RunJournalEvents.RunBegun begun:
+                    var rb = Assert.IsType<RunJournalEvents.RunBegun>(back);
+                    Assert.Equal((begun.RunId, begun.StartAt, begun.Listener, begun.MinWorkers, begun.At), (rb.RunId, rb.StartAt, rb.Listener, rb.MinWorkers, rb.At));
+                    Assert.Equal((begun.Scenario.Name, begun.Scenario.Target, begun.Scenario.Load), (rb.Scenario.Name, rb.Scenario.Target, rb.Scenario.Load));
+                    Assert.Equal(begun.Scenario.Endpoints.Single().Path, rb.Scenario.Endpoints.Single().Path);
+                    Assert.Equal(begun.Scenario.Thresholds.Single().Expression, rb.Scenario.Thresholds.Single().Expression);
+                    break;
+                case RunJournalEvents.DeltasMerged merged:
+                    var rm = Assert.IsType<RunJournalEvents.DeltasMerged>(back);
+                    var (d, e) = (merged.Deltas.Single(), rm.Deltas.Single());
+                    Assert.Equal((d.RunId, d.Node, d.Seq, d.Second, d.ActiveUsers, d.Generator, d.Final), (e.RunId, e.Node, e.Seq, e.Second, e.ActiveUsers, e.Generator, e.Final));
+                    Assert.Equal(d.Endpoints.Single().Histogram, e.Endpoints.Single().Histogram);
+                    Assert.Equal(d.Endpoints.Single().ErrorsByKind, e.Endpoints.Single().ErrorsByKind);
+                    Assert.Equal(merged.At, rm.At);
+                    break;
+                case RunLedgerSnapshot ledger:
+                    Assert.Equal(ledger.Open, Assert.IsType<RunLedgerSnapshot>(back).Open);
                     break;
                 default:
                     Assert.Equal(sample, back);

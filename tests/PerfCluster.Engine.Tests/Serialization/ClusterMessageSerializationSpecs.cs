@@ -56,6 +56,27 @@ public class ClusterMessageSerializationSpecs : TestKit
             new GeneratorSample(0.25, 123_456_789, 2, 3), true);
         yield return new MetricsAck("run-1", "node", 7);
         yield return new WorkerNote("run-1", "akka.tcp://perfcluster@127.0.0.1:4053", "shed 4 of its 20 users");
+        var at = DateTimeOffset.Parse("2026-11-26T15:00:00Z");
+        var (stats, window) = Statistics(h);
+        yield return new StartRun("run-1", Scenario, TestActor, 2);
+        yield return new StopRun("run-1", "interrupted");
+        yield return new RunStarted("run-1", "Light Load", at, 2);
+        yield return new RunProgress("run-1", "Light Load", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(120), 6, window, stats.Overall) { DroppedIterations = 3 };
+        yield return new SharesAssigned("run-1", at, [new WorkerShare("akka.tcp://perfcluster@127.0.0.1:4054", new UserShare(0, 5), 1.5)], "start");
+        yield return new RunCompleted("run-1", stats, false, null) { Notes = ["worker lost", "coordinator fail-over"] };
+        yield return new RunFailed("run-1", "only 0 of the 2 workers joined");
+        yield return new AlertRaised("run-1", "Light Load", "firing", "p95", "critical", "p95 > 1s", 12, 1.5, "p95 1.5 s for 10 s");
+        yield return new RunTakenOver("run-1", Scenario, at, TimeSpan.FromSeconds(8.4), "akka.tcp://perfcluster@127.0.0.1:4063");
+    }
+
+    /// <summary>Statistics as an aggregator makes them: what a run's completion and progress carry.</summary>
+    private static (ScenarioStatistics Statistics, WindowStatistics Window) Statistics(HdrHistogram.HistogramBase histogram)
+    {
+        var windows = new WindowAggregator("Light Load", ["projects"]);
+        windows.Accept(new MetricsDelta("run-1", "node", 1, 0, [new EndpointDelta("projects", Latency.Encode(histogram), [0, 1, 0, 0, 2, 0, 0])], 5,
+            new GeneratorSample(0.25, 123_456_789, 2, 3), false));
+        var window = windows.CloseWindowsBefore(10).Single();
+        return (windows.Finish(DateTimeOffset.Parse("2026-11-26T15:00:00Z"), TimeSpan.FromSeconds(10), 5), window);
     }
 
     [Fact]

@@ -31,12 +31,20 @@ public sealed class CoordinatorProcess : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>Starts a coordinator on free loopback ports with <paramref name="config"/> as its node settings, if given.</summary>
-    public static async Task<CoordinatorProcess> StartAsync(string? config = null, string? token = null)
+    public static Task<CoordinatorProcess> StartAsync(string? config = null, string? token = null) => StartAsync(config, token, null, []);
+
+    /// <summary>
+    /// Starts a coordinator with <paramref name="environment"/> over the inherited variables (see <see cref="CliProcess"/>),
+    /// joining the cluster of <paramref name="seeds"/> (host:port) when any are given.
+    /// </summary>
+    public static async Task<CoordinatorProcess> StartAsync(
+        string? config, string? token, IReadOnlyDictionary<string, string?>? environment, IReadOnlyList<string> seeds)
     {
         var args = new List<string> { "coordinator", "--port", "0", "--http", "127.0.0.1:0" };
         if (config is not null) args.AddRange(["--config", config]);
         if (token is not null) args.AddRange(["--token", token]);
-        var process = CliProcess.Start(args.ToArray());
+        foreach (var seed in seeds) args.AddRange(["--seed", seed]);
+        var process = CliProcess.Start(environment, args.ToArray());
         try
         {
             await process.WaitForOutputAsync("Coordinator ready", StartBudget);

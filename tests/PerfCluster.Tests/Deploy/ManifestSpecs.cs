@@ -64,6 +64,9 @@ public class ManifestSpecs
         var prodEnv = production.OfType<V1StatefulSet>().Single().Spec.Template.Spec.Containers[0].Env;
         Assert.Equal("postgresql", prodEnv.Single(e => e.Name == PersistenceSettings.ProviderVariable).Value);
         Assert.Equal(4, production.OfType<V2HorizontalPodAutoscaler>().Single().Spec.MinReplicas);
+        // production: two coordinators, so a run survives the loss of the one that runs it; local: one, on SQLite
+        Assert.Equal(2, production.OfType<V1StatefulSet>().Single().Spec.Replicas);
+        Assert.Equal(1, local.OfType<V1StatefulSet>().Single().Spec.Replicas);
         Assert.Null(production.OfType<V1CronJob>().Single().Spec.Suspend);
     }
 
@@ -188,8 +191,17 @@ public class ManifestSpecs
         var stableName = $"{coordinator.Metadata.Name}-0.{coordinator.Spec.ServiceName}.$(POD_NAMESPACE).svc.cluster.local";
         Check(Arg(coordinatorContainer, "--host") == $"$(POD_NAME).{coordinator.Spec.ServiceName}.$(POD_NAMESPACE).svc.cluster.local",
             "the coordinator's --host is not its stable DNS name");
-        Check(coordinator.Spec.Replicas == 1, "the coordinator runs as exactly one replica");
+        // One coordinator, or several sharing the PostgreSQL store (one takes the runs of a lost one over); every
+        // coordinator seeds the pods of the set, pod 0 first, and the workers join through them.
+        var replicas = coordinator.Spec.Replicas ?? 1;
+        var provider = coordinatorContainer.Env?.SingleOrDefault(e => e.Name == PersistenceSettings.ProviderVariable)?.Value;
+        Check(replicas == 1 || replicas > 1 && provider == "postgresql", $"{replicas} coordinators need the shared PostgreSQL store, not {provider}");
+        var coordinatorSeeds = Enumerable.Range(0, replicas)
+            .Select(i => $"{coordinator.Metadata.Name}-{i}.{coordinator.Spec.ServiceName}.$(POD_NAMESPACE).svc.cluster.local:{clusterPort}").ToList();
+        Check(Args(coordinatorContainer, "--seed").SequenceEqual(coordinatorSeeds),
+            $"the coordinators' --seed must be every coordinator pod, pod 0 first: {string.Join(", ", coordinatorSeeds)}");
         Check(Arg(workerContainer, "--seed") == $"{stableName}:{clusterPort}", $"the workers' --seed is not {stableName}:{clusterPort}");
+        Check(Args(workerContainer, "--seed").All(coordinatorSeeds.Contains), "the workers' seeds must be coordinator pods");
         Check(Arg(workerContainer, "--host") == "$(POD_IP)", "workers advertise their pod IP");
         Check(workerContainer.Env.Any(e => e.Name == "POD_IP" && e.ValueFrom?.FieldRef?.FieldPath == "status.podIP"), "POD_IP comes from the downward API");
 
@@ -260,6 +272,11 @@ public class ManifestSpecs
         if (container.StartupProbe?.HttpGet is { } s)
             check(s.Path is "/healthz" or "/readyz" && Resolve(container, s.Port) == port, $"{container.Name}: the startup probe must GET /healthz or /readyz on {port}");
     }
+
+    /// <summary>The value after every occurrence of <paramref name="option"/>.</summary>
+    private static List<string> Args(V1Container container, string option) =>
+        (container.Args ?? []).Select((a, i) => (a, i)).Where(p => p.a == option && p.i + 1 < container.Args!.Count)
+            .Select(p => container.Args![p.i + 1]).ToList();
 
     private static string? Arg(V1Container container, string option)
     {

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Npgsql;
+using PerfCluster.Target;
+using PerfCluster.Tests.Api;
+using PerfCluster.Tests.Cli;
+using Xunit.Abstractions;
+
+namespace PerfCluster.Tests.Cluster;
+
+/// <summary>
+/// Coordinator fail-over with real processes on loopback: two coordinators sharing a PostgreSQL store, two workers and
+/// the demo target. The coordinator running a run is killed with SIGKILL in the middle of it; the other one takes the
+/// run over, finishes it, reports the gap, and the total still equals what the target served.
+/// </summary>
+public class CoordinatorFailoverEndToEndSpecs(ITestOutputHelper output)
+{
+    private const int Users = 6;
+
+    /// <summary>Fast failure detection and downing (tests only; PLATFORM.md's measured settings), so the takeover comes within seconds.</summary>
+    private const string FastCluster = """
+        akka.cluster {
+          gossip-interval = 200ms
+          leader-actions-interval = 200ms
+          failure-detector { heartbeat-interval = 200ms, acceptable-heartbeat-pause = 1s }
+          split-brain-resolver.stable-after = 2s
+          singleton.hand-over-retry-interval = 200ms
+          singleton-proxy.singleton-identification-interval = 200ms
+        }
+        akka.remote.retry-gate-closed-for = 500ms
+        perfcluster.run.worker-wait-timeout = 30s
+        perfcluster.schedules.enabled = off
+        """;
+
+    private static string Scenario(Uri target, string name) => $$"""
+        name = "{{name}}"
+        target = "{{target}}"
+        concurrent-users = {{Users}}
+        duration = 20s
+        think-time = 20ms
+        endpoints = [ "/api/v1/projects", "/api/v1/tasks" ]
+        """;
+
+    [PostgresFact]
+    public Task Should_finish_a_run_on_the_other_coordinator_when_its_coordinator_is_killed_and_count_exactly() =>
+        KillTheRunManagersCoordinatorAsync(submitToSurvivor: false);
+
+    /// <summary>The run is submitted through the coordinator that survives: its API keeps following the run throughout.</summary>
+    [PostgresFact]
+    public Task Should_keep_following_a_run_submitted_through_the_coordinator_that_survives() =>
+        KillTheRunManagersCoordinatorAsync(submitToSurvivor: true);
+
+    private async Task KillTheRunManagersCoordinatorAsync(bool submitToSurvivor)
+    {
+        using var dir = new TempDirectory();
+        await using var schema = await PostgresSchema.CreateAsync();
+        var env = new Dictionary<string, string?>
+        {
+            ["PERFCLUSTER_DB_PROVIDER"] = "postgresql",
+            ["PERFCLUSTER_DB_CONNECTION"] = schema.ConnectionString,
+        };
+        var config = dir.File("node.conf", FastCluster);
+        await using var target = await DemoTarget.StartAsync(new DemoTargetOptions(0, TimeSpan.FromMilliseconds(5), TimeSpan.Zero));
+        // The oldest coordinator node holds the run manager: the first one.
+        await using var first = await CoordinatorProcess.StartAsync(config, null, env, []);
+        await using var second = await CoordinatorProcess.StartAsync(config, null, env, [first.Seed]);
+        using var worker1 = CliProcess.Start("worker", "--seed", first.Seed, "--seed", second.Seed, "--config", config);
+        using var worker2 = CliProcess.Start("worker", "--seed", first.Seed, "--seed", second.Seed, "--config", config);
+        await worker1.WaitForOutputAsync("Worker ready", TimeSpan.FromSeconds(60));
+        await worker2.WaitForOutputAsync("Worker ready", TimeSpan.FromSeconds(60));
+        await WaitForMembersAsync(second, 4);
+
+        var api = submitToSurvivor ? second : first;
+        var id = await api.CreateRunAsync(Scenario(target.BaseUrl, "failover"));
+        await WaitForStateAsync(api, id, "running", TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        var servedBeforeKill = target.TotalServed;
+        first.Process.Signal("KILL");
+        var killed = Stopwatch.StartNew();
+
+        var known = await WaitForRunAsync(second, id, TimeSpan.FromSeconds(90));
+        output.WriteLine($"run known to the second coordinator {killed.Elapsed.TotalSeconds:0.0} s after the kill; served before the kill: {servedBeforeKill}");
+        Assert.True(known, "the second coordinator never showed the run");
+        var run = await second.WaitForRunAsync(id, TimeSpan.FromSeconds(120));
+        output.WriteLine($"run ended {killed.Elapsed.TotalSeconds:0.0} s after the kill");
+
+        Assert.True(run.GetProperty("state").GetString() == "completed", run.ToString());
+        var (status, report, _) = await second.GetAsync($"api/runs/{id}/report");
+        Assert.True(status == 200, $"report: {status} {report}");
+        var test = report.GetProperty("load_tests").GetProperty("failover");
+        var notes = report.GetProperty("notes").EnumerateArray().Select(n => n.GetString()!).ToList();
+        output.WriteLine(string.Join("\n", notes));
+        Assert.Equal(target.TotalServed, test.GetProperty("requests").GetInt64());
+        Assert.True(target.TotalServed > servedBeforeKill, "the load went on after the kill");
+        var gap = Assert.Single(notes, n => n.Contains("coordinator fail-over"));
+        Assert.Matches(@"\d+\.\d s without a coordinator \(gap\)", gap);
+        // Both workers kept their shares and finished the run under the new coordinator.
+        var workers = test.GetProperty("workers").EnumerateArray().ToList();
+        Assert.Equal(2, workers.Count);
+        Assert.Equal(test.GetProperty("requests").GetInt64(), workers.Sum(w => w.GetProperty("requests").GetInt64()));
+        // The scenario text stays with the API that was given it.
+        Assert.Equal(submitToSurvivor ? "test.conf" : "(taken over from a lost coordinator)", run.GetProperty("file_name").GetString());
+    }
+
+    private static async Task WaitForMembersAsync(CoordinatorProcess coordinator, int count)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var (_, members, _) = await coordinator.GetAsync("api/cluster/members");
+            var up = members.ValueKind == JsonValueKind.Array
+                ? members.EnumerateArray().Count(m => m.GetProperty("status").GetString() is "up" or "Up")
+                : 0;
+            if (up >= count) return;
+            if (DateTime.UtcNow > until) throw new TimeoutException($"only {up} of {count} members up: {members}");
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task WaitForStateAsync(CoordinatorProcess coordinator, string id, string state, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var (_, run, _) = await coordinator.GetAsync($"api/runs/{id}");
+            if (run.GetProperty("state").GetString() == state) return;
+            if (DateTime.UtcNow > until) throw new TimeoutException($"run {id} not {state} after {timeout}: {run}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Until the coordinator's API knows the run (it took it over); false after the timeout.</summary>
+    private static async Task<bool> WaitForRunAsync(CoordinatorProcess coordinator, string id, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < until)
+        {
+            var (status, _, _) = await coordinator.GetAsync($"api/runs/{id}");
+            if (status == 200) return true;
+            await Task.Delay(200);
+        }
+        return false;
+    }
+}
+
+/// <summary>A schema of its own in the PERFCLUSTER_TEST_POSTGRES database (the connection's search path), dropped afterwards.</summary>
+public sealed class PostgresSchema : IAsyncDisposable
+{
+    private readonly string _name = "pc_e2e_" + Guid.NewGuid().ToString("N")[..16];
+
+    private PostgresSchema() =>
+        ConnectionString = new NpgsqlConnectionStringBuilder(PostgresFactAttribute.ConnectionString) { SearchPath = _name }.ConnectionString;
+
+    public string ConnectionString { get; }
+
+    public static async Task<PostgresSchema> CreateAsync()
+    {
+        var schema = new PostgresSchema();
+        await schema.ExecuteAsync($"CREATE SCHEMA {schema._name}");
+        return schema;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(PostgresFactAttribute.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await ExecuteAsync($"DROP SCHEMA IF EXISTS {_name} CASCADE");
+    }
+}
