@@ -36,8 +36,9 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
         yield return new ScheduleBookEvents.ScheduleDeleted("nightly", DateTimeOffset.Parse("2026-11-28T00:00:00Z"));
         yield return new ScheduleBookEvents.ScheduleEnabledChanged("nightly", false, DateTimeOffset.Parse("2026-11-28T00:00:00Z"));
         yield return new ScheduleBookEvents.ScheduledRunRecorded("nightly", ScheduledRun);
+        yield return new ScheduleBookEvents.ScheduleRunRequested("nightly", DateTimeOffset.Parse("2026-11-26T12:30:00Z"));
         yield return new ScheduleBookEvents.ScheduledRunRecorded("nightly", ScheduledRun with { Outcome = ScheduledRunOutcomes.Running, Detail = null, FinishedAt = null });
-        yield return new ScheduleBookSnapshot([new ScheduleEntry(Schedule, ScheduledRun), new ScheduleEntry(Schedule with { Name = "smoke" })]);
+        yield return new ScheduleBookSnapshot([new ScheduleEntry(Schedule, ScheduledRun), new ScheduleEntry(Schedule with { Name = "smoke", Webhook = new Uri("http://127.0.0.1:9/hook") }, null, DateTimeOffset.Parse("2026-11-26T12:30:00Z"))]);
         yield return new BaselineEvents.BaselineRecorded(Entry);
         yield return new BaselineEvents.BaselineRemoved("nightly", DateTimeOffset.Parse("2026-11-27T00:00:00Z"));
         yield return new BaselineLibrarySnapshot([Entry, Entry with { Name = "smoke", Version = 1 }], new Dictionary<string, int> { ["nightly"] = 4, ["smoke"] = 1 });
