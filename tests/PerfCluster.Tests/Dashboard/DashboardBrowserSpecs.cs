@@ -38,10 +38,12 @@ public class DashboardBrowserSpecs(ClusterFixture fixture)
         await using var __ = browser;
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 1100 } });
         var consoleErrors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add(m.Text); };
+        var offline = false;   // failed requests while the test cuts the network are expected
+        page.Console += (_, m) => { if (m.Type == "error" && !offline) consoleErrors.Add(m.Text); };
         page.PageError += (_, e) => consoleErrors.Add(e);
 
-        await page.GotoAsync(fixture.Coordinator.ApiText);
+        await using var proxy = new DroppingProxy(fixture.Coordinator.Api.Port);
+        await page.GotoAsync(proxy.Url.ToString());
         await page.FillAsync("#scenario", $"""
             name = "dashboard"
             target = "{target.BaseUrl}"
@@ -55,6 +57,18 @@ public class DashboardBrowserSpecs(ClusterFixture fixture)
         // Live: requests counted and charts drawn while the run goes.
         await page.WaitForFunctionAsync("() => Number(document.getElementById('n-requests').textContent) > 0", null, new() { Timeout = 30_000 });
         await page.WaitForFunctionAsync("() => document.querySelectorAll('#charts svg').length >= 3", null, new() { Timeout = 30_000 });
+
+        // The stream survives a reconnect: cut every connection of the page, see it say so, and the numbers
+        // go on from the run's state (re-read on reconnect), not from zero.
+        await page.WaitForFunctionAsync("() => document.getElementById('conn').textContent === 'live'", null, new() { Timeout = 15_000 });
+        var before = long.Parse((await page.TextContentAsync("#n-requests"))!, System.Globalization.CultureInfo.InvariantCulture);
+        offline = true;
+        proxy.DropAll();
+        await page.WaitForFunctionAsync("() => document.getElementById('conn').textContent.startsWith('reconnecting')", null, new() { Timeout = 15_000 });
+        await page.WaitForFunctionAsync("() => document.getElementById('conn').textContent === 'live' || document.getElementById('conn').textContent === 'run ended'",
+            null, new() { Timeout = 30_000 });
+        offline = false;
+        await page.WaitForFunctionAsync($"() => Number(document.getElementById('n-requests').textContent) > {before}", null, new() { Timeout = 30_000 });
         var shots = Environment.GetEnvironmentVariable("PERFCLUSTER_SCREENSHOTS");
         if (shots is { Length: > 0 })
         {
