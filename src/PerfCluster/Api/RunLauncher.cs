@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PerfCluster.Dashboard;
@@ -70,8 +71,13 @@ public sealed class RunLauncher(
     }
 }
 
-/// <summary>On shutdown: stops every run still going and gives them a bounded time to finish with partial results.</summary>
-public sealed class RunShutdown(RunRegistry registry, ILogger<RunShutdown> log) : IHostedService
+/// <summary>
+/// On shutdown (SIGTERM): when another coordinator node is up in the cluster, this one leaves with its runs going
+/// and the run manager singleton hands them over to it (the same takeover as after a crash, without the wait for
+/// the failure detector). Otherwise it stops every run still going and gives them a bounded time to finish with
+/// partial results.
+/// </summary>
+public sealed class RunShutdown(RunRegistry registry, IServiceProvider services, ILogger<RunShutdown> log) : IHostedService
 {
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
 
@@ -81,9 +87,27 @@ public sealed class RunShutdown(RunRegistry registry, ILogger<RunShutdown> log) 
     {
         var active = registry.Active();
         if (active.Count == 0) return;
+        if (OtherCoordinator() is { } successor)
+        {
+            log.LogWarning("Leaving the cluster with {Count} run(s) going: coordinator {Successor} takes them over", active.Count, successor);
+            return;
+        }
         foreach (var run in active) run.RequestStop();
         var all = Task.WhenAll(active.Select(r => r.Finished));
         var finished = await Task.WhenAny(all, Task.Delay(Grace, cancellationToken));
         if (finished != all) log.LogWarning("{Count} run(s) did not finish within {Grace} of the shutdown", active.Count(r => !r.Finished.IsCompleted), Grace);
+    }
+
+    /// <summary>A reachable coordinator node that is up, other than this one, on a node whose runs can be taken over.</summary>
+    private Akka.Actor.Address? OtherCoordinator()
+    {
+        if (services.GetService<ActorSystem>() is not { } system || !PerfCluster.Engine.History.RunTimeline.IsAvailable(system)) return null;
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var state = cluster.State;
+        return state.Members
+            .Where(m => m.Address != cluster.SelfAddress && m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(PerfCluster.Engine.ClusterRoles.Coordinator)
+                        && !state.Unreachable.Contains(m))
+            .Select(m => m.Address)
+            .FirstOrDefault();
     }
 }

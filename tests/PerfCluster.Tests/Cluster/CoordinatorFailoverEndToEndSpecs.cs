@@ -50,7 +50,12 @@ public class CoordinatorFailoverEndToEndSpecs(ITestOutputHelper output)
     public Task Should_keep_following_a_run_submitted_through_the_coordinator_that_survives() =>
         KillTheRunManagersCoordinatorAsync(submitToSurvivor: true);
 
-    private async Task KillTheRunManagersCoordinatorAsync(bool submitToSurvivor)
+    /// <summary>A graceful stop (a rolling upgrade's SIGTERM) hands the run over instead of stopping it.</summary>
+    [PostgresFact]
+    public Task Should_hand_a_run_over_when_its_coordinator_is_stopped_with_SIGTERM() =>
+        KillTheRunManagersCoordinatorAsync(submitToSurvivor: true, signal: "TERM");
+
+    private async Task KillTheRunManagersCoordinatorAsync(bool submitToSurvivor, string signal = "KILL")
     {
         using var dir = new TempDirectory();
         await using var schema = await PostgresSchema.CreateAsync();
@@ -75,7 +80,7 @@ public class CoordinatorFailoverEndToEndSpecs(ITestOutputHelper output)
         await WaitForStateAsync(api, id, "running", TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(6));
         var servedBeforeKill = target.TotalServed;
-        first.Process.Signal("KILL");
+        first.Process.Signal(signal);
         var killed = Stopwatch.StartNew();
 
         var known = await WaitForRunAsync(second, id, TimeSpan.FromSeconds(90));
