@@ -15,6 +15,20 @@ public static class TestNodes
         akka.cluster.roles = [{{string.Join(", ", roles)}}]
         """).WithFallback(PerfClusterHosting.ReferenceConfig);
 
+    /// <summary>
+    /// A cluster node like <see cref="Cluster"/> with fast gossip, failure detection and downing, so that crashes and
+    /// re-splits happen within seconds in in-process multi-node specs.
+    /// </summary>
+    public static Config FastCluster(string role) => ConfigurationFactory.ParseString($$"""
+        akka.remote.retry-gate-closed-for = 500ms
+        akka.cluster {
+          gossip-interval = 200ms
+          leader-actions-interval = 200ms
+          failure-detector { heartbeat-interval = 200ms, acceptable-heartbeat-pause = 1s }
+          split-brain-resolver.stable-after = 2s
+        }
+        """).WithFallback(Cluster(role));
+
     /// <summary>A local (non-clustered) system with the production reference.conf behind it.</summary>
     public static Config Local { get; } = ConfigurationFactory.ParseString("akka.actor.provider = local")
         .WithFallback(PerfClusterHosting.ReferenceConfig);

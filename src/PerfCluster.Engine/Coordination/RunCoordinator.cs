@@ -51,6 +51,8 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     /// <summary>Set when an alert's abort-run action stopped the run: it ends early but is not interrupted.</summary>
     private string? _abortedBecause;
     private int _peakUsers;
+    /// <summary>The run is over and its journal is being closed; the actor stops once it is.</summary>
+    private bool _ending;
 
     public RunCoordinator(StartRun start, CoordinatorSettings settings, bool durable, bool takeover)
     {
@@ -368,8 +370,6 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         Timers.StartSingleTimer(RunWatchdog.Instance, RunWatchdog.Instance, watchdog > _settings.FinishTimeout ? watchdog : _settings.FinishTimeout);
         PublishShares("taken over by another coordinator");
     }
-
-    private bool _ending;
 
     /// <summary>The run is over: the run manager closes it, its recovery state is deleted, then this actor stops.</summary>
     private void End()

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Event;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
-using Akka.Event;
 using PerfCluster.Engine.Alerts;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.History;

@@ -234,7 +234,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
                 EndLoad(_settings.InterruptGrace < _assign.Scenario.Load.GracefulStop ? _settings.InterruptGrace : _assign.Scenario.Load.GracefulStop);
                 break;
             case GraceOver:
-                if (InFlight > 0)
+                if (!LoadIdle)
                 {
                     _ = _pacer?.StopAsync();
                     _log.Warning("Graceful stop over: abandoning {0} in-flight requests of run {1}", InFlight, _assign.RunId);
@@ -260,7 +260,10 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     }
 
     /// <summary>Users still running or finishing a request (closed model), or iterations in flight (open model).</summary>
-    private int InFlight => _context.LiveUsers + (_pacer is { } pacer ? pacer.InFlight + (pacer.Running ? 1 : 0) : 0);
+    private int InFlight => _context.LiveUsers + (_pacer?.InFlight ?? 0);
+
+    /// <summary>Nothing in flight, and the pacer (when it catches up after the end) has started its last iteration.</summary>
+    private bool LoadIdle => InFlight == 0 && _pacer?.Running != true;
 
     /// <summary>
     /// Closed model: brings the share to the profile's level. The users of the whole run with a global
@@ -433,7 +436,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
 
     private void CompleteIfDrained()
     {
-        if (!_loadOver || InFlight > 0 || _finalSent) return;
+        if (!_loadOver || !LoadIdle || _finalSent) return;
         Timers.Cancel(DrainTick.Instance);
         Timers.Cancel(FlushTick.Instance);
         Timers.Cancel(GraceOver.Instance);

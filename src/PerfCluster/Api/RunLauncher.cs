@@ -98,16 +98,9 @@ public sealed class RunShutdown(RunRegistry registry, IServiceProvider services,
         if (finished != all) log.LogWarning("{Count} run(s) did not finish within {Grace} of the shutdown", active.Count(r => !r.Finished.IsCompleted), Grace);
     }
 
-    /// <summary>A reachable coordinator node that is up, other than this one, on a node whose runs can be taken over.</summary>
-    private Akka.Actor.Address? OtherCoordinator()
-    {
-        if (services.GetService<ActorSystem>() is not { } system || !PerfCluster.Engine.History.RunTimeline.IsAvailable(system)) return null;
-        var cluster = Akka.Cluster.Cluster.Get(system);
-        var state = cluster.State;
-        return state.Members
-            .Where(m => m.Address != cluster.SelfAddress && m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(PerfCluster.Engine.ClusterRoles.Coordinator)
-                        && !state.Unreachable.Contains(m))
-            .Select(m => m.Address)
-            .FirstOrDefault();
-    }
+    /// <summary>Another reachable coordinator that is up, when this node's runs can be taken over (it stores them).</summary>
+    private Akka.Actor.Address? OtherCoordinator() =>
+        services.GetService<ActorSystem>() is { } system && PerfCluster.Engine.History.RunTimeline.IsAvailable(system)
+            ? CoordinatorNodes.Successor(Akka.Cluster.Cluster.Get(system))
+            : null;
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
@@ -13,6 +12,7 @@ using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Schedules;
 using PerfCluster.Core.Thresholds;
 using PerfCluster.Engine.Alerts;
+using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Drivers;
 using PerfCluster.Engine.Persistence;
 using PerfCluster.Engine.Schedules;
@@ -208,24 +208,10 @@ public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, Time
     /// </summary>
     private async Task NotifyFailureAsync(ScheduleDefinition schedule, ScheduledRun run)
     {
-        if (schedule.Webhook is not { } url || !ScheduledRunOutcomes.IsFailure(run.Outcome)) return;
-        var json = JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["kind"] = "scheduled_run_failed",
-            ["schedule"] = schedule.Name,
-            ["cron"] = schedule.Cron,
-            ["time_zone"] = schedule.TimeZone,
-            ["run_id"] = run.RunId,
-            ["outcome"] = run.Outcome,
-            ["detail"] = run.Detail,
-            ["baseline"] = schedule.Baseline,
-            ["started_at"] = run.StartedAt,
-            ["finished_at"] = run.FinishedAt,
-            ["report"] = $"/api/runs/{Uri.EscapeDataString(run.RunId)}/report",
-        });
+        if (schedule.Webhook is not { } url || ScheduledRunAlert.For(schedule, run) is not { } alert) return;
         try
         {
-            var delivery = await WebhookSender.SendAsync(Webhooks, url, json, RetryPolicy.Default, CancellationToken.None);
+            var delivery = await WebhookSender.SendAsync(Webhooks, url, alert.ToJson(), RetryPolicy.Default, CancellationToken.None);
             if (delivery.Delivered)
                 log.LogInformation("Scheduled run {RunId} of {Schedule}: failure posted to {Webhook}", run.RunId, schedule.Name, url);
             else
@@ -293,20 +279,6 @@ public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, Time
 /// </summary>
 public sealed class SchedulerService(IServiceProvider services, SchedulerSettings settings, ILogger<Scheduler> log) : BackgroundService
 {
-    /// <summary>
-    /// With several coordinators on one store only one starts scheduled runs: the oldest, which also holds the run
-    /// manager singleton. Another one starts them once it is the oldest (the previous one left or was lost).
-    /// </summary>
-    public static bool HoldsTheRunManager(ActorSystem system)
-    {
-        var cluster = Cluster.Get(system);
-        var oldest = cluster.State.Members
-            .Where(m => m.HasRole(Engine.ClusterRoles.Coordinator) && m.Status == MemberStatus.Up)
-            .OrderBy(m => m, Member.AgeOrdering)
-            .FirstOrDefault();
-        return oldest is null || oldest.Address == cluster.SelfAddress;
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!settings.Enabled)
@@ -337,7 +309,8 @@ public sealed class SchedulerService(IServiceProvider services, SchedulerSetting
             {
                 try
                 {
-                    if (HoldsTheRunManager(system)) await scheduler.CheckAsync(stoppingToken);
+                    // With several coordinators on one store only the one holding the run manager starts scheduled runs.
+                    if (CoordinatorNodes.HoldsRunManager(Cluster.Get(system))) await scheduler.CheckAsync(stoppingToken);
                 }
                 catch (StoreException e)
                 {

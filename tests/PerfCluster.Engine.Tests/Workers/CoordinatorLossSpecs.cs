@@ -19,18 +19,7 @@ namespace PerfCluster.Engine.Tests.Workers;
 /// </summary>
 public sealed class CoordinatorLossSpecs : TestKit
 {
-    private static Config NodeConfig(string role) => ConfigurationFactory.ParseString($$"""
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
-        akka.remote.retry-gate-closed-for = 500ms
-        akka.cluster {
-          roles = [{{role}}]
-          gossip-interval = 200ms
-          leader-actions-interval = 200ms
-          failure-detector { heartbeat-interval = 200ms, acceptable-heartbeat-pause = 1s }
-          split-brain-resolver.stable-after = 2s
-        }
-        """).WithFallback(PerfClusterHosting.ReferenceConfig);
+    private static Config NodeConfig(string role) => TestNodes.FastCluster(role);
 
     private readonly List<ActorSystem> _nodes = new();
 

@@ -27,6 +27,34 @@ public class ScheduleEndToEndSpecs
 
     private static Task<Gate.Result> Cli(TempDirectory dir, params string[] args) => Gate.RunAsync(Gate.Environment(dir.Sub("data")), args);
 
+    /// <summary>A coordinator on the test's data directory that looks for due schedules every second.</summary>
+    private static Task<CoordinatorServer> StartCoordinatorAsync(TempDirectory dir, TimeProvider? clock = null) =>
+        CoordinatorServer.StartAsync(new CoordinatorServerOptions
+        {
+            ClusterHost = "127.0.0.1",
+            ClusterPort = 0,
+            Http = new IPEndPoint(IPAddress.Loopback, 0),
+            HttpHost = "127.0.0.1",
+            NodeConfig = ConfigurationFactory.ParseString("""
+                perfcluster.schedules.check-interval = 1s
+                perfcluster.run.worker-wait-timeout = 45s
+                """),
+            DataDir = dir.Sub("data"),
+            ScheduleClock = clock,
+        });
+
+    /// <summary>The schedule's last run once it has ended (its outcome recorded).</summary>
+    private static async Task<ScheduledRun> FinishedRunAsync(PerfClusterStore store, string schedule, CliProcess worker)
+    {
+        ScheduledRun? last = null;
+        await PerfCluster.Tests.Api.WorkerProcess.WaitUntilAsync(async () =>
+        {
+            last = (await store.GetScheduleAsync(schedule))?.LastRun;
+            return last is not null && last.Outcome != ScheduledRunOutcomes.Running;
+        }, TimeSpan.FromSeconds(120), $"the run of schedule '{schedule}' did not finish; worker:\n{worker.Stdout}\n{worker.Stderr}");
+        return last!;
+    }
+
     [Fact]
     public async Task Should_add_list_show_next_disable_and_remove_a_schedule()
     {
@@ -128,30 +156,14 @@ public class ScheduleEndToEndSpecs
         Assert.Contains("no schedule named 'nope'", unknown.Stderr);
         var served = target.TotalServed;
 
-        await using (var server = await CoordinatorServer.StartAsync(new CoordinatorServerOptions
-        {
-            ClusterHost = "127.0.0.1",
-            ClusterPort = 0,
-            Http = new IPEndPoint(IPAddress.Loopback, 0),
-            HttpHost = "127.0.0.1",
-            NodeConfig = ConfigurationFactory.ParseString("""
-                perfcluster.schedules.check-interval = 1s
-                perfcluster.run.worker-wait-timeout = 45s
-                """),
-            DataDir = dir.Sub("data"),
-        }))
+        await using (var server = await StartCoordinatorAsync(dir))
         {
             using var worker = CliProcess.Start("worker", "--seed", server.ClusterAddress["akka.tcp://perfcluster@".Length..]);
             await using var store = PerfClusterStore.Attach(server.Services.GetRequiredService<ActorSystem>());
 
-            ScheduledRun? last = null;
-            await PerfCluster.Tests.Api.WorkerProcess.WaitUntilAsync(async () =>
-            {
-                last = (await store.GetScheduleAsync("yearly"))?.LastRun;
-                return last is not null && last.Outcome != ScheduledRunOutcomes.Running;
-            }, TimeSpan.FromSeconds(120), $"the requested run did not finish; worker:\n{worker.Stdout}\n{worker.Stderr}");
+            var last = await FinishedRunAsync(store, "yearly", worker);
 
-            Assert.True(last!.Outcome == ScheduledRunOutcomes.Passed, $"{last.Outcome}: {last.Detail}");
+            Assert.True(last.Outcome == ScheduledRunOutcomes.Passed, $"{last.Outcome}: {last.Detail}");
             Assert.True(target.TotalServed - served > 10, $"the target served {target.TotalServed - served} requests");
             Assert.Null((await store.GetScheduleAsync("yearly"))!.RunRequestedAt);
             // Once per request: later checks start nothing more.
@@ -184,31 +196,14 @@ public class ScheduleEndToEndSpecs
         Assert.Contains($"failures posted to {hook.Url}", add.Stdout);
         var served = slow.TotalServed;
 
-        await using (var server = await CoordinatorServer.StartAsync(new CoordinatorServerOptions
-        {
-            ClusterHost = "127.0.0.1",
-            ClusterPort = 0,
-            Http = new IPEndPoint(IPAddress.Loopback, 0),
-            HttpHost = "127.0.0.1",
-            NodeConfig = ConfigurationFactory.ParseString("""
-                perfcluster.schedules.check-interval = 1s
-                perfcluster.run.worker-wait-timeout = 45s
-                """),
-            DataDir = dir.Sub("data"),
-            ScheduleClock = new DayAheadClock(),
-        }))
+        await using (var server = await StartCoordinatorAsync(dir, new DayAheadClock()))
         {
             using var worker = CliProcess.Start("worker", "--seed", server.ClusterAddress["akka.tcp://perfcluster@".Length..]);
             await using var store = PerfClusterStore.Attach(server.Services.GetRequiredService<ActorSystem>());
 
-            ScheduledRun? last = null;
-            await PerfCluster.Tests.Api.WorkerProcess.WaitUntilAsync(async () =>
-            {
-                last = (await store.GetScheduleAsync("nightly"))?.LastRun;
-                return last is not null && last.Outcome != ScheduledRunOutcomes.Running;
-            }, TimeSpan.FromSeconds(120), $"the scheduled run did not finish; worker:\n{worker.Stdout}\n{worker.Stderr}");
+            var last = await FinishedRunAsync(store, "nightly", worker);
 
-            Assert.True(last!.Outcome == ScheduledRunOutcomes.Regressed, $"{last.Outcome}: {last.Detail}");
+            Assert.True(last.Outcome == ScheduledRunOutcomes.Regressed, $"{last.Outcome}: {last.Detail}");
             Assert.StartsWith("sched-nightly-", last.RunId);
             Assert.Contains("latency_p95", last.Detail);
             Assert.Contains("baseline 'nightly' v1", last.Detail);
