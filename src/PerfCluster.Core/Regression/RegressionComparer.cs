@@ -196,8 +196,29 @@ public static class RegressionComparer
                            $"(p = {Number(p, "0.####")}, needs < {Number(t.Significance, "0.####")})",
                 };
             }
+            // A stall of a second or two moves a short run's total by more than the failure level while the other
+            // windows hardly move. The typical shift (Hodges-Lehmann: the median of the pairwise differences) is
+            // what regressed; error rates are left out, since errors in a few windows are a regression of their own.
+            var typical = TypicalWorseningPercent(result, spec);
+            if (!spec.IsErrorRate && double.IsFinite(typical) && typical <= spec.Limit.Failure)
+            {
+                return result with
+                {
+                    Outcome = RegressionOutcome.Warning,
+                    Note = $"beyond the failure level over the whole run, but the typical shift of the {result.SampleSource} " +
+                           $"(Hodges-Lehmann) is {Number(typical, "0.#")}%, within it: a few {result.SampleSource} moved the total",
+                };
+            }
         }
         return result with { Outcome = outcome };
+    }
+
+    /// <summary>The Hodges-Lehmann shift as a worsening in percent of the baseline figure; NaN when there is none to judge.</summary>
+    private static double TypicalWorseningPercent(MetricComparison m, Spec spec)
+    {
+        if (!double.IsFinite(m.Effect) || m.Baseline == 0 || !double.IsFinite(m.Baseline)) return double.NaN;
+        var shift = m.Effect / Math.Abs(m.Baseline) * 100;
+        return spec.Direction == MetricDirection.HigherIsWorse ? shift : -shift;
     }
 
     /// <summary>

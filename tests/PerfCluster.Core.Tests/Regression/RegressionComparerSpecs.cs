@@ -110,6 +110,34 @@ public class RegressionComparerSpecs
     }
 
     [Fact]
+    public void Should_warn_instead_of_failing_when_a_stall_in_a_few_windows_moves_the_total()
+    {
+        // Every window a little slower (significant), and a stall in the last two takes the total 27% down;
+        // the typical window lost 8%, inside the 10% failure level.
+        var baseline = Windows([760, 762, 758, 761, 759], [9]);
+        var current = Windows([750, 727, 698, 404, 213], [9]);
+
+        var throughput = Metric(Compare(baseline, current), "throughput");
+
+        Assert.True(throughput.WorseningPercent > 25, throughput.ToString());
+        Assert.True(throughput.PValue < 0.05, throughput.ToString());
+        Assert.Equal(RegressionOutcome.Warning, throughput.Outcome);
+        Assert.Contains("typical shift of the windows (Hodges-Lehmann) is 8.2%", throughput.Note);
+    }
+
+    [Fact]
+    public void Should_fail_a_drop_that_every_window_shows()
+    {
+        var baseline = Windows([760, 762, 758, 761, 759], [9]);
+        var current = Windows([600, 610, 590, 605, 595], [9]);
+
+        var throughput = Metric(Compare(baseline, current), "throughput");
+
+        Assert.Equal(RegressionOutcome.Fail, throughput.Outcome);
+        Assert.Null(throughput.Note);
+    }
+
+    [Fact]
     public void Should_compare_points_when_samples_are_too_few()
     {
         var baseline = Windows([100, 100, 100], [100, 100, 100]);
