@@ -105,10 +105,10 @@ public static class RunCommand
                 // A running cluster: the coordinator's workers send the load, the report is written here.
                 if (parse.GetValue(_workers) is not null) throw new UsageException("--workers and --coordinator exclude each other");
                 ThresholdEvaluator.ValidatePlan(plan);
-                var uri = RemoteCoordinator.ResolveCoordinator(url);
+                var coordinators = RemoteCoordinator.ResolveCoordinators(url);
                 var apiToken = CoordinatorCommand.ResolveToken(parse.GetValue(_token));
                 return await RunPlanAsync(plan, parse.GetValue(_output)?.FullName,
-                    (id, s, onEvent, interrupt) => RemoteCoordinator.RunScenarioAsync(uri, apiToken, id, s, onEvent, interrupt), repeat, review);
+                    (id, s, onEvent, interrupt) => RemoteCoordinator.RunScenarioAsync(coordinators, apiToken, id, s, onEvent, interrupt), repeat, review);
             }
             return await RunCommand.ExecuteAsync(plan, new RunOptions(
                 OutputDirectory: parse.GetValue(_output)?.FullName,

@@ -167,7 +167,7 @@ public class ClusterRunSpecs(ClusterFixture fixture)
         var events = new ConcurrentQueue<object>();
         var runId = $"benchmark_{Guid.NewGuid():N}-1";
 
-        var outcome = await RemoteCoordinator.RunScenarioAsync(Coordinator.Api, null, runId, Definition(target, "3s"), events.Enqueue, CancellationToken.None)
+        var outcome = await RemoteCoordinator.RunScenarioAsync([Coordinator.Api], null, runId, Definition(target, "3s"), events.Enqueue, CancellationToken.None)
             .WaitAsync(Budget);
 
         Assert.False(outcome.Interrupted);
@@ -195,7 +195,7 @@ public class ClusterRunSpecs(ClusterFixture fixture)
         }
 
         var outcome = await RemoteCoordinator.RunScenarioAsync(
-            Coordinator.Api, null, $"benchmark_{Guid.NewGuid():N}-1", Definition(target, "60s"), OnEvent, interrupt.Token).WaitAsync(Budget);
+            [Coordinator.Api], null, $"benchmark_{Guid.NewGuid():N}-1", Definition(target, "60s"), OnEvent, interrupt.Token).WaitAsync(Budget);
 
         Assert.True(outcome.Interrupted);
         Assert.Equal("interrupted", outcome.Reason);

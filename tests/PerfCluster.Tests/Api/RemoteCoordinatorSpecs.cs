@@ -27,7 +27,7 @@ public class RemoteCoordinatorSpecs(CoordinatorOnlyFixture fixture)
         var events = new List<object>();
 
         var error = await Assert.ThrowsAsync<RunFailedException>(() => RemoteCoordinator.RunScenarioAsync(
-            fixture.Coordinator.Api, null, $"benchmark_{Guid.NewGuid():N}-1", Scenario(), events.Add, CancellationToken.None).WaitAsync(Budget));
+            [fixture.Coordinator.Api], null, $"benchmark_{Guid.NewGuid():N}-1", Scenario(), events.Add, CancellationToken.None).WaitAsync(Budget));
 
         Assert.Contains("only 0 of the 1 workers", error.Message);
         Assert.IsType<RunFailed>(Assert.Single(events));
@@ -38,7 +38,7 @@ public class RemoteCoordinatorSpecs(CoordinatorOnlyFixture fixture)
     {
         using var interrupt = new CancellationTokenSource();
         var run = RemoteCoordinator.RunScenarioAsync(
-            fixture.Coordinator.Api, null, $"benchmark_{Guid.NewGuid():N}-1", Scenario(), _ => { }, interrupt.Token);
+            [fixture.Coordinator.Api], null, $"benchmark_{Guid.NewGuid():N}-1", Scenario(), _ => { }, interrupt.Token);
         await Task.Delay(500);
         interrupt.Cancel();
 
@@ -54,7 +54,7 @@ public class RemoteCoordinatorSpecs(CoordinatorOnlyFixture fixture)
         await fixture.Coordinator.CreateRunAsync("name = x\ntarget = \"http://127.0.0.1:9\"\nconcurrent-users = 1\nduration = 1s", runId);
 
         var error = await Assert.ThrowsAsync<RunFailedException>(() => RemoteCoordinator.RunScenarioAsync(
-            fixture.Coordinator.Api, null, runId, Scenario(), _ => { }, CancellationToken.None).WaitAsync(Budget));
+            [fixture.Coordinator.Api], null, runId, Scenario(), _ => { }, CancellationToken.None).WaitAsync(Budget));
 
         Assert.Contains("workers", error.Message);
         var (_, runs, _) = await fixture.Coordinator.GetAsync("api/runs");
@@ -66,7 +66,7 @@ public class RemoteCoordinatorSpecs(CoordinatorOnlyFixture fixture)
     public async Task Should_report_a_scenario_the_coordinator_refuses_as_bad_input()
     {
         var error = await Assert.ThrowsAsync<UsageException>(() => RemoteCoordinator.RunScenarioAsync(
-            fixture.Coordinator.Api, null, "benchmark_1-1", Scenario("thresholds = [ \"p95x < 1s\" ]"), _ => { }, CancellationToken.None));
+            [fixture.Coordinator.Api], null, "benchmark_1-1", Scenario("thresholds = [ \"p95x < 1s\" ]"), _ => { }, CancellationToken.None));
 
         Assert.Contains("the coordinator refused the scenario", error.Message);
         Assert.Contains("p95x", error.Message);
@@ -81,7 +81,7 @@ public class RemoteCoordinatorSpecs(CoordinatorOnlyFixture fixture)
         listener.Stop();
 
         var error = await Assert.ThrowsAsync<UsageException>(() => RemoteCoordinator.RunScenarioAsync(
-            new Uri($"http://127.0.0.1:{port}"), null, "benchmark_1-1", Scenario(), _ => { }, CancellationToken.None));
+            [new Uri($"http://127.0.0.1:{port}")], null, "benchmark_1-1", Scenario(), _ => { }, CancellationToken.None));
 
         Assert.Equal($"cannot reach coordinator at http://127.0.0.1:{port}: connection refused", error.Message);
     }

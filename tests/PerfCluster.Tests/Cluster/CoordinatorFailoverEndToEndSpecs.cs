@@ -55,25 +55,43 @@ public class CoordinatorFailoverEndToEndSpecs(ITestOutputHelper output)
     public Task Should_hand_a_run_over_when_its_coordinator_is_stopped_with_SIGTERM() =>
         KillTheRunManagersCoordinatorAsync(submitToSurvivor: true, signal: "TERM");
 
+    /// <summary>
+    /// <c>perfcluster run --coordinator FIRST,SECOND</c>: the client loses the coordinator it submitted to, finds the
+    /// run on the other one, follows it to the end and writes a report whose total equals what the target served.
+    /// </summary>
+    [PostgresFact]
+    public async Task Should_let_a_run_client_follow_its_run_to_the_coordinator_that_takes_it_over()
+    {
+        await using var cluster = await TwoCoordinators.StartAsync();
+        var scenario = cluster.Dir.File("failover.conf", Scenario(cluster.Target.BaseUrl, "failover"));
+        var outDir = cluster.Dir.Sub("client-report");
+        using var client = CliProcess.Start("run", scenario, "--coordinator", $"{cluster.First.ApiText},{cluster.Second.ApiText}", "--out", outDir);
+        await client.WaitForOutputAsync("started on ", TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        var servedBeforeKill = cluster.Target.TotalServed;
+        cluster.First.Process.Signal("KILL");
+
+        var code = await client.WaitAsync(TimeSpan.FromSeconds(180));
+        output.WriteLine(client.Stdout);
+        output.WriteLine(client.Stderr);
+
+        Assert.True(code == 0, $"exit {code}\nstdout:\n{client.Stdout}\nstderr:\n{client.Stderr}");
+        Assert.Contains($"Following run", client.Stderr);
+        Assert.Contains(cluster.Second.ApiText, client.Stderr);
+        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement;
+        var test = report.GetProperty("load_tests").GetProperty("failover");
+        Assert.Equal(cluster.Target.TotalServed, test.GetProperty("requests").GetInt64());
+        Assert.True(cluster.Target.TotalServed > servedBeforeKill, "the load went on after the kill");
+        var notes = report.GetProperty("notes").EnumerateArray().Select(n => n.GetString()!).ToList();
+        output.WriteLine(string.Join("\n", notes));
+        Assert.Single(notes, n => n.Contains("coordinator fail-over"));
+        Assert.Single(notes, n => n.Contains("this client lost its coordinator mid-run") && n.Contains(cluster.Second.ApiText));
+    }
+
     private async Task KillTheRunManagersCoordinatorAsync(bool submitToSurvivor, string signal = "KILL")
     {
-        using var dir = new TempDirectory();
-        await using var schema = await PostgresSchema.CreateAsync();
-        var env = new Dictionary<string, string?>
-        {
-            ["PERFCLUSTER_DB_PROVIDER"] = "postgresql",
-            ["PERFCLUSTER_DB_CONNECTION"] = schema.ConnectionString,
-        };
-        var config = dir.File("node.conf", FastCluster);
-        await using var target = await DemoTarget.StartAsync(new DemoTargetOptions(0, TimeSpan.FromMilliseconds(5), TimeSpan.Zero));
-        // The oldest coordinator node holds the run manager: the first one.
-        await using var first = await CoordinatorProcess.StartAsync(config, null, env, []);
-        await using var second = await CoordinatorProcess.StartAsync(config, null, env, [first.Seed]);
-        using var worker1 = CliProcess.Start("worker", "--seed", first.Seed, "--seed", second.Seed, "--config", config);
-        using var worker2 = CliProcess.Start("worker", "--seed", first.Seed, "--seed", second.Seed, "--config", config);
-        await worker1.WaitForOutputAsync("Worker ready", TimeSpan.FromSeconds(60));
-        await worker2.WaitForOutputAsync("Worker ready", TimeSpan.FromSeconds(60));
-        await WaitForMembersAsync(second, 4);
+        await using var cluster = await TwoCoordinators.StartAsync();
+        var (first, second, target) = (cluster.First, cluster.Second, cluster.Target);
 
         var api = submitToSurvivor ? second : first;
         var id = await api.CreateRunAsync(Scenario(target.BaseUrl, "failover"));
@@ -105,6 +123,75 @@ public class CoordinatorFailoverEndToEndSpecs(ITestOutputHelper output)
         Assert.Equal(test.GetProperty("requests").GetInt64(), workers.Sum(w => w.GetProperty("requests").GetInt64()));
         // The scenario text stays with the API that was given it.
         Assert.Equal(submitToSurvivor ? "test.conf" : "(taken over from a lost coordinator)", run.GetProperty("file_name").GetString());
+    }
+
+    /// <summary>
+    /// Two coordinators on one PostgreSQL schema (the first, the oldest, holds the run manager), two workers that know
+    /// both as seeds, and the demo target; all four nodes up.
+    /// </summary>
+    private sealed class TwoCoordinators : IAsyncDisposable
+    {
+        private readonly List<IAsyncDisposable> _owned = [];
+
+        public TempDirectory Dir { get; } = new();
+        public DemoTarget Target { get; private set; } = null!;
+        public CoordinatorProcess First { get; private set; } = null!;
+        public CoordinatorProcess Second { get; private set; } = null!;
+
+        public static async Task<TwoCoordinators> StartAsync()
+        {
+            var cluster = new TwoCoordinators();
+            try
+            {
+                await cluster.StartNodesAsync();
+                return cluster;
+            }
+            catch
+            {
+                await cluster.DisposeAsync();
+                throw;
+            }
+        }
+
+        private async Task StartNodesAsync()
+        {
+            var schema = Own(await PostgresSchema.CreateAsync());
+            var env = new Dictionary<string, string?>
+            {
+                ["PERFCLUSTER_DB_PROVIDER"] = "postgresql",
+                ["PERFCLUSTER_DB_CONNECTION"] = schema.ConnectionString,
+            };
+            var config = Dir.File("node.conf", FastCluster);
+            Target = Own(await DemoTarget.StartAsync(new DemoTargetOptions(0, TimeSpan.FromMilliseconds(5), TimeSpan.Zero)));
+            First = Own(await CoordinatorProcess.StartAsync(config, null, env, []));
+            Second = Own(await CoordinatorProcess.StartAsync(config, null, env, [First.Seed]));
+            var workers = Enumerable.Range(0, 2)
+                .Select(_ => CliProcess.Start("worker", "--seed", First.Seed, "--seed", Second.Seed, "--config", config)).ToList();
+            foreach (var worker in workers) _owned.Add(new Disposer(worker.Dispose));
+            foreach (var worker in workers) await worker.WaitForOutputAsync("Worker ready", TimeSpan.FromSeconds(60));
+            await WaitForMembersAsync(Second, 4);
+        }
+
+        private T Own<T>(T resource) where T : IAsyncDisposable
+        {
+            _owned.Add(resource);
+            return resource;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
+            Dir.Dispose();
+        }
+
+        private sealed class Disposer(Action dispose) : IAsyncDisposable
+        {
+            public ValueTask DisposeAsync()
+            {
+                dispose();
+                return ValueTask.CompletedTask;
+            }
+        }
     }
 
     private static async Task WaitForMembersAsync(CoordinatorProcess coordinator, int count)
