@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
@@ -16,7 +18,11 @@ namespace PerfCluster.Engine.Persistence;
 /// <summary>
 /// Baselines, run history and schedules for the CLI, the HTTP API and the coordinator's scheduler. <see cref="OpenAsync"/> starts a small local actor system
 /// with nothing but persistence (for <c>perfcluster baseline list</c> and friends); <see cref="Attach"/> uses the
-/// store actors of a running node (<see cref="PersistenceHosting.AddPerfClusterPersistence"/>). Every failure,
+/// store of a running node (<see cref="PersistenceHosting.AddPerfClusterPersistence"/>). A node lives long beside other
+/// writers of the same journal (the other coordinator, the CLI adding a schedule or a baseline), and a persistent actor
+/// knows only what it read when it recovered and what it wrote itself: an attached store therefore asks a fresh actor
+/// for every request, which reads the latest state (snapshot and later events) and goes away after answering, one
+/// request at a time per journal on the node. Every failure,
 /// including a database that cannot be opened or does not answer, surfaces as a <see cref="StoreException"/>
 /// whose message can be shown to the user as it is.
 /// </summary>
@@ -32,14 +38,23 @@ public sealed class PerfClusterStore : IAsyncDisposable
         akka.stdout-loglevel = OFF
         """);
 
+    /// <summary>Per node and journal: one request at a time, so two fresh actors never write the same journal at once.</summary>
+    private static readonly ConditionalWeakTable<ActorSystem, ConcurrentDictionary<string, SemaphoreSlim>> Gates = new();
+
     private readonly ActorSystem _system;
     private readonly bool _ownsSystem;
-    private readonly IActorRef _baselines;
-    private readonly IActorRef _history;
-    private readonly IActorRef _schedules;
+    private readonly Journal _baselines;
+    private readonly Journal _history;
+    private readonly Journal _schedules;
     private int _disposed;
 
-    private PerfClusterStore(ActorSystem system, bool ownsSystem, IActorRef baselines, IActorRef history, IActorRef schedules, string description)
+    /// <summary>
+    /// One of the store's persistent actors: <paramref name="Registered"/>, the one started with the system, answers
+    /// when <paramref name="Fresh"/> is null; otherwise every request goes to a new actor made from it.
+    /// </summary>
+    private sealed record Journal(string Name, IActorRef Registered, Props? Fresh);
+
+    private PerfClusterStore(ActorSystem system, bool ownsSystem, Journal baselines, Journal history, Journal schedules, string description)
     {
         _system = system;
         _ownsSystem = ownsSystem;
@@ -71,8 +86,11 @@ public sealed class PerfClusterStore : IAsyncDisposable
         {
             var registry = ActorRegistry.For(system);
             PersistenceHosting.StartActors(system, registry, settings);
+            // A short-lived process: the actors it started read the store just now.
             var store = new PerfClusterStore(system, ownsSystem: true,
-                registry.Get<BaselineLibraryKey>(), registry.Get<RunHistoryKey>(), registry.Get<ScheduleBookKey>(), settings.Describe());
+                new Journal(BaselineLibrary.ActorName, registry.Get<BaselineLibraryKey>(), null),
+                new Journal(RunHistory.ActorName, registry.Get<RunHistoryKey>(), null),
+                new Journal(ScheduleBook.ActorName, registry.Get<ScheduleBookKey>(), null), settings.Describe());
             await store.WaitUntilRecoveredAsync(ct).ConfigureAwait(false);
             return store;
         }
@@ -91,7 +109,11 @@ public sealed class PerfClusterStore : IAsyncDisposable
         if (!registry.TryGet<BaselineLibraryKey>(out var baselines) || !registry.TryGet<RunHistoryKey>(out var history) ||
             !registry.TryGet<ScheduleBookKey>(out var schedules))
             throw new StoreException("persistence is not enabled on this node (no baseline library, run history or schedule book)");
-        return new PerfClusterStore(system, ownsSystem: false, baselines, history, schedules, $"the store of node {system.Name}");
+        var snapshotEvery = Math.Max(1, system.Settings.Config.GetInt("perfcluster.persistence.snapshot-every", 50));
+        return new PerfClusterStore(system, ownsSystem: false,
+            new Journal(BaselineLibrary.ActorName, baselines, BaselineLibrary.Props(snapshotEvery)),
+            new Journal(RunHistory.ActorName, history, RunHistory.Props(snapshotEvery)),
+            new Journal(ScheduleBook.ActorName, schedules, ScheduleBook.Props(snapshotEvery)), $"the store of node {system.Name}");
     }
 
     /// <summary>Waits until every store actor has read its state from the database.</summary>
@@ -100,9 +122,9 @@ public sealed class PerfClusterStore : IAsyncDisposable
     /// <summary>How each store actor recovered and where its journal stands (diagnostics).</summary>
     public async Task<IReadOnlyList<StoreProtocol.StoreStatus>> GetStatusAsync(CancellationToken ct = default) =>
     [
-        await AskAsync<StoreProtocol.StoreStatus>(_baselines, StoreProtocol.GetStoreStatus.Instance, "reading baselines", ct).ConfigureAwait(false),
-        await AskAsync<StoreProtocol.StoreStatus>(_history, StoreProtocol.GetStoreStatus.Instance, "reading run history", ct).ConfigureAwait(false),
-        await AskAsync<StoreProtocol.StoreStatus>(_schedules, StoreProtocol.GetStoreStatus.Instance, "reading schedules", ct).ConfigureAwait(false),
+        await AskAsync<StoreProtocol.StoreStatus>(_baselines.Registered, StoreProtocol.GetStoreStatus.Instance, "reading baselines", ct).ConfigureAwait(false),
+        await AskAsync<StoreProtocol.StoreStatus>(_history.Registered, StoreProtocol.GetStoreStatus.Instance, "reading run history", ct).ConfigureAwait(false),
+        await AskAsync<StoreProtocol.StoreStatus>(_schedules.Registered, StoreProtocol.GetStoreStatus.Instance, "reading schedules", ct).ConfigureAwait(false),
     ];
 
     /// <summary>The actor system the store runs on (its own after <see cref="OpenAsync"/>, the node's after <see cref="Attach"/>).</summary>
@@ -267,6 +289,24 @@ public sealed class PerfClusterStore : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0 || !_ownsSystem) return;
         await _system.Terminate().ConfigureAwait(false);
+    }
+
+    private async Task<T> AskAsync<T>(Journal journal, object message, string what, CancellationToken ct)
+    {
+        if (journal.Fresh is null) return await AskAsync<T>(journal.Registered, message, what, ct).ConfigureAwait(false);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var gate = Gates.GetOrCreateValue(_system).GetOrAdd(journal.Name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        var actor = _system.ActorOf(journal.Fresh, $"{journal.Name}-{Guid.NewGuid():N}");
+        try
+        {
+            return await AskAsync<T>(actor, message, what, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _system.Stop(actor);
+            gate.Release();
+        }
     }
 
     private async Task<T> AskAsync<T>(IActorRef target, object message, string what, CancellationToken ct)
