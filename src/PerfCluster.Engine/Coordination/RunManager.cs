@@ -16,7 +16,10 @@ namespace PerfCluster.Engine.Coordination;
 public sealed class RunManager(CoordinatorSettings settings, bool durable) : UntypedActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<IActorRef> _askedForRunsGoing = [];
     private IActorRef? _ledger;
+    /// <summary>Whether the ledger has been read (always, without one): until then the runs taken over are not known.</summary>
+    private bool _ledgerRead;
 
     public static Props Props(CoordinatorSettings settings, bool durable = false) => Akka.Actor.Props.Create(() => new RunManager(settings, durable));
 
@@ -24,12 +27,14 @@ public sealed class RunManager(CoordinatorSettings settings, bool durable) : Unt
 
     protected override void PreStart()
     {
+        _ledgerRead = true;
         if (!durable) return;
         if (!RunTimeline.IsAvailable(Context.System))
         {
             _log.Warning("No store on this coordinator: its runs cannot be taken over by another coordinator");
             return;
         }
+        _ledgerRead = false;
         var snapshotEvery = Context.System.Settings.Config.GetInt("perfcluster.persistence.snapshot-every", 50);
         _ledger = Context.ActorOf(RunLedger.Props(snapshotEvery), "ledger");
     }
@@ -56,6 +61,13 @@ public sealed class RunManager(CoordinatorSettings settings, bool durable) : Unt
                     _log.Warning("Taking over run {0}, left open by a coordinator that was lost", runId);
                     Context.ActorOf(RunCoordinator.TakeoverProps(runId, settings), ChildName(runId));
                 }
+                _ledgerRead = true;
+                foreach (var asker in _askedForRunsGoing) asker.Tell(RunsGoing());
+                _askedForRunsGoing.Clear();
+                break;
+            case GetRunsGoing:
+                if (_ledgerRead) Sender.Tell(RunsGoing());
+                else _askedForRunsGoing.Add(Sender);
                 break;
             case RunOver ended:
                 _ledger?.Tell(new RunLedgerProtocol.Close(ended.RunId));
@@ -67,6 +79,12 @@ public sealed class RunManager(CoordinatorSettings settings, bool durable) : Unt
                 break;
         }
     }
+
+    private RunsGoing RunsGoing() => new(Context.GetChildren()
+        .Where(c => c.Path.Name.StartsWith("run-", StringComparison.Ordinal))
+        .Select(c => Uri.UnescapeDataString(c.Path.Name["run-".Length..]))
+        .Order(StringComparer.Ordinal)
+        .ToList());
 }
 
 public static class RunManagerHosting

@@ -93,6 +93,18 @@ public static class RunProtocol
     /// </summary>
     public sealed record RunTakenOver(string RunId, ScenarioDefinition Scenario, DateTimeOffset StartAt, TimeSpan Gap, string Node) : IClusterMessage;
 
+    /// <summary>
+    /// To the run manager: which runs are going. A durable run manager answers once it has read its ledger, so the
+    /// runs it took over from a lost coordinator are in the answer.
+    /// </summary>
+    public sealed record GetRunsGoing : IClusterMessage
+    {
+        public static readonly GetRunsGoing Instance = new();
+    }
+
+    /// <summary>The answer to <see cref="GetRunsGoing"/>: the actor-level run ids.</summary>
+    public sealed record RunsGoing(IReadOnlyList<string> RunIds) : IClusterMessage;
+
     /// <summary>Coordinator → run manager: the run ended (completed or failed); it needs no taking over any more.</summary>
     public sealed record RunOver(string RunId);
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
+using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -44,9 +45,16 @@ public sealed record SchedulerSettings(bool Enabled, TimeSpan CheckInterval)
 /// twice) and again with its outcome when it ends: the thresholds and, when the schedule names a baseline, the
 /// regression gate against the latest stored version of it. A failed gate is logged as an error. Finished runs also
 /// go to the run history. A schedule whose previous run is still going is not started again until that run ends.
+/// A run left going by a coordinator that was lost, and taken over by the run manager here, is followed and recorded
+/// the same way.
 /// </summary>
-public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, TimeProvider clock, ILogger log)
+public sealed class Scheduler(
+    PerfClusterStore store, RunLauncher launcher, RunRegistry registry, Func<CancellationToken, Task<IReadOnlyList<string>>> runsGoing,
+    TimeProvider clock, ILogger log)
 {
+    /// <summary>How long a run the run manager took over may take to appear in this coordinator's API.</summary>
+    private static readonly TimeSpan TakeoverRegistration = TimeSpan.FromSeconds(30);
+
     private readonly ConcurrentDictionary<string, RunRecord> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _skipLogged = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<Task> _finishing = [];
@@ -62,7 +70,7 @@ public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, Time
         if (_firstCheck)
         {
             _firstCheck = false;
-            await MarkAbandonedAsync(entries, ct);
+            await SettleLeftRunsAsync(entries, ct);
         }
         var now = clock.GetUtcNow();
         var lastRuns = entries.Where(e => e.LastRun is not null).ToDictionary(e => e.Name, e => e.LastRun!.StartedAt, StringComparer.Ordinal);
@@ -92,12 +100,39 @@ public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, Time
         return started;
     }
 
-    /// <summary>Runs recorded as going that this coordinator does not hold were cut short by a stop of the coordinator.</summary>
-    private async Task MarkAbandonedAsync(IReadOnlyList<ScheduleEntry> entries, CancellationToken ct)
+    /// <summary>
+    /// Runs recorded as going that this scheduler did not start, left by a coordinator that stopped or was lost. One
+    /// the run manager took over is followed to its end and judged like a run started here; the others were cut short
+    /// and are recorded as abandoned.
+    /// </summary>
+    private async Task SettleLeftRunsAsync(IReadOnlyList<ScheduleEntry> entries, CancellationToken ct)
     {
-        foreach (var entry in entries.Where(e => e.LastRun is { Outcome: ScheduledRunOutcomes.Running }))
+        var left = entries.Where(e => e.LastRun is { Outcome: ScheduledRunOutcomes.Running }).ToList();
+        if (left.Count == 0) return;
+        IReadOnlyList<string> going;
+        try
+        {
+            going = await runsGoing(ct);
+        }
+        catch (Exception e) when (e is AskTimeoutException or TimeoutException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            log.LogWarning("The run manager did not say which runs are going ({Reason}); left scheduled runs count as abandoned", e.Message);
+            going = [];
+        }
+        foreach (var entry in left)
         {
             var run = entry.LastRun!;
+            // A multi-scenario run is taken over as the scenario that was going ("RUN~2").
+            var taken = going.FirstOrDefault(id => id == run.RunId || id.StartsWith(run.RunId + "~", StringComparison.Ordinal));
+            if (taken is not null && await RegisteredAsync(taken, ct) is { } record)
+            {
+                log.LogWarning("Scheduled run {RunId} of {Schedule} was taken over from a lost coordinator; its outcome is recorded when it ends",
+                    run.RunId, entry.Name);
+                _running[entry.Name] = record;
+                var baseline = await BaselineOrNoneAsync(entry.Definition, run.RunId, ct);
+                _finishing.Add(Task.Run(() => FinishAsync(entry.Definition, record, baseline, run)));
+                continue;
+            }
             log.LogWarning("Scheduled run {RunId} of {Schedule} was still going when the coordinator stopped; it is recorded as abandoned",
                 run.RunId, entry.Name);
             var abandoned = run with
@@ -119,18 +154,13 @@ public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, Time
                 schedule.Name, due.Occurrences, due.Occurrence);
 
         TestPlan plan;
-        Baseline? baseline = null;
+        Baseline? baseline;
         try
         {
             plan = ScenarioLoader.LoadText(schedule.ScenarioText, schedule.ScenarioFileName);
             ThresholdEvaluator.ValidatePlan(plan);
             if (RequestDrivers.EngineProblem(plan) is { } problem) throw new ScenarioException(problem);
-            if (schedule.Baseline is { } name)
-            {
-                var entry = await store.GetBaselineAsync(name, ct: ct)
-                    ?? throw new BaselineFormatException($"no baseline named '{name}' in the store", name);
-                baseline = BaselineFile.FromJson(entry.DocumentJson, $"baseline '{name}' version {entry.Version}") with { Version = entry.Version };
-            }
+            baseline = await BaselineAsync(schedule, ct);
         }
         catch (Exception e) when (e is ScenarioException or BaselineFormatException)
         {
@@ -142,7 +172,7 @@ public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, Time
             return null;
         }
 
-        // Recorded before it starts: a coordinator that dies now leaves "running" (later "abandoned"), never a second run.
+        // Recorded before it starts: a coordinator that dies now leaves "running" (later taken over or "abandoned"), never a second run.
         if (await store.RecordScheduledRunAsync(schedule.Name, new ScheduledRun(runId, now, ScheduledRunOutcomes.Running), ct) is null)
             return null; // removed meanwhile
         var run = new RunRecord(runId, plan, now);
@@ -159,7 +189,46 @@ public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, Time
         return run;
     }
 
-    private async Task FinishAsync(ScheduleDefinition schedule, RunRecord run, Baseline? baseline)
+    /// <summary>The latest version of the schedule's baseline; null when it names none.</summary>
+    private async Task<Baseline?> BaselineAsync(ScheduleDefinition schedule, CancellationToken ct)
+    {
+        if (schedule.Baseline is not { } name) return null;
+        var entry = await store.GetBaselineAsync(name, ct: ct)
+            ?? throw new BaselineFormatException($"no baseline named '{name}' in the store", name);
+        return BaselineFile.FromJson(entry.DocumentJson, $"baseline '{name}' version {entry.Version}") with { Version = entry.Version };
+    }
+
+    /// <summary>The baseline of a run already going: when it cannot be read now, the run is judged on its thresholds alone.</summary>
+    private async Task<Baseline?> BaselineOrNoneAsync(ScheduleDefinition schedule, string runId, CancellationToken ct)
+    {
+        try
+        {
+            return await BaselineAsync(schedule, ct);
+        }
+        catch (BaselineFormatException e)
+        {
+            log.LogError("Scheduled run {RunId} of {Schedule} is judged without its baseline: {Reason}", runId, schedule.Name, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>The run of <paramref name="runId"/> in this coordinator's API, once the takeover has registered it.</summary>
+    private async Task<RunRecord?> RegisteredAsync(string runId, CancellationToken ct)
+    {
+        var until = clock.GetUtcNow() + TakeoverRegistration;
+        while (true)
+        {
+            if (registry.Find(runId) is { } run) return run;
+            if (clock.GetUtcNow() > until) return null;
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+        }
+    }
+
+    /// <summary>
+    /// Waits for the run's end and records its outcome; <paramref name="started"/> is the record it was started under
+    /// when that was another coordinator's.
+    /// </summary>
+    private async Task FinishAsync(ScheduleDefinition schedule, RunRecord run, Baseline? baseline, ScheduledRun? started = null)
     {
         try
         {
@@ -170,7 +239,7 @@ public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, Time
             foreach (var s in report.Scenarios)
                 await store.RecordRunAsync(Core.History.RunSummary.From(report, s, Math.Max(1, s.Statistics.Workers.Count),
                     s.Regression?.Outcome.ToJsonName(), s.Regression?.BaselineName));
-            var recorded = new ScheduledRun(run.Id, run.CreatedAt, outcome, detail, report.FinishedAt);
+            var recorded = new ScheduledRun(started?.RunId ?? run.Id, started?.StartedAt ?? run.CreatedAt, outcome, detail, report.FinishedAt);
             await store.RecordScheduledRunAsync(schedule.Name, recorded);
             await NotifyFailureAsync(schedule, recorded);
             switch (outcome)
@@ -279,6 +348,24 @@ public sealed class Scheduler(PerfClusterStore store, RunLauncher launcher, Time
 /// </summary>
 public sealed class SchedulerService(IServiceProvider services, SchedulerSettings settings, ILogger<Scheduler> log) : BackgroundService
 {
+    /// <summary>
+    /// The runs the run manager has going, asked through its proxy. Right after the run manager moved here the proxy
+    /// may still hand the question to the lost node's instance, so it is asked again every 5 s, for up to a minute.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>> RunsGoingAsync(IActorRef manager, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return (await manager.Ask<RunProtocol.RunsGoing>(RunProtocol.GetRunsGoing.Instance, TimeSpan.FromSeconds(5), ct)).RunIds;
+            }
+            catch (AskTimeoutException) when (attempt < 12)
+            {
+            }
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!settings.Enabled)
@@ -303,7 +390,10 @@ public sealed class SchedulerService(IServiceProvider services, SchedulerSetting
                 log.LogWarning("Scheduled runs are off on this coordinator: {Reason}", e.Message);
                 return;
             }
-            var scheduler = new Scheduler(store, services.GetRequiredService<RunLauncher>(), settings.Clock, log);
+            var actors = ActorRegistry.For(system);
+            var scheduler = new Scheduler(store, services.GetRequiredService<RunLauncher>(), services.GetRequiredService<RunRegistry>(),
+                async ct => await RunsGoingAsync(await actors.GetAsync<RunManager>(ct), ct),
+                settings.Clock, log);
             using var timer = new PeriodicTimer(settings.CheckInterval);
             do
             {

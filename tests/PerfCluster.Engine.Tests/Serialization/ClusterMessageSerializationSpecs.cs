@@ -67,6 +67,8 @@ public class ClusterMessageSerializationSpecs : TestKit
         yield return new RunFailed("run-1", "only 0 of the 2 workers joined");
         yield return new AlertRaised("run-1", "Light Load", "firing", "p95", "critical", "p95 > 1s", 12, 1.5, "p95 1.5 s for 10 s");
         yield return new RunTakenOver("run-1", Scenario, at, TimeSpan.FromSeconds(8.4), "akka.tcp://perfcluster@127.0.0.1:4063");
+        yield return GetRunsGoing.Instance;
+        yield return new RunsGoing(["run-1", "sched-nightly-20261126-020000"]);
     }
 
     /// <summary>Statistics as an aggregator makes them: what a run's completion and progress carry.</summary>

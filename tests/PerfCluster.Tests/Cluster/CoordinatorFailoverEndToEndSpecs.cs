@@ -29,7 +29,6 @@ public class CoordinatorFailoverEndToEndSpecs(ITestOutputHelper output)
         }
         akka.remote.retry-gate-closed-for = 500ms
         perfcluster.run.worker-wait-timeout = 30s
-        perfcluster.schedules.enabled = off
         """;
 
     private static string Scenario(Uri target, string name) => $$"""
@@ -88,6 +87,39 @@ public class CoordinatorFailoverEndToEndSpecs(ITestOutputHelper output)
         Assert.Single(notes, n => n.Contains("this client lost its coordinator mid-run") && n.Contains(cluster.Second.ApiText));
     }
 
+    /// <summary>
+    /// A scheduled run started by the coordinator that is killed is taken over by the other one, whose scheduler
+    /// follows it to its end and records its outcome and history instead of calling it abandoned. Both coordinators
+    /// and the CLI write the same journals, so each reads what the others wrote.
+    /// </summary>
+    [PostgresFact]
+    public async Task Should_record_the_outcome_of_a_scheduled_run_that_the_other_coordinator_took_over()
+    {
+        await using var cluster = await TwoCoordinators.StartAsync("perfcluster.schedules { enabled = on, check-interval = 1s }");
+        var file = cluster.Dir.File("nightly.conf", Scenario(cluster.Target.BaseUrl, "nightly"));
+        var add = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), cluster.Env, "schedule", "add", "--cron", "0 3 1 1 *", file, "--name", "nightly");
+        var runNow = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), cluster.Env, "schedule", "run-now", "nightly");
+        Assert.True(add.ExitCode == 0 && runNow.ExitCode == 0, add.Stderr + runNow.Stderr);
+
+        // Added and asked for through the CLI while both coordinators run: the one holding the run manager starts it.
+        var id = await WaitForScheduledRunAsync(cluster.First, "sched-nightly-", TimeSpan.FromSeconds(60));
+        await WaitForStateAsync(cluster.First, id, "running", TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        cluster.First.Process.Signal("KILL");
+        var killed = Stopwatch.StartNew();
+
+        var outcome = await WaitForScheduleOutcomeAsync(cluster.Env, "nightly", TimeSpan.FromSeconds(120));
+        output.WriteLine($"schedule outcome '{outcome}' {killed.Elapsed.TotalSeconds:0.0} s after the kill");
+        if (outcome != "passed") output.WriteLine(cluster.Second.Process.Stderr);
+        Assert.Equal("passed", outcome);
+        var (status, report, _) = await cluster.Second.GetAsync($"api/runs/{id}/report");
+        Assert.True(status == 200, $"report: {status} {report}");
+        Assert.Equal(cluster.Target.TotalServed, report.GetProperty("load_tests").GetProperty("nightly").GetProperty("requests").GetInt64());
+        var history = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), cluster.Env, "runs", "history", "--scenario", "nightly");
+        Assert.True(history.ExitCode == 0, history.Stderr);
+        Assert.Contains(cluster.Target.TotalServed.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), history.Stdout);
+    }
+
     private async Task KillTheRunManagersCoordinatorAsync(bool submitToSurvivor, string signal = "KILL")
     {
         await using var cluster = await TwoCoordinators.StartAsync();
@@ -138,12 +170,16 @@ public class CoordinatorFailoverEndToEndSpecs(ITestOutputHelper output)
         public CoordinatorProcess First { get; private set; } = null!;
         public CoordinatorProcess Second { get; private set; } = null!;
 
-        public static async Task<TwoCoordinators> StartAsync()
+        /// <summary>PostgreSQL settings for every process of this cluster, the CLI's included.</summary>
+        public Dictionary<string, string?> Env { get; } = [];
+
+        /// <param name="config">HOCON after the fast cluster settings; by default no schedules.</param>
+        public static async Task<TwoCoordinators> StartAsync(string config = "perfcluster.schedules.enabled = off")
         {
             var cluster = new TwoCoordinators();
             try
             {
-                await cluster.StartNodesAsync();
+                await cluster.StartNodesAsync(config);
                 return cluster;
             }
             catch
@@ -153,15 +189,13 @@ public class CoordinatorFailoverEndToEndSpecs(ITestOutputHelper output)
             }
         }
 
-        private async Task StartNodesAsync()
+        private async Task StartNodesAsync(string extra)
         {
             var schema = Own(await PostgresSchema.CreateAsync());
-            var env = new Dictionary<string, string?>
-            {
-                ["PERFCLUSTER_DB_PROVIDER"] = "postgresql",
-                ["PERFCLUSTER_DB_CONNECTION"] = schema.ConnectionString,
-            };
-            var config = Dir.File("node.conf", FastCluster);
+            Env["PERFCLUSTER_DB_PROVIDER"] = "postgresql";
+            Env["PERFCLUSTER_DB_CONNECTION"] = schema.ConnectionString;
+            var env = Env;
+            var config = Dir.File("node.conf", FastCluster + "\n" + extra);
             Target = Own(await DemoTarget.StartAsync(new DemoTargetOptions(0, TimeSpan.FromMilliseconds(5), TimeSpan.Zero)));
             First = Own(await CoordinatorProcess.StartAsync(config, null, env, []));
             Second = Own(await CoordinatorProcess.StartAsync(config, null, env, [First.Seed]));
@@ -219,6 +253,38 @@ public class CoordinatorFailoverEndToEndSpecs(ITestOutputHelper output)
             if (DateTime.UtcNow > until) throw new TimeoutException($"run {id} not {state} after {timeout}: {run}");
             await Task.Delay(100);
         }
+    }
+
+    private static async Task<string> WaitForScheduledRunAsync(CoordinatorProcess coordinator, string prefix, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var (_, runs, _) = await coordinator.GetAsync("api/runs");
+            if (runs.ValueKind == JsonValueKind.Array &&
+                runs.EnumerateArray().Select(r => r.GetProperty("id").GetString()!).FirstOrDefault(i => i.StartsWith(prefix, StringComparison.Ordinal)) is { } id)
+                return id;
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"no run {prefix}* after {timeout}: {runs}\n{coordinator.Process.Stdout}\n{coordinator.Process.Stderr}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>The outcome <c>schedule list</c> shows for the schedule's last run once it is no longer "running".</summary>
+    private static async Task<string> WaitForScheduleOutcomeAsync(IReadOnlyDictionary<string, string?> env, string schedule, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        var last = "";
+        while (DateTime.UtcNow < until)
+        {
+            var list = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), env, "schedule", "list");
+            last = list.Stdout;
+            var row = list.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith(schedule + " ", StringComparison.Ordinal));
+            var outcome = row is null ? null : System.Text.RegularExpressions.Regex.Match(row, @"\b(running|passed|failed|regressed|interrupted|error|abandoned)\b").Value;
+            if (outcome is { Length: > 0 } and not "running") return outcome;
+            await Task.Delay(1000);
+        }
+        throw new TimeoutException($"schedule {schedule} still running after {timeout}:\n{last}");
     }
 
     /// <summary>Until the coordinator's API knows the run (it took it over); false after the timeout.</summary>
