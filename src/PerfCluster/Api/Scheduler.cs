@@ -215,11 +215,12 @@ public sealed class Scheduler(
     /// <summary>The run of <paramref name="runId"/> in this coordinator's API, once the takeover has registered it.</summary>
     private async Task<RunRecord?> RegisteredAsync(string runId, CancellationToken ct)
     {
-        var until = clock.GetUtcNow() + TakeoverRegistration;
+        // Real time, not the scheduler's clock: the takeover happens now, whatever time the schedules are judged at.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             if (registry.Find(runId) is { } run) return run;
-            if (clock.GetUtcNow() > until) return null;
+            if (waited.Elapsed > TakeoverRegistration) return null;
             await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
         }
     }
