@@ -92,7 +92,9 @@ public class UserGroupSpecs : TestKit
         var share = Context(driver, TimeSpan.FromHours(1), TimeSpan.FromMinutes(1));
         var group = Sys.ActorOf(UserGroup.Props(share, block: 0));
         group.Tell(new UserGroup.RunRange(0, UserGroup.Size));
-        AwaitCondition(() => share.LiveUsers == UserGroup.Size, TimeSpan.FromSeconds(5));
+        // Every user sends its first request at once, then thinks for an hour; a loop counts as live a moment before
+        // its request goes out, so wait for the requests themselves.
+        AwaitCondition(() => share.LiveUsers == UserGroup.Size && driver.Requests == UserGroup.Size, TimeSpan.FromSeconds(10));
 
         group.Tell(UserGroup.StopAll.Instance);
 
