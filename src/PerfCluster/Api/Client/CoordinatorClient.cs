@@ -64,14 +64,23 @@ public sealed class CoordinatorClient : IDisposable
         }
     }
 
-    /// <summary>Follows a server-sent event stream until the server ends it or <paramref name="cancellationToken"/> fires.</summary>
-    public async IAsyncEnumerable<SseItem<string>> StreamAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>How long an event stream may stay silent: three of the coordinator's heartbeats.</summary>
+    public static readonly TimeSpan StreamIdleTimeout = ServerSentEvents.Heartbeat * 3;
+
+    /// <summary>
+    /// Follows a server-sent event stream until the server ends it or <paramref name="cancellationToken"/> fires. A
+    /// stream that brings nothing, not even the coordinator's heartbeat, for <paramref name="idleTimeout"/> (default
+    /// <see cref="StreamIdleTimeout"/>) fails with an <see cref="IOException"/>: its coordinator is gone without
+    /// closing the connection.
+    /// </summary>
+    public async IAsyncEnumerable<SseItem<string>> StreamAsync(
+        string path, [EnumeratorCancellation] CancellationToken cancellationToken = default, TimeSpan? idleTimeout = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         using var response = await SendRawAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken, cancellationToken);
         if (!response.IsSuccessStatusCode) throw Error(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await using var stream = new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(cancellationToken), idleTimeout ?? StreamIdleTimeout);
         await foreach (var item in SseParser.Create(stream).EnumerateAsync(cancellationToken)) yield return item;
     }
 
@@ -119,4 +128,45 @@ public sealed class CoordinatorClient : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+}
+
+/// <summary>A read-only stream whose reads fail with an <see cref="IOException"/> when no byte arrives within <c>idle</c>.</summary>
+internal sealed class IdleTimeoutStream(Stream inner, TimeSpan idle) : Stream
+{
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(idle);
+        try
+        {
+            return await inner.ReadAsync(buffer, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new IOException($"nothing from the coordinator for {idle.TotalSeconds:0.#} s, not even its heartbeat");
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) inner.Dispose();
+        base.Dispose(disposing);
+    }
+
+    public override ValueTask DisposeAsync() => inner.DisposeAsync();
 }
