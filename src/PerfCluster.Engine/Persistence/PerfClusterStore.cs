@@ -196,16 +196,8 @@ public sealed class PerfClusterStore : IAsyncDisposable
     public async Task<RunTimelineProtocol.Timeline> GetTimelineAsync(string runId, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(runId);
-        var reader = _system.ActorOf(RunTimeline.Props(runId, ""), $"timeline-reader-{Guid.NewGuid():N}");
-        try
-        {
-            return await AskAsync<RunTimelineProtocol.Timeline>(reader, RunTimelineProtocol.GetTimeline.Instance, $"reading the timeline of {runId}", ct)
-                .ConfigureAwait(false);
-        }
-        finally
-        {
-            _system.Stop(reader);
-        }
+        return await AskOnceAsync<RunTimelineProtocol.Timeline>(RunTimeline.Props(runId, ""), "timeline-reader",
+            RunTimelineProtocol.GetTimeline.Instance, $"reading the timeline of {runId}", ct).ConfigureAwait(false);
     }
 
     /// <summary>Adds a schedule; a <see cref="StoreException"/> when its name is taken or it is not valid.</summary>
@@ -297,7 +289,20 @@ public sealed class PerfClusterStore : IAsyncDisposable
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var gate = Gates.GetOrCreateValue(_system).GetOrAdd(journal.Name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct).ConfigureAwait(false);
-        var actor = _system.ActorOf(journal.Fresh, $"{journal.Name}-{Guid.NewGuid():N}");
+        try
+        {
+            return await AskOnceAsync<T>(journal.Fresh, journal.Name, message, what, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Starts an actor from <paramref name="props"/>, asks it one question and stops it: it reads the store afresh.</summary>
+    private async Task<T> AskOnceAsync<T>(Props props, string name, object message, string what, CancellationToken ct)
+    {
+        var actor = _system.ActorOf(props, $"{name}-{Guid.NewGuid():N}");
         try
         {
             return await AskAsync<T>(actor, message, what, ct).ConfigureAwait(false);
@@ -305,7 +310,6 @@ public sealed class PerfClusterStore : IAsyncDisposable
         finally
         {
             _system.Stop(actor);
-            gate.Release();
         }
     }
 

@@ -77,7 +77,8 @@ public static class RemoteCoordinator
         _ => new UsageException(e.Message),
     };
 
-    private static string Display(Uri coordinator) => coordinator.ToString().TrimEnd('/');
+    /// <summary>A coordinator's URL as messages show it: without the trailing slash.</summary>
+    internal static string Display(Uri coordinator) => coordinator.ToString().TrimEnd('/');
 
     /// <summary>
     /// Runs one scenario on the first of <paramref name="coordinators"/> that answers: sends it (as a scenario file in

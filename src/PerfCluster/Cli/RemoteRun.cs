@@ -67,11 +67,11 @@ internal sealed class RemoteRun : IDisposable
                 Log.Warning("{Lost}; looking for the coordinator that takes run {RunId} over", lost, _id);
                 var lostAt = DateTime.UtcNow;
                 _client = await FindRunAsync(giveUp.Token) ?? throw new RunFailedException(
-                    $"{lost}; no coordinator ({string.Join(", ", _clients.Select(c => Display(c.Coordinator)))}) had run {_id} " +
+                    $"{lost}; no coordinator ({string.Join(", ", _clients.Select(c => RemoteCoordinator.Display(c.Coordinator)))}) had run {_id} " +
                     $"within {ReconnectTimeout.TotalSeconds:0} s; see 'perfcluster runs show {_id}'");
-                Log.Warning("Following run {RunId} on the coordinator at {Coordinator}", _id, Display(_client.Coordinator));
+                Log.Warning("Following run {RunId} on the coordinator at {Coordinator}", _id, RemoteCoordinator.Display(_client.Coordinator));
                 _notes.Add($"this client lost its coordinator mid-run ({lost}) and followed the run on the coordinator at " +
-                           $"{Display(_client.Coordinator)} {(DateTime.UtcNow - lostAt).TotalSeconds:0.0} s later");
+                           $"{RemoteCoordinator.Display(_client.Coordinator)} {(DateTime.UtcNow - lostAt).TotalSeconds:0.0} s later");
                 if (_stopRequested) await RequestStopAsync();
             }
         }
@@ -114,7 +114,7 @@ internal sealed class RemoteRun : IDisposable
             {
                 if (Handle(item) is { } outcome) return (outcome, "");
             }
-            return (null, $"the coordinator at {Display(_client.Coordinator)} closed the event stream before the run finished");
+            return (null, $"the coordinator at {RemoteCoordinator.Display(_client.Coordinator)} closed the event stream before the run finished");
         }
         catch (CoordinatorUnreachableException e)
         {
@@ -122,7 +122,7 @@ internal sealed class RemoteRun : IDisposable
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
-            return (null, $"lost the connection to the coordinator at {Display(_client.Coordinator)}: {e.Message}");
+            return (null, $"lost the connection to the coordinator at {RemoteCoordinator.Display(_client.Coordinator)}: {e.Message}");
         }
         catch (CoordinatorApiException e)
         {
@@ -218,8 +218,6 @@ internal sealed class RemoteRun : IDisposable
             Log.Warning("Could not ask the coordinator to stop run {RunId}: {Error}", _id, e.Message);
         }
     }
-
-    private static string Display(Uri coordinator) => coordinator.ToString().TrimEnd('/');
 
     public void Dispose()
     {
