@@ -10,7 +10,7 @@ namespace PerfCluster.Core.Regression;
 /// A baseline file could not be used: not JSON, not a baseline, written by a newer PerfCluster, or missing a
 /// field. The message names the file and, where known, the line, so the CLI can print it and exit with code 2.
 /// </summary>
-public sealed class BaselineFormatException(string message, string file, int? line = null) : Exception(message)
+public sealed class BaselineFormatException(string message, string file, int? line = null) : Exception(Input.InputEcho.Shorten(message))
 {
     public string File { get; } = file;
 

@@ -11,7 +11,7 @@ public sealed record SourcePosition(string File, int Line, int Column)
 }
 
 /// <summary>Bad scenario input: always carries what was expected and, where known, where.</summary>
-public sealed class ScenarioException(string message, SourcePosition? position = null) : Exception(message)
+public sealed class ScenarioException(string message, SourcePosition? position = null) : Exception(Input.InputEcho.Shorten(message))
 {
     public SourcePosition? Position { get; } = position;
 

@@ -7,7 +7,7 @@ using PerfCluster.Engine.Drivers;
 namespace PerfCluster.Api;
 
 /// <summary>Bad API input: answered with 400 and this message.</summary>
-public sealed class ApiInputException(string message) : Exception(message);
+public sealed class ApiInputException(string message) : Exception(PerfCluster.Core.Input.InputEcho.Shorten(message));
 
 /// <summary>A checked <c>POST /api/runs</c> body: the plan to run and the id asked for, if any.</summary>
 public sealed record RunRequest(string? Id, TestPlan Plan);
