@@ -26,13 +26,17 @@ public static partial class InputEcho
     {
         ArgumentNullException.ThrowIfNull(message);
         if (message.Length <= MaxQuoted) return message;
-        var cut = Quoted().Replace(message, m => $"{m.Groups["q"].Value}{Cut(m.Groups["text"].Value)}{m.Groups["q"].Value}");
+        // Every quoted piece is matched, short ones too, so that quotes pair up left to right.
+        var cut = Quoted().Replace(message, m => m.Groups["text"].Length <= MaxQuoted
+            ? m.Value
+            : $"{m.Groups["q"].Value}{Cut(m.Groups["text"].Value)}{m.Groups["q"].Value}");
         if (cut.Length <= MaxMessage) return cut;
         var builder = new StringBuilder(cut, 0, MaxMessage - 40, MaxMessage);
         builder.Append($"… ({cut.Length:N0} characters in all)");
         return builder.ToString();
     }
 
-    [GeneratedRegex("""(?<q>['"])(?<text>[^'"\r\n]{81,})\k<q>""", RegexOptions.CultureInvariant)]
+    /// <summary>A quote that opens after no letter and closes before none, so "the model's pool" holds no quote.</summary>
+    [GeneratedRegex("""(?<!\w)(?<q>['"])(?<text>[^'"\r\n]*)\k<q>(?!\w)""", RegexOptions.CultureInvariant)]
     private static partial Regex Quoted();
 }

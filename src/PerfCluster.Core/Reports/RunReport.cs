@@ -79,7 +79,7 @@ public sealed record RunReport
 {
     public const string ToolName = "perfcluster";
 
-    /// <summary>E.g. "benchmark_1764168000" (see <see cref="NewRunId"/>).</summary>
+    /// <summary>E.g. "benchmark_1764168000" (see <c>TestRunId</c>).</summary>
     public required string RunId { get; init; }
     public required RunStatus Status { get; init; }
     public required DateTimeOffset StartedAt { get; init; }
@@ -107,9 +107,6 @@ public sealed record RunReport
 
     /// <summary>The guide's exit codes: 130 if interrupted (this wins), 0 if passed, 1 otherwise.</summary>
     public int ExitCode => Interrupted ? 130 : Passed ? 0 : 1;
-
-    /// <summary>"benchmark_" and the Unix time in seconds at which the run started.</summary>
-    public static string NewRunId(DateTimeOffset startedAt) => $"benchmark_{startedAt.ToUnixTimeSeconds()}";
 
     /// <summary>The status that scenarios which all ran (or did not) imply: Interrupted, Failed or Completed.</summary>
     public static RunStatus StatusOf(IEnumerable<ScenarioReport> scenarios)

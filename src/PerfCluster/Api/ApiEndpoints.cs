@@ -91,7 +91,7 @@ public static class ApiEndpoints
         {
             var request = RunRequestReader.Read(await ReadJsonAsync(ctx));
             if (allowed.Refusal(request.Plan) is { } refusal) return Problem(StatusCodes.Status403Forbidden, "Forbidden target", refusal);
-            var run = new RunRecord(request.Id ?? NewRunId(), request.Plan, DateTimeOffset.UtcNow);
+            var run = new RunRecord(request.Id ?? Core.Runs.TestRunId.ForApi(DateTimeOffset.UtcNow).Value, request.Plan, DateTimeOffset.UtcNow);
             if (!launcher.TryStart(run))
                 return Problem(StatusCodes.Status409Conflict, "Conflict", $"a run with id '{run.Id}' already exists");
             ctx.Response.Headers.Location = $"/api/runs/{Uri.EscapeDataString(run.Id)}";
@@ -219,8 +219,4 @@ public static class ApiEndpoints
             throw new ApiInputException($"malformed JSON: {e.Message}");
         }
     }
-
-    /// <summary>A fresh run id: the UTC time and a random suffix, e.g. run-20250101-120000-3fa2.</summary>
-    public static string NewRunId() =>
-        $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(2)).ToLowerInvariant()}";
 }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using PerfCluster.Core.Runs;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Dashboard;
 using PerfCluster.Engine.Coordination;
@@ -33,7 +34,7 @@ public sealed class RecoveredRuns(RunRegistry registry, CoordinatorMetrics metri
                     run = new RunRecord(taken.RunId, new TestPlan(TakenOverSource, "", [taken.Scenario]), DateTimeOffset.UtcNow);
                     registry.TryAdd(run);
                 }
-                run.ScenarioStarting(taken.Scenario);
+                run.Starting(run.Run, StepOf(run));
                 var manager = Akka.Hosting.ActorRegistry.For(Context.System).Get<RunManager>();
                 var runId = taken.RunId;
                 var stop = run.StopToken.Register(() => manager.Tell(new StopRun(runId, "interrupted")));
@@ -41,18 +42,24 @@ public sealed class RecoveredRuns(RunRegistry registry, CoordinatorMetrics metri
                 break;
             case RunStarted or RunProgress or SharesAssigned or AlertRaised or RunCompleted or RunFailed:
                 if (!_runs.TryGetValue(RunIdOf(message), out var followed)) return;
-                followed.Run.OnRunEvent(message);
+                var record = followed.Run;
+                var step = StepOf(record);
+                record.OnEvent(step, message);
                 metrics.Observe(message);
-                dashboard.Observe(followed.Run.Id, message);
+                dashboard.Observe(record.Id, message);
                 if (message is RunCompleted done)
                 {
-                    followed.Run.ScenarioCompleted(new ScenarioOutcome(followed.Scenario, done.Statistics, done.Interrupted, done.Reason) { Notes = done.Notes });
-                    followed.Run.Complete([]);
+                    var outcome = new ScenarioOutcome(followed.Scenario, done.Statistics, done.Interrupted, done.Reason) { Notes = done.Notes };
+                    var ended = record.Run.Record(step, new ScenarioRunResult(done.Statistics, done.Interrupted, done.Reason, done.Notes));
+                    record.Ended(ended, step, outcome, null);
+                    record.Finish(ended);
                     Forget(done.RunId);
                 }
                 else if (message is RunFailed failed)
                 {
-                    followed.Run.Fail(failed.Error, []);
+                    var ended = record.Run.Fail(step, failed.Error);
+                    record.Ended(ended, step, null, failed.Error);
+                    record.Finish(ended);
                     Forget(failed.RunId);
                 }
                 break;
@@ -61,6 +68,10 @@ public sealed class RecoveredRuns(RunRegistry registry, CoordinatorMetrics metri
                 break;
         }
     }
+
+    /// <summary>The one scenario run of a taken-over run: its run id is the scenario run's own.</summary>
+    private static TestRunStep StepOf(RunRecord record) =>
+        record.Run.Next ?? new TestRunStep(0, 1, record.Id, record.Plan.Scenarios[0]);
 
     private void Forget(string runId)
     {

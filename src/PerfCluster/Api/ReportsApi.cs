@@ -1,7 +1,6 @@
 using Akka.Actor;
 using PerfCluster.Core.Regression;
 using PerfCluster.Core.Reports;
-using PerfCluster.Core.Thresholds;
 using PerfCluster.Engine.Persistence;
 using PerfCluster.Reports;
 
@@ -13,37 +12,6 @@ namespace PerfCluster.Api;
 /// </summary>
 public static class ReportsApi
 {
-    /// <summary>The report of a run as far as it got: its finished scenarios, judged by their thresholds.</summary>
-    public static RunReport ReportOf(RunRecord run)
-    {
-        var d = run.Detail();
-        var scenarios = d.Results.Select(r =>
-        {
-            var definition = run.Plan.Scenarios.First(s => s.Name == r.Scenario);
-            return new ScenarioReport(definition, r.Statistics, ThresholdEvaluator.Evaluate(definition, r.Statistics), r.Interrupted);
-        }).ToList();
-        return new RunReport
-        {
-            RunId = d.Id,
-            Status = d.State switch
-            {
-                RunState.Failed => RunStatus.Error,
-                RunState.Interrupted => RunStatus.Interrupted,
-                _ => RunReport.StatusOf(scenarios),
-            },
-            StartedAt = d.StartedAt ?? d.CreatedAt,
-            FinishedAt = d.FinishedAt ?? DateTimeOffset.UtcNow,
-            SourceFile = d.FileName,
-            SourceText = run.Plan.SourceText,
-            Scenarios = scenarios,
-            // What each scenario's run noted (workers lost or added, a coordinator fail-over), then the run's own notes.
-            Notes = [.. ScenarioNotes(d.Results), .. d.Notes, .. d.Error is null ? Array.Empty<string>() : [d.Error]],
-        };
-    }
-
-    private static IEnumerable<string> ScenarioNotes(IReadOnlyList<ScenarioResult> results) =>
-        results.SelectMany(r => r.Notes.Select(n => results.Count > 1 ? $"{r.Scenario}: {n}" : n));
-
     public static void MapReportsApi(this IEndpointRouteBuilder app)
     {
         // The same stream under the name the product guide uses.
@@ -55,7 +23,7 @@ public static class ReportsApi
                 return ApiEndpoints.Problem(StatusCodes.Status404NotFound, "Not found", $"no run with id '{id}'");
             if (run.Detail().Results.Count == 0)
                 return ApiEndpoints.Problem(StatusCodes.Status409Conflict, "Conflict", $"run '{id}' has no finished scenario yet");
-            var report = ReportOf(run);
+            var report = run.Report(DateTimeOffset.UtcNow);
             return (format ?? "json").ToLowerInvariant() switch
             {
                 "json" => Results.Text(JsonReportWriter.Render(report), "application/json"),

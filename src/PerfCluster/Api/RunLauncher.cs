@@ -3,16 +3,16 @@ using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PerfCluster.Core.Runs;
 using PerfCluster.Dashboard;
-using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Coordination;
 
 namespace PerfCluster.Api;
 
 /// <summary>
-/// Runs an API run's scenarios in order on this coordinator's run manager, in the background, and keeps
-/// its <see cref="RunRecord"/> up to date. A stop (DELETE, shutdown) interrupts the scenario going and
-/// skips the rest.
+/// Runs an API run's scenarios in order on this coordinator's run manager, in the background, through
+/// <see cref="TestRunner"/>; its <see cref="RunRecord"/> follows along. A stop (DELETE, shutdown) interrupts the
+/// scenario going and skips the rest.
 /// </summary>
 public sealed class RunLauncher(
     ActorSystem system, ActorRegistry actors, RunRegistry registry, CoordinatorMetrics metrics, DashboardRuns dashboard, ILogger<RunLauncher> log)
@@ -25,49 +25,27 @@ public sealed class RunLauncher(
         return true;
     }
 
-    /// <summary>The actor-level run id of scenario <paramref name="index"/>: the run id itself when there is only one.</summary>
-    public static string ScenarioRunId(RunRecord run, int index) =>
-        run.Plan.Scenarios.Count == 1 ? run.Id : $"{run.Id}~{index + 1}";
-
-    private async Task ExecuteAsync(RunRecord run)
+    private Task ExecuteAsync(RunRecord record) => DriveAsync(record, async (scenarioRunId, scenario, onEvent, stop) =>
     {
-        var notes = new List<string>();
+        var manager = await actors.GetAsync<RunManager>(stop);
+        return await RunClient.RunAsync(system, manager, scenarioRunId, scenario,
+            e => { onEvent(e); metrics.Observe(e); dashboard.Observe(record.Id, e); }, stop);
+    }, log);
+
+    /// <summary>Runs <paramref name="record"/>'s plan through <paramref name="execute"/> to its end; the record follows along.</summary>
+    public static async Task DriveAsync(RunRecord record, ScenarioExecutor execute, ILogger log)
+    {
+        TestRun run;
         try
         {
-            var manager = await actors.GetAsync<RunManager>(run.StopToken);
-            for (var i = 0; i < run.Plan.Scenarios.Count; i++)
-            {
-                var scenario = run.Plan.Scenarios[i];
-                if (run.StopRequested)
-                {
-                    notes.Add($"not run: {string.Join(", ", run.Plan.Scenarios.Skip(i).Select(s => s.Name))}");
-                    break;
-                }
-                run.ScenarioStarting(scenario);
-                var outcome = await RunClient.RunAsync(system, manager, ScenarioRunId(run, i), scenario,
-                    e => { run.OnRunEvent(e); metrics.Observe(e); dashboard.Observe(run.Id, e); }, run.StopToken);
-                run.ScenarioCompleted(outcome);
-                if (outcome.Interrupted && i + 1 < run.Plan.Scenarios.Count)
-                {
-                    notes.Add($"not run: {string.Join(", ", run.Plan.Scenarios.Skip(i + 1).Select(s => s.Name))}");
-                    break;
-                }
-            }
-            run.Complete(notes);
-        }
-        catch (RunFailedException e)
-        {
-            run.Fail(e.Message, notes);
-        }
-        catch (OperationCanceledException) when (run.StopRequested)
-        {
-            run.Fail("stopped before start", notes);
+            run = await TestRunner.RunAsync(record.Run, execute, record.Control, record);
         }
         catch (Exception e)
         {
-            log.LogError(e, "Run {RunId} failed", run.Id);
-            run.Fail($"the coordinator could not run it: {e.Message}", notes);
+            log.LogError(e, "Run {RunId} failed", record.Id);
+            run = record.Run.Fail(null, $"the coordinator could not run it: {e.Message}");
         }
+        record.Finish(run);
     }
 }
 

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using PerfCluster.Core.Reports;
+using PerfCluster.Core.Runs;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Coordination;
 using static PerfCluster.Engine.Coordination.RunProtocol;
@@ -10,62 +12,82 @@ namespace PerfCluster.Api;
 public sealed record ServerEvent(string Name, object Data);
 
 /// <summary>
-/// One run submitted through the API. Every change goes through its lock, so a late subscriber gets a
+/// One run submitted through the API: its <see cref="TestRun"/> as the runner last reported it, and what the live
+/// stream shows of the scenario run going. Every change goes through its lock, so a late subscriber gets a
 /// consistent snapshot of the state followed by exactly the events after it.
 /// </summary>
-public sealed class RunRecord
+public sealed class RunRecord : ITestRunObserver
 {
+    /// <summary>Who interrupts a run stopped through the API (DELETE, a coordinator's shutdown).</summary>
+    public const string StopRequestedBy = "a stop request";
+
     private readonly object _gate = new();
     private readonly List<Channel<ServerEvent>> _subscribers = [];
-    private readonly List<ScenarioResult> _results = [];
-    private readonly List<string> _notes = [];
-    private readonly CancellationTokenSource _stop = new();
+    private readonly TestRunControl _control = new();
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private RunState _state = RunState.Queued;
+    private TestRun _run;
+    private bool _began;
+    private bool _ended;
     private string? _current;
-    private DateTimeOffset? _startedAt;
     private DateTimeOffset? _finishedAt;
     private RunStarted? _started;
     private RunProgress? _progress;
     private SharesAssigned? _shares;
-    private string? _error;
 
     public RunRecord(string id, TestPlan plan, DateTimeOffset createdAt)
     {
         Id = id;
         Plan = plan;
         CreatedAt = createdAt;
+        _run = TestRun.Start(new TestRunId(id), plan, createdAt);
     }
 
     public string Id { get; }
     public TestPlan Plan { get; }
     public DateTimeOffset CreatedAt { get; }
-    public CancellationToken StopToken => _stop.Token;
-    public bool StopRequested => _stop.IsCancellationRequested;
+    /// <summary>How the run is stopped: <see cref="RequestStop"/> interrupts it through this.</summary>
+    public TestRunControl Control => _control;
+    public CancellationToken StopToken => _control.Stopping;
+    public bool StopRequested => _control.InterruptedBy is not null;
     /// <summary>Completes once the run reached a final state.</summary>
     public Task Finished => _finished.Task;
 
+    /// <summary>The run as far as it got.</summary>
+    public TestRun Run
+    {
+        get { lock (_gate) return _run; }
+    }
+
     public RunState State
     {
-        get { lock (_gate) return _state; }
+        get { lock (_gate) return StateLocked(); }
     }
+
+    /// <summary>Queued until the first scenario run started; then running; at the end what the run says it came to.</summary>
+    private RunState StateLocked() =>
+        !_ended ? (_began ? RunState.Running : RunState.Queued)
+        : _run.InterruptedBy is not null ? RunState.Interrupted
+        : _run.Error is not null ? RunState.Failed
+        : _run.RanToEnd ? RunState.Completed
+        : RunState.Interrupted;
 
     /// <summary>Asks the run to stop; false when it had already finished.</summary>
     public bool RequestStop()
     {
         lock (_gate)
         {
-            if (_state.IsFinal()) return false;
+            if (_ended) return false;
         }
-        _stop.Cancel();
+        _control.Interrupt(StopRequestedBy);
         return true;
     }
 
-    public void ScenarioStarting(ScenarioDefinition scenario)
+    public void Starting(TestRun run, TestRunStep step)
     {
         lock (_gate)
         {
-            _current = scenario.Name;
+            _run = run;
+            _current = step.Definition.Name;
             _progress = null;
             _shares = null;
             _started = null;
@@ -73,7 +95,7 @@ public sealed class RunRecord
     }
 
     /// <summary>A message the run's listener received: started, progress and share changes are kept and published.</summary>
-    public void OnRunEvent(object message)
+    public void OnEvent(TestRunStep step, object message)
     {
         lock (_gate)
         {
@@ -81,10 +103,10 @@ public sealed class RunRecord
             {
                 case RunStarted started:
                     _started = started;
-                    if (_state == RunState.Queued)
+                    if (!_began)
                     {
-                        _state = RunState.Running;
-                        _startedAt ??= DateTimeOffset.UtcNow;
+                        _began = true;
+                        _run = _run.BeganAt(DateTimeOffset.UtcNow);
                     }
                     Publish(new ServerEvent(ApiEvents.Started, started));
                     break;
@@ -103,47 +125,49 @@ public sealed class RunRecord
         }
     }
 
-    public void ScenarioCompleted(ScenarioOutcome outcome)
+    public void Ended(TestRun run, TestRunStep step, ScenarioOutcome? outcome, string? error)
     {
         lock (_gate)
         {
-            var result = new ScenarioResult(outcome.Scenario.Name, outcome.Statistics, outcome.Interrupted, outcome.Reason, outcome.Notes);
-            _results.Add(result);
+            // The start instant this record saw stays: the runner's copy was taken before the first RunStarted.
+            _run = _began ? run.BeganAt(_run.StartedAt) : run;
             _shares = null;
-            Publish(new ServerEvent(ApiEvents.ScenarioCompleted, result));
+            if (outcome is not null) Publish(new ServerEvent(ApiEvents.ScenarioCompleted, ResultOf(step.Definition.Name, _run.Results[step.Scenario][^1])));
         }
     }
 
-    /// <summary>Every scenario ran (completed), or a stop cut the run short (interrupted).</summary>
-    public void Complete(IEnumerable<string> notes) => Finish(notes, null);
-
-    /// <summary>A scenario could not run. A run stopped before its start counts as interrupted, not failed.</summary>
-    public void Fail(string error, IEnumerable<string> notes) => Finish(notes, error);
-
-    private void Finish(IEnumerable<string> notes, string? error)
+    /// <summary>The run is over: <paramref name="run"/> is how it ended.</summary>
+    public void Finish(TestRun run)
     {
         lock (_gate)
         {
-            if (_state.IsFinal()) return;
-            var allRan = _results.Count == Plan.Scenarios.Count && _results.All(r => !r.Interrupted);
-            _state = error is not null ? (StopRequested ? RunState.Interrupted : RunState.Failed)
-                : allRan ? RunState.Completed
-                : RunState.Interrupted;
-            _error = error;
-            _notes.AddRange(notes);
+            if (_ended) return;
+            _run = _began ? run.BeganAt(_run.StartedAt) : run;
+            _ended = true;
             _finishedAt = DateTimeOffset.UtcNow;
             _current = null;
             _shares = null;
-            Publish(Ended());
+            Publish(EndedEvent());
             foreach (var s in _subscribers) s.Writer.TryComplete();
             _subscribers.Clear();
         }
         _finished.TrySetResult();
     }
 
-    private ServerEvent Ended() => new(
-        _state == RunState.Failed ? ApiEvents.RunFailed : ApiEvents.RunCompleted,
-        new RunEnded(Id, _state, _finishedAt!.Value, _notes.ToList(), _error));
+    /// <summary>The run's report as far as it got, assembled by <see cref="TestRun.ToReport"/> like every other report.</summary>
+    public RunReport Report(DateTimeOffset now)
+    {
+        lock (_gate) return _run.ToReport(_finishedAt ?? now);
+    }
+
+    private ServerEvent EndedEvent()
+    {
+        var state = StateLocked();
+        return new(state == RunState.Failed ? ApiEvents.RunFailed : ApiEvents.RunCompleted,
+            new RunEnded(Id, state, _finishedAt!.Value, NotesLocked(), _run.Error));
+    }
+
+    private List<string> NotesLocked() => [.. _run.ToReport(_finishedAt ?? DateTimeOffset.UtcNow).Notes];
 
     private void Publish(ServerEvent e)
     {
@@ -159,14 +183,14 @@ public sealed class RunRecord
         lock (_gate)
         {
             var snapshot = new List<ServerEvent> { new(ApiEvents.Run, DetailLocked()) };
-            snapshot.AddRange(_results.Select(r => new ServerEvent(ApiEvents.ScenarioCompleted, r)));
+            snapshot.AddRange(ResultsLocked().Select(r => new ServerEvent(ApiEvents.ScenarioCompleted, r)));
             if (_started is not null) snapshot.Add(new ServerEvent(ApiEvents.Started, _started));
             if (_shares is not null) snapshot.Add(new ServerEvent(ApiEvents.Shares, _shares));
             if (_progress is not null) snapshot.Add(new ServerEvent(ApiEvents.Progress, _progress));
             var channel = Channel.CreateUnbounded<ServerEvent>(new UnboundedChannelOptions { SingleReader = true });
-            if (_state.IsFinal())
+            if (_ended)
             {
-                snapshot.Add(Ended());
+                snapshot.Add(EndedEvent());
                 channel.Writer.TryComplete();
                 return (snapshot, channel.Reader, () => { });
             }
@@ -182,7 +206,7 @@ public sealed class RunRecord
     {
         lock (_gate)
         {
-            return new RunSummary(Id, _state, ScenarioNames, _current, CreatedAt, _startedAt, _finishedAt, _progress, _error);
+            return new RunSummary(Id, StateLocked(), ScenarioNames, _current, CreatedAt, StartedAtLocked, _finishedAt, _progress, _run.Error);
         }
     }
 
@@ -191,9 +215,17 @@ public sealed class RunRecord
         lock (_gate) return DetailLocked();
     }
 
+    private DateTimeOffset? StartedAtLocked => _began ? _run.StartedAt : null;
+
     private RunDetail DetailLocked() => new(
-        Id, _state, Plan.SourceFile, ScenarioNames, _current, CreatedAt, _startedAt, _finishedAt, StopRequested,
-        _started, _progress, _shares, _results.ToList(), _notes.ToList(), _error);
+        Id, StateLocked(), Plan.SourceFile, ScenarioNames, _current, CreatedAt, StartedAtLocked, _finishedAt, StopRequested,
+        _started, _progress, _shares, ResultsLocked(), _ended ? NotesLocked() : [], _run.Error);
+
+    /// <summary>The last run of every scenario that ran.</summary>
+    private List<ScenarioResult> ResultsLocked() =>
+        [.. _run.Results.Select((runs, i) => (runs, i)).Where(x => x.runs.Count > 0).Select(x => ResultOf(Plan.Scenarios[x.i].Name, x.runs[^1]))];
+
+    private static ScenarioResult ResultOf(string scenario, ScenarioRunResult r) => new(scenario, r.Statistics, r.Interrupted, r.Reason, r.Notes);
 
     private IReadOnlyList<string> ScenarioNames => Plan.Scenarios.Select(s => s.Name).ToList();
 
@@ -202,7 +234,7 @@ public sealed class RunRecord
     {
         lock (_gate)
         {
-            if (_state.IsFinal() || _shares is null) return null;
+            if (_ended || _shares is null) return null;
             var share = _shares.Shares.FirstOrDefault(s => s.Node == node);
             return share is null ? null : new MemberShare(Id, _current ?? "", share.Share.From, share.Share.To, share.Share.Count);
         }

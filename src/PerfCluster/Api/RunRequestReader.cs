@@ -20,7 +20,7 @@ public sealed record RunRequest(string? Id, TestPlan Plan);
 /// </summary>
 public static class RunRequestReader
 {
-    public const int MaxIdLength = 100;
+    public const int MaxIdLength = Core.Runs.TestRunId.MaxLength;
     private static readonly string[] Fields = ["scenario", "file_name", "scenario_name", "id", "overrides"];
     private static readonly string[] OverrideFields = ["target", "users", "duration", "ramp_up", "think_time"];
 
@@ -45,7 +45,7 @@ public static class RunRequestReader
         var id = OptionalString(body, "id");
         if (id is not null && !IsValidId(id))
             throw new ApiInputException(
-                $"'id' must be 1 to {MaxIdLength} letters, digits, '_', '.' or '-' starting with a letter or digit, but is '{id}'");
+                $"'id' must be 1 to {MaxIdLength} letters, digits, '_', '.', '-' or '~' starting with a letter or digit, but is '{id}'");
 
         var overrides = body.TryGetProperty("overrides", out var o) && o.ValueKind != JsonValueKind.Null ? Overrides(o) : null;
         var plan = ScenarioLoader.LoadText(text, fileName, overrides);
@@ -61,9 +61,7 @@ public static class RunRequestReader
         return new RunRequest(id, plan);
     }
 
-    public static bool IsValidId(string id) =>
-        id.Length is > 0 and <= MaxIdLength && char.IsAsciiLetterOrDigit(id[0]) &&
-        id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+    public static bool IsValidId(string id) => Core.Runs.TestRunId.IsValid(id);
 
     private static ScenarioOverrides Overrides(JsonElement o)
     {

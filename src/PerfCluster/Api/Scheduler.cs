@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using PerfCluster.Core.Alerts;
 using PerfCluster.Core.Regression;
 using PerfCluster.Core.Reports;
+using PerfCluster.Core.Runs;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Schedules;
 using PerfCluster.Core.Thresholds;
@@ -123,7 +124,7 @@ public sealed class Scheduler(
         {
             var run = entry.LastRun!;
             // A multi-scenario run is taken over as the scenario that was going ("RUN~2").
-            var taken = going.FirstOrDefault(id => id == run.RunId || id.StartsWith(run.RunId + "~", StringComparison.Ordinal));
+            var taken = going.FirstOrDefault(new TestRunId(run.RunId).Owns);
             if (taken is not null && await RegisteredAsync(taken, ct) is { } record)
             {
                 log.LogWarning("Scheduled run {RunId} of {Schedule} was taken over from a lost coordinator; its outcome is recorded when it ends",
@@ -148,7 +149,7 @@ public sealed class Scheduler(
     private async Task<RunRecord?> StartAsync(DueSchedule due, DateTimeOffset now, CancellationToken ct)
     {
         var schedule = due.Schedule;
-        var runId = RunId(schedule.Name, now);
+        var runId = TestRunId.ForSchedule(schedule.Name, now).Value;
         if (due.Occurrences > 1)
             log.LogWarning("Schedule {Schedule} missed {Missed} occurrences while no coordinator was running; it runs once now, for {Occurrence}",
                 schedule.Name, due.Occurrences, due.Occurrence);
@@ -297,49 +298,8 @@ public sealed class Scheduler(
     /// <summary>The report of a finished API run, as <c>perfcluster test</c> would have written it.</summary>
     public static RunReport Report(RunRecord run, Baseline? baseline, bool strict, DateTimeOffset now)
     {
-        var detail = run.Detail();
-        var scenarios = detail.Results.Select((r, i) =>
-        {
-            var definition = i < run.Plan.Scenarios.Count && run.Plan.Scenarios[i].Name == r.Scenario
-                ? run.Plan.Scenarios[i]
-                : run.Plan.Scenarios.First(s => s.Name == r.Scenario);
-            return new ScenarioReport(definition, r.Statistics, ThresholdEvaluator.Evaluate(definition, r.Statistics), r.Interrupted);
-        }).ToList();
-        var notes = detail.Notes.ToList();
-        if (detail.Error is not null) notes.Add(detail.Error);
-        var report = new RunReport
-        {
-            RunId = run.Id,
-            Status = detail.State switch
-            {
-                RunState.Failed => RunStatus.Error,
-                RunState.Interrupted => RunStatus.Interrupted,
-                _ => RunReport.StatusOf(scenarios),
-            },
-            StartedAt = detail.StartedAt ?? detail.CreatedAt,
-            FinishedAt = detail.FinishedAt ?? now,
-            SourceFile = run.Plan.SourceFile,
-            SourceText = run.Plan.SourceText,
-            Scenarios = scenarios,
-            Notes = notes,
-        };
-        if (baseline is null) return report;
-        var compared = scenarios.Select(s => s.Interrupted || s.CompletedNoRequests
-            ? s
-            : s with { Regression = RegressionComparer.Compare(baseline, report, s, Math.Max(1, s.Statistics.Workers.Count), strict) }).ToList();
-        return report with
-        {
-            Scenarios = compared,
-            Status = report.Status is RunStatus.Error or RunStatus.Interrupted ? report.Status : RunReport.StatusOf(compared),
-        };
-    }
-
-    /// <summary>"sched-nightly-20261126-020000": the schedule's name kept to the characters a run id allows.</summary>
-    public static string RunId(string schedule, DateTimeOffset at)
-    {
-        var slug = new string(schedule.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' ? c : '-').ToArray()).Trim('-', '.');
-        if (slug.Length > 60) slug = slug[..60];
-        return $"sched-{(slug.Length == 0 ? "run" : slug)}-{at.UtcDateTime:yyyyMMdd-HHmmss}";
+        var report = run.Report(now);
+        return baseline is null ? report : report.JudgedAgainst(baseline, strict);
     }
 }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PerfCluster.Core.Reports;
+using PerfCluster.Core.Runs;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Thresholds;
 using PerfCluster.Engine;
@@ -144,10 +145,6 @@ public static class RunCommand
         public IRunReview? Review { get; init; }
     }
 
-    /// <summary>Runs one scenario somewhere (the embedded node, a remote coordinator) and returns its outcome.</summary>
-    public delegate Task<ScenarioOutcome> ScenarioExecutor(
-        string runId, ScenarioDefinition scenario, Action<object> onEvent, CancellationToken interrupt);
-
     /// <summary>Runs a loaded plan on the embedded node and returns the exit code. Shared by <c>run</c> and <c>demo</c>.</summary>
     public static async Task<int> ExecuteAsync(TestPlan plan, RunOptions options)
     {
@@ -180,78 +177,17 @@ public static class RunCommand
         IRunReview? review = null)
     {
         var startedAt = DateTimeOffset.UtcNow;
-        var runId = RunReport.NewRunId(startedAt);
-        var outputDirectory = outputDirectoryOption ?? Path.Combine("results", runId);
+        var run = TestRun.Start(TestRunId.ForCli(startedAt), plan, startedAt, iterations);
+        var outputDirectory = outputDirectoryOption ?? Path.Combine("results", run.Id.Value);
+        using var control = new TestRunControl();
         using var interrupt = new InterruptSignal();
-        var outcomes = new List<ScenarioOutcome>();
-        // --iterations: every run of each scenario, in order; the report keeps them all.
-        var runsOf = new Dictionary<ScenarioOutcome, List<ScenarioOutcome>>();
-        var notes = new List<string>();
-        string? error = null;
+        await using var onSignal = interrupt.Token.Register(() => control.Interrupt(interrupt.SignalName));
+        // Stopped by the review (abort-on-fail), not by the user: a verdict, not an interruption.
+        await using var onAbort = (review?.Abort ?? CancellationToken.None).Register(() => control.StopEarly(review!.AbortReason ?? "stopped by the review"));
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupt.Token, review?.Abort ?? CancellationToken.None);
-        for (var i = 0; i < plan.Scenarios.Count && !stop.IsCancellationRequested && error is null; i++)
-        {
-            var scenario = plan.Scenarios[i];
-            var runs = new List<ScenarioOutcome>();
-            for (var n = 1; n <= iterations && !stop.IsCancellationRequested; n++)
-            {
-                var view = ProgressView.Create(iterations > 1 ? scenario with { Name = $"{scenario.Name} (iteration {n} of {iterations})" } : scenario);
-                Action<object> onEvent = review is null ? view.OnEvent : e => { review.OnEvent(scenario, e); view.OnEvent(e); };
-                try
-                {
-                    var outcome = await execute(iterations > 1 ? $"{runId}-{i + 1}-{n}" : $"{runId}-{i + 1}", scenario, onEvent, stop.Token);
-                    view.Complete(outcome);
-                    // Stopped by the review (abort-on-fail), not by the user: a verdict, not an interruption.
-                    var aborted = !interrupt.Token.IsCancellationRequested && review?.Abort.IsCancellationRequested == true;
-                    if (aborted) notes.Add($"{scenario.Name}: stopped early: {review!.AbortReason}");
-                    runs.Add(outcome with { Scenario = scenario, Interrupted = outcome.Interrupted && !aborted });
-                    notes.AddRange(outcome.Notes.Select(note => iterations > 1 ? $"iteration {n}: {note}" : note));
-                }
-                catch (RunFailedException e)
-                {
-                    view.Fail(e.Message);
-                    error = $"scenario '{scenario.Name}' failed to run: {e.Message}";
-                    break;
-                }
-            }
-            if (runs.Count == 0) continue;
-            outcomes.Add(runs[^1]);
-            runsOf[runs[^1]] = runs;
-        }
+        run = await TestRunner.RunAsync(run, execute, control, new ConsoleProgress(iterations, review));
 
-        if (interrupt.Token.IsCancellationRequested)
-        {
-            var elapsed = DateTimeOffset.UtcNow - startedAt;
-            notes.Add($"interrupted by {interrupt.SignalName} after {elapsed.TotalSeconds:0.0} s: results cover the load sent until then; " +
-                      "requests in flight were given the interrupt grace period, and at most the last unflushed second of metrics may be missing");
-            var skipped = plan.Scenarios.Skip(outcomes.Count).Select(s => s.Name).ToList();
-            if (skipped.Count > 0) notes.Add($"not run: {string.Join(", ", skipped)}");
-        }
-        foreach (var o in outcomes.Where(o => o.Statistics.AbandonedInFlight > 0))
-            notes.Add($"{o.Scenario.Name}: {o.Statistics.AbandonedInFlight} requests were still in flight when the graceful-stop period ended and are not counted");
-        if (error is not null) notes.Add(error);
-
-        var scenarios = outcomes.Select(o => new ScenarioReport(
-            o.Scenario, o.Statistics, ThresholdEvaluator.Evaluate(o.Scenario, o.Statistics), o.Interrupted)
-        {
-            Iterations = runsOf[o].Count > 1
-                ? runsOf[o].Select(r => new IterationResult(r.Statistics, ThresholdEvaluator.Evaluate(r.Scenario, r.Statistics))).ToList()
-                : [],
-        }).ToList();
-        var report = new RunReport
-        {
-            RunId = runId,
-            Status = error is not null ? RunStatus.Error
-                : interrupt.Token.IsCancellationRequested ? RunStatus.Interrupted
-                : RunReport.StatusOf(scenarios),
-            StartedAt = startedAt,
-            FinishedAt = DateTimeOffset.UtcNow,
-            SourceFile = plan.SourceFile,
-            SourceText = plan.SourceText,
-            Scenarios = scenarios,
-            Notes = notes,
-        };
+        var report = run.ToReport(DateTimeOffset.UtcNow);
         if (review is not null) report = review.Review(report);
         var paths = ReportWriter.WriteAll(report, outputDirectory).ToList();
         if (WriteHtml(report, outputDirectory) is { } html) paths.Add(html);
@@ -263,12 +199,33 @@ public static class RunCommand
         Log.CloseAndFlush();
 
         if (review is not null) await review.AfterWriteAsync(report, outputDirectory);
-        if (error is not null)
+        if (run.Failure is { } failure)
         {
-            Console.Error.WriteLine($"error: {error}");
-            return interrupt.Token.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.BadInput;
+            Console.Error.WriteLine($"error: {failure}");
+            return run.InterruptedBy is not null ? ExitCodes.Interrupted : ExitCodes.BadInput;
         }
         return report.ExitCode;
+    }
+
+    /// <summary>The live view of each scenario run on the console, and the review's eye on its events.</summary>
+    private sealed class ConsoleProgress(int iterations, IRunReview? review) : ITestRunObserver
+    {
+        private ProgressView? _view;
+
+        public void Starting(TestRun run, TestRunStep step) =>
+            _view = ProgressView.Create(iterations > 1 ? step.Definition with { Name = $"{step.Definition.Name} (iteration {step.Iteration} of {iterations})" } : step.Definition);
+
+        public void OnEvent(TestRunStep step, object e)
+        {
+            review?.OnEvent(step.Definition, e);
+            _view?.OnEvent(e);
+        }
+
+        public void Ended(TestRun run, TestRunStep step, ScenarioOutcome? outcome, string? error)
+        {
+            if (outcome is not null) _view?.Complete(outcome);
+            else _view?.Fail(error ?? "failed");
+        }
     }
 
     /// <summary>

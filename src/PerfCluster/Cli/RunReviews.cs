@@ -2,6 +2,7 @@ using Akka.Actor;
 using PerfCluster.Core.History;
 using PerfCluster.Core.Regression;
 using PerfCluster.Core.Reports;
+using PerfCluster.Core.Runs;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Persistence;
@@ -160,16 +161,5 @@ public sealed class RegressionReview(PersistenceSettings settings, Baseline base
 
     private static string Signed(double percent) => double.IsFinite(percent) ? $"{percent:+0.0;-0.0;0.0}%" : "n/a";
 
-    public override RunReport Review(RunReport report)
-    {
-        var scenarios = report.Scenarios.Select(s =>
-            s.Interrupted || s.CompletedNoRequests
-                ? s
-                : s with { Regression = RegressionComparer.Compare(baseline, report, s, Math.Max(1, s.Statistics.Workers.Count), strict) }).ToList();
-        return report with
-        {
-            Scenarios = scenarios,
-            Status = report.Status is RunStatus.Error or RunStatus.Interrupted ? report.Status : RunReport.StatusOf(scenarios),
-        };
-    }
+    public override RunReport Review(RunReport report) => report.JudgedAgainst(baseline, strict);
 }

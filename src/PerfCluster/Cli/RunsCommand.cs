@@ -21,7 +21,7 @@ public static class RunsCommand
 
     private static Command Timeline()
     {
-        var run = new Argument<string>("run-id") { Description = "A run id from 'runs history' (benchmark_...), or one scenario's run id (benchmark_...-2)." };
+        var run = new Argument<string>("run-id") { Description = "A run id from 'runs history' (benchmark_...), or one scenario's run id (benchmark_...~2)." };
         var format = new Option<string>("--format") { Description = "table or json.", DefaultValueFactory = _ => "table" }.AcceptOnlyFromAmong("table", "json");
         var dataDir = RunCommand.DataDirOption();
         var command = new Command("timeline", "The stored 1-second windows of a finished run: throughput, latency, errors and users per second.")
@@ -32,16 +32,28 @@ public static class RunsCommand
         {
             var id = parse.GetValue(run)!;
             await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
-            // A run's scenarios are stored as RUN-1, RUN-2, ...; an exact id names one of them.
+            // A run of one scenario is stored under its own id; a run of several as RUN~1, RUN~2, ..., and with
+            // --iterations as RUN~1.1, RUN~1.2, ... (TestRunId). An exact id names one of them.
             var timelines = new List<Engine.History.RunTimelineProtocol.Timeline>();
             var exact = await store.GetTimelineAsync(id);
             if (exact.Windows.Count > 0) timelines.Add(exact);
-            for (var n = 1; timelines.Count == 0 || n <= timelines.Count + 1; n++)
+            for (var scenarioNo = 1; exact.Windows.Count == 0 && scenarioNo <= 100; scenarioNo++)
             {
-                if (exact.Windows.Count > 0 || n > 100) break;
-                var t = await store.GetTimelineAsync($"{id}-{n}");
-                if (t.Windows.Count == 0) break;
-                timelines.Add(t);
+                var found = 0;
+                var single = await store.GetTimelineAsync($"{id}{Core.Runs.TestRunId.ScenarioSeparator}{scenarioNo}");
+                if (single.Windows.Count > 0)
+                {
+                    timelines.Add(single);
+                    found++;
+                }
+                for (var iteration = 1; found == 0 || iteration > 1 && iteration <= 1000; iteration++)
+                {
+                    var t = await store.GetTimelineAsync($"{id}{Core.Runs.TestRunId.ScenarioSeparator}{scenarioNo}.{iteration}");
+                    if (t.Windows.Count == 0) break;
+                    timelines.Add(t);
+                    found++;
+                }
+                if (found == 0) break;
             }
             if (timelines.Count == 0) throw new UsageException($"no stored timeline for run '{id}' in {store.Description} (see 'perfcluster runs history')");
             if (parse.GetValue(format) == "json")

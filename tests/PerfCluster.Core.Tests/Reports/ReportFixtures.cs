@@ -91,7 +91,7 @@ internal static class ReportFixtures
         var list = scenarios.Length == 0 ? [ScenarioReport()] : scenarios;
         return new RunReport
         {
-            RunId = RunReport.NewRunId(Start),
+            RunId = PerfCluster.Core.Runs.TestRunId.ForCli(Start).Value,
             Status = RunReport.StatusOf(list),
             StartedAt = Start,
             FinishedAt = Start.AddSeconds(65),

@@ -72,7 +72,7 @@ public class RunReportSpecs
     [Fact]
     public void Should_name_runs_after_their_start_in_unix_seconds()
     {
-        Assert.Equal("benchmark_1764168000", RunReport.NewRunId(new DateTimeOffset(2025, 11, 26, 14, 40, 0, TimeSpan.Zero)));
+        Assert.Equal("benchmark_1764168000", PerfCluster.Core.Runs.TestRunId.ForCli(new DateTimeOffset(2025, 11, 26, 14, 40, 0, TimeSpan.Zero)).Value);
     }
 
     [Fact]

@@ -85,7 +85,7 @@ public partial class HtmlReportSpecs(ITestOutputHelper output)
         };
         return new RunReport
         {
-            RunId = RunReport.NewRunId(Start),
+            RunId = PerfCluster.Core.Runs.TestRunId.ForCli(Start).Value,
             Status = RunReport.StatusOf([scenario]),
             StartedAt = Start,
             FinishedAt = Start.AddSeconds(6),
