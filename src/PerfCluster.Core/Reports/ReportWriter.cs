@@ -14,7 +14,7 @@ public static class ReportWriter
         ArgumentNullException.ThrowIfNull(report);
         return
         [
-            WriteFile(directory, JsonReportWriter.FileName, JsonReportWriter.Render(report)),
+            WriteFile(directory, ReportDocuments.FileName, ReportDocuments.Render(report)),
             WriteFile(directory, SummaryReportWriter.FileName, SummaryReportWriter.Render(report)),
             WriteFile(directory, JUnitReportWriter.FileName, JUnitReportWriter.Render(report)),
         ];

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
+using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Baselines;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.History;
@@ -53,12 +54,19 @@ public sealed class PersistenceSerializer : SerializerWithStringManifest
 
     private static readonly IReadOnlyDictionary<string, Type> Types = Manifests.ToDictionary(p => p.Value, p => p.Key);
 
-    internal static readonly JsonSerializerOptions Options = new()
+    /// <summary>The options of rows stored before scenarios were stored in their written form (<see cref="ScenarioJson"/>).</summary>
+    private static readonly JsonSerializerOptions LegacyOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DictionaryKeyPolicy = null,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    internal static readonly JsonSerializerOptions Options = new(LegacyOptions)
+    {
+        // A scenario (the run journal's RunBegun) is stored in its one written form, which the scenario loader reads.
+        Converters = { new ScenarioJson.Converter(LegacyOptions) },
     };
 
     public PersistenceSerializer(ExtendedActorSystem system) : base(system) { }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PerfCluster.Core.Scenarios;
 using Akka.Actor;
 using Akka.Serialization;
 using SerializationException = System.Runtime.Serialization.SerializationException;
@@ -25,7 +26,8 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
     {
         _options = new JsonSerializerOptions
         {
-            Converters = { new ActorRefConverter(system) },
+            // A scenario crosses nodes in its one written form (ScenarioJson), read back by the scenario loader.
+            Converters = { new ActorRefConverter(system), new ScenarioJson.Converter() },
             IncludeFields = false,
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         };

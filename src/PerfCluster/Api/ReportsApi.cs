@@ -26,8 +26,8 @@ public static class ReportsApi
             var report = run.Report(DateTimeOffset.UtcNow);
             return (format ?? "json").ToLowerInvariant() switch
             {
-                "json" => Results.Text(JsonReportWriter.Render(report), "application/json"),
-                "html" => Results.Text(HtmlReportWriter.Render(ReportView.From(report)), "text/html; charset=utf-8"),
+                "json" => Results.Text(ReportDocuments.Render(report), "application/json"),
+                "html" => Results.Text(HtmlReportWriter.Render(ReportDocuments.From(report)), "text/html; charset=utf-8"),
                 var other => ApiEndpoints.Problem(StatusCodes.Status400BadRequest, "Bad request", $"'format' must be json or html but is '{other}'"),
             };
         });

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PerfCluster.Core.Reports;
 using PerfCluster.Reports;
 
 namespace PerfCluster.Cli;
@@ -11,12 +12,18 @@ public static class ReportCommand
 {
     public static Command Create()
     {
-        var json = new Argument<FileInfo>("report") { Description = "A report.json written by 'perfcluster run' (or baseline/test)." };
+        var json = new Argument<FileInfo?>("report") { Description = "A report.json written by 'perfcluster run' (or baseline/test).", Arity = ArgumentArity.ZeroOrOne };
         var html = new Option<FileInfo?>("--html") { Description = "Where to write the HTML report (default: report.html beside the JSON)." };
-        var command = new Command("report", "Render report.html from a stored report.json.") { json, html };
+        var schema = new Option<bool>("--schema") { Description = "Print the JSON Schema of report.json (docs/report.schema.json) instead." };
+        var command = new Command("report", "Render report.html from a stored report.json.") { json, html, schema };
         command.SetAction(parse =>
         {
-            var input = parse.GetValue(json)!;
+            if (parse.GetValue(schema))
+            {
+                Console.Out.WriteLine(ReportDocuments.SchemaText());
+                return ExitCodes.Passed;
+            }
+            var input = parse.GetValue(json) ?? throw new UsageException("name the report.json to render, or give --schema");
             var output = parse.GetValue(html)?.FullName ?? Path.Combine(input.DirectoryName ?? ".", HtmlReportWriter.FileName);
             var path = Render(input.FullName, output);
             Console.Out.WriteLine($"HTML report written to {path}");
@@ -38,10 +45,10 @@ public static class ReportCommand
         {
             throw new UsageException($"cannot read {jsonPath}: {e.Message}");
         }
-        ReportView view;
+        ReportDocument view;
         try
         {
-            view = ReportView.Parse(text, jsonPath);
+            view = ReportDocuments.Parse(text, jsonPath);
         }
         catch (InvalidDataException e)
         {

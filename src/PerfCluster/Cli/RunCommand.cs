@@ -241,7 +241,7 @@ public static class RunCommand
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Console.Error.WriteLine($"warning: {HtmlReportWriter.FileName} not written ({e.GetType().Name}: {e.Message}); " +
-                                    $"'perfcluster report {Path.Combine(outputDirectory, JsonReportWriter.FileName)}' renders it from the JSON");
+                                    $"'perfcluster report {Path.Combine(outputDirectory, ReportDocuments.FileName)}' renders it from the JSON");
             return null;
         }
     }

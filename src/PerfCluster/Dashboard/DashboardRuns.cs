@@ -1,4 +1,5 @@
 using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Reports;
 using PerfCluster.Reports;
 using static PerfCluster.Engine.Coordination.RunProtocol;
 
@@ -44,25 +45,18 @@ public sealed class DashboardRuns
     /// <summary>The charts of a run's current scenario as HTML figures (inline SVG), or null when it has no windows yet.</summary>
     public string? Charts(string runId)
     {
-        ScenarioView view;
+        List<WindowDocument> timeline;
         lock (_gate)
         {
             if (!_runs.TryGetValue(runId, out var series) || series.Windows.Count == 0) return null;
-            view = new ScenarioView
-            {
-                Name = series.Scenario,
-                Overall = new FiguresView(series.Scenario, 0, 0, null, null, LatencyView.None, null, []),
-                Timeline = series.Windows.Select(w => new WindowView(w.Second, w.Requests, w.Errors, w.Throughput, w.ActiveUsers,
-                    w.Requests > 0 ? w.Latency.P50 : null, w.Requests > 0 ? w.Latency.P95 : null, w.Requests > 0 ? w.Latency.P99 : null,
-                    w.Requests > 0 ? w.Latency.Max : null,
-                    w.Nodes.Select(n => new NodeWindowView(n.Node, n.CpuPercentOfOneCore, n.WorkingSetBytes)).ToList())).ToList(),
-            };
+            // The same windows report.json has, so the live charts and the page after the run are drawn alike.
+            timeline = [.. series.Windows.Select(ReportDocuments.Window)];
         }
         var id = "live-" + Math.Abs(runId.GetHashCode()).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return string.Concat(
-            ReportCharts.ThroughputOverTime(view, id + "-t"),
-            ReportCharts.LatencyOverTime(view, id + "-l"),
-            ReportCharts.UsersOverTime(view, id + "-u"),
-            ReportCharts.NodeCpuOverTime(view, id + "-c") ?? "");
+            ReportCharts.ThroughputOverTime(timeline, id + "-t"),
+            ReportCharts.LatencyOverTime(timeline, id + "-l"),
+            ReportCharts.UsersOverTime(timeline, id + "-u"),
+            ReportCharts.NodeCpuOverTime(timeline, id + "-c") ?? "");
     }
 }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using PerfCluster.Core.Reports;
+using PerfCluster.Core.Scenarios;
 
 namespace PerfCluster.Reports;
 
@@ -19,7 +21,7 @@ public static class HtmlReportWriter
 
     /// <summary>Writes report.html into <paramref name="directory"/> (created if needed); returns its path.</summary>
     public static string Write(RunReport report, string directory) =>
-        WriteFile(Render(ReportView.From(report)), Path.Combine(directory, FileName));
+        WriteFile(Render(ReportDocuments.From(report)), Path.Combine(directory, FileName));
 
     /// <summary>Writes <paramref name="html"/> to <paramref name="path"/> (UTF-8, no byte-order mark); returns the path.</summary>
     public static string WriteFile(string html, string path)
@@ -30,65 +32,67 @@ public static class HtmlReportWriter
         return path;
     }
 
-    public static string Render(ReportView view)
+    public static string Render(ReportDocument view)
     {
         ArgumentNullException.ThrowIfNull(view);
+        var scenarios = view.LoadTests.Select(t => new LoadTest(t.Key, t.Value)).ToList();
         var h = new StringBuilder(64 * 1024);
         h.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-            .Append("<title>").Append(E($"PerfCluster report {view.RunId}")).Append("</title>\n")
+            .Append("<title>").Append(E($"PerfCluster report {view.BenchmarkRunId}")).Append("</title>\n")
             .Append("<style>").Append(Css).Append("</style>\n</head>\n<body>\n<main>\n");
 
-        RunHeader(h, view);
-        for (var i = 0; i < view.Scenarios.Count; i++) Scenario(h, view, view.Scenarios[i], $"s{i + 1}");
+        RunHeader(h, view, scenarios);
+        for (var i = 0; i < scenarios.Count; i++) Scenario(h, view, scenarios, scenarios[i], $"s{i + 1}");
         RunFooter(h, view);
 
         h.Append("</main>\n</body>\n</html>\n");
         return h.ToString();
     }
 
-    private static void RunHeader(StringBuilder h, ReportView v)
+    private static void RunHeader(StringBuilder h, ReportDocument v, IReadOnlyList<LoadTest> scenarios)
     {
         h.Append("<header>\n<h1>PerfCluster load test report</h1>\n");
         h.Append("<p class=\"verdict ").Append(v.Passed ? "pass" : "fail").Append("\"><span class=\"badge\">")
             .Append(v.Passed ? "PASSED" : "FAILED").Append("</span> ")
             .Append(E($"status {v.Status}, exit code {v.ExitCode}: {ExitCodeMeaning(v.ExitCode)}")).Append("</p>\n");
         h.Append("<dl class=\"facts\">\n");
-        Fact(h, "Run", v.RunId);
+        Fact(h, "Run", v.BenchmarkRunId);
         Fact(h, "Started", Timestamp(v.StartedAt));
         Fact(h, "Finished", Timestamp(v.FinishedAt));
         Fact(h, "Duration", v.DurationSeconds is { } d ? Seconds(d) : null);
-        Fact(h, "Scenario file", v.SourceFile);
+        Fact(h, "Scenario file", v.Source.File);
         Fact(h, "Host", v.Host);
-        Fact(h, "PerfCluster", v.ToolVersion);
+        Fact(h, "PerfCluster", v.Tool.Version);
         h.Append("</dl>\n");
-        if (v.Scenarios.Count > 1)
+        if (scenarios.Count > 1)
         {
             h.Append("<nav><h2>Scenarios</h2>\n<ul>\n");
-            for (var i = 0; i < v.Scenarios.Count; i++)
+            for (var i = 0; i < scenarios.Count; i++)
             {
-                var s = v.Scenarios[i];
+                var s = scenarios[i];
                 h.Append("<li><a href=\"#s").Append(i + 1).Append("\">").Append(E(s.Name)).Append("</a> ")
-                    .Append(Badge(s.Passed, s.Interrupted)).Append("</li>\n");
+                    .Append(Badge(s.Test.Passed, s.Test.Interrupted)).Append("</li>\n");
             }
             h.Append("</ul>\n</nav>\n");
         }
         h.Append("</header>\n");
     }
 
-    private static void Scenario(StringBuilder h, ReportView run, ScenarioView s, string id)
+    private static void Scenario(StringBuilder h, ReportDocument run, IReadOnlyList<LoadTest> scenarios, LoadTest test, string id)
     {
+        var s = test.Test;
         h.Append("<section class=\"scenario\" id=\"").Append(id).Append("\">\n");
-        h.Append("<h2>").Append(E(s.Name)).Append(' ').Append(Badge(s.Passed, s.Interrupted)).Append("</h2>\n");
-        if (!string.IsNullOrWhiteSpace(s.Description)) h.Append("<p class=\"description\">").Append(E(s.Description)).Append("</p>\n");
+        h.Append("<h2>").Append(E(test.Name)).Append(' ').Append(Badge(s.Passed, s.Interrupted)).Append("</h2>\n");
+        if (!string.IsNullOrWhiteSpace(test.Description)) h.Append("<p class=\"description\">").Append(E(test.Description)).Append("</p>\n");
         h.Append("<dl class=\"facts\">\n");
-        Fact(h, "Target", s.Target);
+        Fact(h, "Target", test.Target);
         Fact(h, "Workload model", s.Model);
-        Fact(h, "Users (planned / peak)", $"{(s.PlannedUsers is { } u ? Count(u) : "n/a")} / {Count(s.PeakUsers)}");
+        Fact(h, "Users (planned / peak)", $"{(test.Definition is { } d1 ? Count(d1.Load.Users) : "n/a")} / {Count(s.PeakUsers)}");
         Fact(h, "Measured", s.MeasuredDurationSeconds is { } m ? Seconds(m) : null);
-        Fact(h, "Planned duration", s.PlannedDurationSeconds is { } p ? Seconds(p) : null);
+        Fact(h, "Planned duration", test.Definition is { } d2 ? Seconds(d2.Load.Duration.TotalSeconds) : null);
         Fact(h, "Started", Timestamp(s.StartedAt));
-        if (s.AbortedBy is not null) Fact(h, "Aborted by alert rule", s.AbortedBy);
+        if (s.Monitoring.AbortedBy is not null) Fact(h, "Aborted by alert rule", s.Monitoring.AbortedBy);
         h.Append("</dl>\n");
         if (s.LatencyNote is not null) h.Append("<p class=\"note\">").Append(E(s.LatencyNote)).Append("</p>\n");
 
@@ -97,22 +101,22 @@ public static class HtmlReportWriter
         if (s.Regression is { } regression) Regression(h, regression);
 
         h.Append("<h3>Charts</h3>\n<div class=\"charts\">\n");
-        h.Append(ReportCharts.LatencyOverTime(s, $"{id}-latency")).Append('\n');
-        h.Append(ReportCharts.ThroughputOverTime(s, $"{id}-throughput")).Append('\n');
-        h.Append(ReportCharts.UsersOverTime(s, $"{id}-users")).Append('\n');
+        h.Append(ReportCharts.LatencyOverTime(s.Timeline, $"{id}-latency")).Append('\n');
+        h.Append(ReportCharts.ThroughputOverTime(s.Timeline, $"{id}-throughput")).Append('\n');
+        h.Append(ReportCharts.UsersOverTime(s.Timeline, $"{id}-users")).Append('\n');
         h.Append(ReportCharts.PercentileSpectrum(s, $"{id}-spectrum")).Append('\n');
-        if (ReportCharts.NodeCpuOverTime(s, $"{id}-cpu") is { } cpu) h.Append(cpu).Append('\n');
+        if (ReportCharts.NodeCpuOverTime(s.Timeline, $"{id}-cpu") is { } cpu) h.Append(cpu).Append('\n');
         h.Append("</div>\n");
 
         Endpoints(h, s);
         Workers(h, s);
-        Alerts(h, run, s);
+        Alerts(h, run, scenarios, test);
         h.Append("</section>\n");
     }
 
-    private static void KeyFigures(StringBuilder h, ScenarioView s)
+    private static void KeyFigures(StringBuilder h, LoadTestDocument s)
     {
-        var o = s.Overall;
+        var o = s;
         h.Append("<h3>Key figures</h3>\n<div class=\"figures\">\n");
         Figure(h, "requests", Count(o.Requests));
         Figure(h, "throughput", Rate(o.Throughput));
@@ -131,7 +135,8 @@ public static class HtmlReportWriter
         h.Append("</tbody>\n</table>\n");
 
         var health = new List<string>();
-        if (o.ErrorsByKind.Count > 0) health.Add("errors by kind: " + string.Join(", ", o.ErrorsByKind.Select(k => $"{k.Kind} {Count(k.Count)}")));
+        var kinds = o.ErrorsByKind.Where(k => k.Value > 0).ToList();
+        if (kinds.Count > 0) health.Add("errors by kind: " + string.Join(", ", kinds.Select(k => $"{k.Key} {Count(k.Value)}")));
         if (s.DroppedIterations > 0) health.Add($"{Count(s.DroppedIterations)} iterations dropped (no free user)");
         if (s.ConnectionWaits > 0) health.Add($"{Count(s.ConnectionWaits)} requests waited for a connection");
         if (s.AbandonedInFlight > 0) health.Add($"{Count(s.AbandonedInFlight)} requests abandoned in flight");
@@ -139,7 +144,7 @@ public static class HtmlReportWriter
         if (health.Count > 0) List(h, health, "facts-list");
     }
 
-    private static void LatencyRow(StringBuilder h, string label, LatencyView l)
+    private static void LatencyRow(StringBuilder h, string label, LatencyDocument l)
     {
         h.Append("<tr><th>").Append(E(label)).Append("</th>");
         foreach (var value in new[] { l.Min, l.Mean, l.P50, l.P90, l.P95, l.P99, l.P999, l.Max })
@@ -147,7 +152,7 @@ public static class HtmlReportWriter
         h.Append("</tr>\n");
     }
 
-    private static void Thresholds(StringBuilder h, ScenarioView s)
+    private static void Thresholds(StringBuilder h, LoadTestDocument s)
     {
         h.Append("<h3>Thresholds</h3>\n");
         if (s.Thresholds.Count == 0)
@@ -166,10 +171,10 @@ public static class HtmlReportWriter
         h.Append("</tbody>\n</table>\n");
     }
 
-    private static void Regression(StringBuilder h, RegressionView r)
+    private static void Regression(StringBuilder h, RegressionDocument r)
     {
         h.Append("<h3>Comparison with the baseline</h3>\n<p>")
-            .Append(E($"Baseline '{r.BaselineName}' v{r.BaselineVersion}" + (r.BaselineRunId is null ? "" : $" (run {r.BaselineRunId})")))
+            .Append(E($"Baseline '{r.Baseline.Name}' v{r.Baseline.Version}" + (r.Baseline.RunId is null ? "" : $" (run {r.Baseline.RunId})")))
             .Append(": ").Append(Outcome(r.Outcome)).Append(r.Strict ? " <span class=\"muted\">(strict: a warning fails)</span>" : "")
             .Append("</p>\n");
         if (r.EnvironmentWarnings.Count > 0) List(h, r.EnvironmentWarnings, "warnings");
@@ -183,8 +188,8 @@ public static class HtmlReportWriter
                 : "";
             var test = m.Test;
             if (m.PValue is { } p) test += $" p={(p < 0.0001 ? "<0.0001" : Number(p, "0.####"))}";
-            if (m.SampleSource is not null && (m.BaselineSamples > 0 || m.CurrentSamples > 0))
-                test += $" ({m.BaselineSamples}/{m.CurrentSamples} {m.SampleSource})";
+            if (m.Samples.Source is not null && (m.Samples.Baseline > 0 || m.Samples.Current > 0))
+                test += $" ({m.Samples.Baseline}/{m.Samples.Current} {m.Samples.Source})";
             h.Append("<tr class=\"").Append(E(m.Outcome)).Append("\"><td>").Append(E(name));
             if (m.Note is not null) h.Append("<br><span class=\"muted\">").Append(E(m.Note)).Append("</span>");
             h.Append("</td><td>").Append(E(MetricValue(m.Metric, m.Baseline))).Append("</td><td>").Append(E(MetricValue(m.Metric, m.Current)))
@@ -194,7 +199,7 @@ public static class HtmlReportWriter
         h.Append("</tbody>\n</table>\n");
     }
 
-    private static void Endpoints(StringBuilder h, ScenarioView s)
+    private static void Endpoints(StringBuilder h, LoadTestDocument s)
     {
         h.Append("<h3>Endpoints</h3>\n");
         if (s.Endpoints.Count == 0)
@@ -204,9 +209,9 @@ public static class HtmlReportWriter
         }
         h.Append("<table>\n<thead><tr><th>endpoint</th><th>requests</th><th>errors</th><th>error rate</th><th>throughput</th>")
             .Append("<th>p50</th><th>p95</th><th>p99</th><th>max</th></tr></thead>\n<tbody>\n");
-        foreach (var e in s.Endpoints)
+        foreach (var (name, e) in s.Endpoints)
         {
-            h.Append("<tr><td>").Append(E(e.Name)).Append("</td><td>").Append(Count(e.Requests)).Append("</td><td>").Append(Count(e.Errors))
+            h.Append("<tr><td>").Append(E(name)).Append("</td><td>").Append(Count(e.Requests)).Append("</td><td>").Append(Count(e.Errors))
                 .Append("</td><td>").Append(E(Percent(e.ErrorRate))).Append("</td><td>").Append(E(Rate(e.Throughput)))
                 .Append("</td><td>").Append(E(Latency(e.Latency.P50))).Append("</td><td>").Append(E(Latency(e.Latency.P95)))
                 .Append("</td><td>").Append(E(Latency(e.Latency.P99))).Append("</td><td>").Append(E(Latency(e.Latency.Max)))
@@ -215,7 +220,7 @@ public static class HtmlReportWriter
         h.Append("</tbody>\n</table>\n");
     }
 
-    private static void Workers(StringBuilder h, ScenarioView s)
+    private static void Workers(StringBuilder h, LoadTestDocument s)
     {
         h.Append("<h3>Load generation</h3>\n");
         if (s.Workers.Count > 0)
@@ -241,13 +246,14 @@ public static class HtmlReportWriter
         }
     }
 
-    private static void Alerts(StringBuilder h, ReportView run, ScenarioView s)
+    private static void Alerts(StringBuilder h, ReportDocument run, IReadOnlyList<LoadTest> scenarios, LoadTest test)
     {
+        var s = test.Test;
         // Alerts raised while the run went are in the table below, with their span and peak.
         string[] live = [AlertTypes.SlaBreach, AlertTypes.AlertRule, AlertTypes.MemoryLeakSuspected];
-        var alerts = run.Alerts.Where(a => a.Scenario == s.Name && !live.Contains(a.Type)).ToList();
+        var alerts = run.Alerts.Where(a => a.Scenario == test.Name && !live.Contains(a.Type)).ToList();
         h.Append("<h3>Alerts</h3>\n");
-        if (alerts.Count == 0 && s.MonitoringAlerts.Count == 0) h.Append("<p class=\"muted\">No alerts.</p>\n");
+        if (alerts.Count == 0 && s.Monitoring.Alerts.Count == 0) h.Append("<p class=\"muted\">No alerts.</p>\n");
         if (alerts.Count > 0)
         {
             h.Append("<ul class=\"alerts\">\n");
@@ -258,11 +264,11 @@ public static class HtmlReportWriter
             }
             h.Append("</ul>\n");
         }
-        if (s.MonitoringAlerts.Count > 0)
+        if (s.Monitoring.Alerts.Count > 0)
         {
             h.Append("<table>\n<thead><tr><th>alert</th><th>severity</th><th>condition</th><th>start</th><th>end</th><th>peak</th>")
                 .Append("<th>evidence</th></tr></thead>\n<tbody>\n");
-            foreach (var a in s.MonitoringAlerts)
+            foreach (var a in s.Monitoring.Alerts)
             {
                 var end = a.EndSecond is { } e ? $"{e} s" : "still firing at the end";
                 var name = a.Endpoint is null ? $"{a.Name} ({a.Kind})" : $"{a.Name} ({a.Kind}, {a.Endpoint})";
@@ -274,14 +280,14 @@ public static class HtmlReportWriter
             h.Append("</tbody>\n</table>\n");
         }
 
-        var recommendations = s.MonitoringRecommendations
+        var recommendations = s.Monitoring.Recommendations
             .Select(r => r.Evidence.Count == 0
                 ? $"{r.Message} (from second {r.Second})"
-                : $"{r.Message} (from second {r.Second}; {string.Join(", ", r.Evidence.Select(x => $"{x.Name} {Number(x.Value, "#,0.###")}"))})")
+                : $"{r.Message} (from second {r.Second}; {string.Join(", ", r.Evidence.Select(x => $"{x.Key} {Number(x.Value, "#,0.###")}"))})")
             .ToList();
-        var prefix = $"{s.Name}: ";
-        var fromMonitoring = s.MonitoringRecommendations.Select(r => r.Message).ToHashSet();
-        recommendations.AddRange((run.Scenarios.Count > 1
+        var prefix = $"{test.Name}: ";
+        var fromMonitoring = s.Monitoring.Recommendations.Select(r => r.Message).ToHashSet();
+        recommendations.AddRange((scenarios.Count > 1
             ? run.Recommendations.Where(r => r.StartsWith(prefix, StringComparison.Ordinal)).Select(r => r[prefix.Length..])
             : run.Recommendations).Where(r => !fromMonitoring.Contains(r)));
         if (recommendations.Count > 0)
@@ -291,7 +297,7 @@ public static class HtmlReportWriter
         }
     }
 
-    private static void RunFooter(StringBuilder h, ReportView v)
+    private static void RunFooter(StringBuilder h, ReportDocument v)
     {
         if (v.Notes.Count > 0)
         {
@@ -299,13 +305,13 @@ public static class HtmlReportWriter
             List(h, v.Notes, "notes");
             h.Append("</section>\n");
         }
-        if (!string.IsNullOrEmpty(v.SourceText))
+        if (!string.IsNullOrEmpty(v.Source.Text))
         {
             h.Append("<section>\n<h2>Scenario as run</h2>\n");
-            if (v.SourceFile is not null) h.Append("<p class=\"muted\">").Append(E(v.SourceFile)).Append("</p>\n");
-            h.Append("<pre class=\"source\">").Append(E(v.SourceText)).Append("</pre>\n</section>\n");
+            if (v.Source.File is not null) h.Append("<p class=\"muted\">").Append(E(v.Source.File)).Append("</p>\n");
+            h.Append("<pre class=\"source\">").Append(E(v.Source.Text)).Append("</pre>\n</section>\n");
         }
-        h.Append("<footer>").Append(E($"PerfCluster {v.ToolVersion}, run {v.RunId}")).Append("</footer>\n");
+        h.Append("<footer>").Append(E($"PerfCluster {v.Tool.Version}, run {v.BenchmarkRunId}")).Append("</footer>\n");
     }
 
     /// <summary>What the process exit code of the run meant (the codes CI gates on).</summary>
@@ -370,11 +376,8 @@ public static class HtmlReportWriter
 
     private static string Rate(double? perSecond) => Number(perSecond, "#,0.0") is var n && n != "n/a" ? n + " req/s" : n;
 
-    /// <summary>"2026-11-26 18:22:19 UTC" from report.json's ISO 8601 time; the text as it is if it does not parse.</summary>
-    private static string? Timestamp(string? iso) =>
-        DateTimeOffset.TryParse(iso, C, DateTimeStyles.None, out var at)
-            ? at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", C)
-            : iso;
+    /// <summary>"2026-11-26 18:22:19 UTC".</summary>
+    private static string Timestamp(DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", C);
 
     private static string Seconds(double seconds) => seconds.ToString("#,0.0", C) + " s";
 
@@ -446,4 +449,36 @@ public static class HtmlReportWriter
         footer { margin-top: 40px; font-size: 13px; }
 
         """;
+
+    /// <summary>
+    /// A load test with what the page shows of its scenario: the name (the entry's key when the block has none), and
+    /// the description, target, planned users and duration read back from the scenario block by the scenario loader.
+    /// </summary>
+    private sealed record LoadTest(string Key, LoadTestDocument Test)
+    {
+        public ScenarioDefinition? Definition { get; } = Read(Test.Scenario);
+
+        public string Name => Definition?.Name ?? Text("name") ?? Key;
+        public string? Description => Definition is { } d ? d.Description : Text("description");
+        public string? Target => Definition?.Target.OriginalString ?? Text("target");
+
+        private string? Text(string key) =>
+            Test.Scenario.ValueKind == JsonValueKind.Object && Test.Scenario.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String
+                ? v.GetString()
+                : null;
+
+        /// <summary>The scenario as run; null for a block the loader does not read (a report of an older version).</summary>
+        private static ScenarioDefinition? Read(JsonElement block)
+        {
+            if (block.ValueKind != JsonValueKind.Object) return null;
+            try
+            {
+                return ScenarioJson.Read(block.GetRawText());
+            }
+            catch (ScenarioException)
+            {
+                return null;
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using PerfCluster.Core.Reports;
 using ScottPlot;
 
 namespace PerfCluster.Reports;
@@ -18,46 +19,46 @@ public static partial class ReportCharts
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
     /// <summary>p50, p95 and p99 of each second that completed requests, in milliseconds.</summary>
-    public static string LatencyOverTime(ScenarioView s, string id) => Render(id, "latency over time", () =>
+    public static string LatencyOverTime(IReadOnlyList<WindowDocument> timeline, string id) => Render(id, "latency over time", () =>
     {
-        var windows = s.Timeline.Where(w => w.Requests > 0 && w.P50 is not null).ToList();
+        var windows = timeline.Where(w => w.Requests > 0 && w.Latency.P50 is not null).ToList();
         if (windows.Count == 0) return null;
         var plot = TimePlot("Latency percentiles per second", "second of the run", "latency (ms)");
-        Line(plot, windows, w => w.P50, "p50");
-        Line(plot, windows, w => w.P95, "p95");
-        Line(plot, windows, w => w.P99, "p99");
-        plot.Axes.SetLimitsY(0, Math.Max(1, windows.Max(w => (w.P99 ?? 0) * 1000) * 1.1));
+        Line(plot, windows, w => w.Latency.P50, "p50");
+        Line(plot, windows, w => w.Latency.P95, "p95");
+        Line(plot, windows, w => w.Latency.P99, "p99");
+        plot.Axes.SetLimitsY(0, Math.Max(1, windows.Max(w => (w.Latency.P99 ?? 0) * 1000) * 1.1));
         plot.ShowLegend(Alignment.UpperLeft);
         return plot;
     });
 
     /// <summary>Requests completed and errors per second.</summary>
-    public static string ThroughputOverTime(ScenarioView s, string id) => Render(id, "throughput over time", () =>
+    public static string ThroughputOverTime(IReadOnlyList<WindowDocument> timeline, string id) => Render(id, "throughput over time", () =>
     {
-        if (s.Timeline.Count == 0) return null;
+        if (timeline.Count == 0) return null;
         var plot = TimePlot("Throughput and errors per second", "second of the run", "per second");
-        var xs = s.Timeline.Select(w => (double)w.Second).ToArray();
-        var ok = plot.Add.ScatterLine(xs, s.Timeline.Select(w => w.Throughput ?? w.Requests).ToArray());
+        var xs = timeline.Select(w => (double)w.Second).ToArray();
+        var ok = plot.Add.ScatterLine(xs, timeline.Select(w => w.Throughput ?? w.Requests).ToArray());
         ok.LegendText = "requests/s";
         ok.LineWidth = 2;
-        var errors = plot.Add.ScatterLine(xs, s.Timeline.Select(w => (double)w.Errors).ToArray());
+        var errors = plot.Add.ScatterLine(xs, timeline.Select(w => (double)w.Errors).ToArray());
         errors.LegendText = "errors/s";
         errors.LineWidth = 2;
         errors.Color = Colors.Red;
-        plot.Axes.SetLimitsY(0, Math.Max(1, s.Timeline.Max(w => w.Throughput ?? w.Requests) * 1.1));
+        plot.Axes.SetLimitsY(0, Math.Max(1, timeline.Max(w => w.Throughput ?? w.Requests) * 1.1));
         plot.ShowLegend(Alignment.UpperLeft);
         return plot;
     });
 
     /// <summary>Virtual users active in each second.</summary>
-    public static string UsersOverTime(ScenarioView s, string id) => Render(id, "active users over time", () =>
+    public static string UsersOverTime(IReadOnlyList<WindowDocument> timeline, string id) => Render(id, "active users over time", () =>
     {
-        if (s.Timeline.Count == 0) return null;
+        if (timeline.Count == 0) return null;
         var plot = TimePlot("Active users", "second of the run", "users");
         var line = plot.Add.ScatterLine(
-            s.Timeline.Select(w => (double)w.Second).ToArray(), s.Timeline.Select(w => (double)w.ActiveUsers).ToArray());
+            timeline.Select(w => (double)w.Second).ToArray(), timeline.Select(w => (double)w.ActiveUsers).ToArray());
         line.LineWidth = 2;
-        plot.Axes.SetLimitsY(0, Math.Max(1, s.Timeline.Max(w => w.ActiveUsers) * 1.1));
+        plot.Axes.SetLimitsY(0, Math.Max(1, timeline.Max(w => w.ActiveUsers) * 1.1));
         return plot;
     });
 
@@ -66,14 +67,14 @@ public static partial class ReportCharts
     /// 1/(1-percentile) on a log scale, so 90%, 99%, 99.9% and 99.99% are evenly spaced and the tail gets the room.
     /// report.json holds the summary percentiles only, so those are the points; the maximum is a dashed line.
     /// </summary>
-    public static string PercentileSpectrum(ScenarioView s, string id) => Render(id, "latency distribution", () =>
+    public static string PercentileSpectrum(FiguresDocument overall, string id) => Render(id, "latency distribution", () =>
     {
-        var l = s.Overall.Latency;
+        var l = overall.Latency;
         var points = new (double Percentile, double? Seconds)[]
         {
             (0, l.Min), (50, l.P50), (90, l.P90), (95, l.P95), (99, l.P99), (99.9, l.P999),
         }.Where(p => p.Seconds is { } v && double.IsFinite(v)).ToList();
-        if (points.Count < 2 || s.Overall.Requests <= 0) return null;
+        if (points.Count < 2 || overall.Requests <= 0) return null;
 
         var plot = NewPlot("Latency by percentile", "percentile", "latency (ms)");
         var xs = points.Select(p => SpectrumX(p.Percentile)).ToArray();
@@ -104,9 +105,9 @@ public static partial class ReportCharts
     });
 
     /// <summary>Each generating node's CPU (percent of one core) per second; nothing when the timeline has no nodes.</summary>
-    public static string? NodeCpuOverTime(ScenarioView s, string id)
+    public static string? NodeCpuOverTime(IReadOnlyList<WindowDocument> timeline, string id)
     {
-        var nodes = s.Timeline.SelectMany(w => w.Nodes).Select(n => n.Node).Distinct().ToList();
+        var nodes = timeline.SelectMany(w => w.Nodes).Select(n => n.Node).Distinct().ToList();
         if (nodes.Count == 0) return null;
         return Render(id, "CPU per node", () =>
         {
@@ -114,7 +115,7 @@ public static partial class ReportCharts
             var top = 1.0;
             foreach (var node in nodes)
             {
-                var points = s.Timeline
+                var points = timeline
                     .SelectMany(w => w.Nodes.Where(n => n.Node == node && n.CpuPercentOfOneCore is not null).Select(n => (w.Second, Cpu: n.CpuPercentOfOneCore!.Value)))
                     .ToList();
                 if (points.Count == 0) continue;
@@ -151,7 +152,7 @@ public static partial class ReportCharts
         return plot;
     }
 
-    private static void Line(Plot plot, IReadOnlyList<WindowView> windows, Func<WindowView, double?> seconds, string label)
+    private static void Line(Plot plot, IReadOnlyList<WindowDocument> windows, Func<WindowDocument, double?> seconds, string label)
     {
         var points = windows.Where(w => seconds(w) is not null).ToList();
         var line = plot.Add.ScatterLine(points.Select(w => (double)w.Second).ToArray(), points.Select(w => seconds(w)!.Value * 1000).ToArray());

@@ -118,7 +118,7 @@ public class BaselineFileSpecs
     [Fact]
     public void Should_recognise_a_report_json()
     {
-        var error = Fails(JsonReportWriter.Render(Run()));
+        var error = Fails(ReportDocuments.Render(Run()));
 
         Assert.Contains("not a PerfCluster baseline", error.Message);
         Assert.Contains("looks like a report.json", error.Message);

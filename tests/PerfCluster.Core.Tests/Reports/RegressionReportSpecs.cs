@@ -60,7 +60,7 @@ public class RegressionReportSpecs
     [Fact]
     public void Should_write_the_regression_object_in_report_json()
     {
-        using var doc = JsonDocument.Parse(JsonReportWriter.Render(With(Verdict(false, Fine, Slower))));
+        using var doc = JsonDocument.Parse(ReportDocuments.Render(With(Verdict(false, Fine, Slower))));
         var test = doc.RootElement.GetProperty("load_tests").GetProperty("checkout-flow");
 
         Assert.False(test.GetProperty("passed").GetBoolean());
@@ -93,9 +93,9 @@ public class RegressionReportSpecs
     {
         var fromZero = Comparison("error_rate", RegressionOutcome.Fail, 0, 0.02) with { ChangePercent = double.PositiveInfinity, PValue = null };
 
-        using var doc = JsonDocument.Parse(JsonReportWriter.Render(With(Verdict(false, fromZero))));
+        using var doc = JsonDocument.Parse(ReportDocuments.Render(With(Verdict(false, fromZero))));
         var m = doc.RootElement.GetProperty("load_tests").GetProperty("checkout-flow").GetProperty("regression").GetProperty("metrics")[0];
-        using var plain = JsonDocument.Parse(JsonReportWriter.Render(Run()));
+        using var plain = JsonDocument.Parse(ReportDocuments.Render(Run()));
 
         Assert.Equal(JsonValueKind.Null, m.GetProperty("change_percent").ValueKind);
         Assert.Equal(JsonValueKind.Null, m.GetProperty("p_value").ValueKind);

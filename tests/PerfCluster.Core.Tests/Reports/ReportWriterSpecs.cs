@@ -26,7 +26,7 @@ public sealed class ReportWriterSpecs : IDisposable
         Assert.Equal(
             [Path.Combine(directory, "report.json"), Path.Combine(directory, "summary.txt"), Path.Combine(directory, "junit.xml")],
             paths);
-        Assert.Equal(JsonReportWriter.Render(report), File.ReadAllText(paths[0]));
+        Assert.Equal(ReportDocuments.Render(report), File.ReadAllText(paths[0]));
         Assert.Equal(SummaryReportWriter.Render(report), File.ReadAllText(paths[1]));
         Assert.Equal(JUnitReportWriter.Render(report), File.ReadAllText(paths[2]));
         using var json = JsonDocument.Parse(File.ReadAllText(paths[0]));
@@ -48,7 +48,7 @@ public sealed class ReportWriterSpecs : IDisposable
     {
         var report = Run();
 
-        JsonReportWriter.Write(report, _root);
+        ReportDocuments.Write(report, _root);
         SummaryReportWriter.Write(report, _root);
         JUnitReportWriter.Write(report, _root);
 

@@ -83,6 +83,27 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
     };
 
     [Fact]
+    public void Should_store_a_journal_scenario_in_its_written_form_and_read_rows_of_the_record_form_stored_before()
+    {
+        var begun = new RunJournalEvents.RunBegun("run-1", JournalScenario, DateTimeOffset.Parse("2026-11-26T12:00:00Z"), "listener", 2,
+            DateTimeOffset.Parse("2026-11-26T11:59:59.5Z"));
+        var serializer = (PersistenceSerializer)Sys.Serialization.FindSerializerFor(begun);
+        // What earlier versions stored: the scenario record's own shape, camelCase.
+        var legacy = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(begun, new System.Text.Json.JsonSerializerOptions
+        {
+            PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        });
+
+        var stored = System.Text.Json.JsonDocument.Parse(serializer.ToBinary(begun)).RootElement.GetProperty("scenario");
+        var old = (RunJournalEvents.RunBegun)serializer.FromBinary(legacy, "run-begun");
+
+        Assert.Equal(ScenarioJson.Write(JournalScenario, indented: false), stored.GetRawText());
+        Assert.Equal(JournalScenario.Load, old.Scenario.Load);
+        Assert.Equal(JournalScenario.Thresholds.Single(), old.Scenario.Thresholds.Single());
+    }
+
+    [Fact]
     public void Should_have_a_manifest_and_a_sample_for_every_persisted_type()
     {
         var types = typeof(IPersistedPayload).Assembly.GetTypes()

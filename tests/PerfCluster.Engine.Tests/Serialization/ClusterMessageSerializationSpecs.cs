@@ -19,28 +19,29 @@ public class ClusterMessageSerializationSpecs : TestKit
 
     public ClusterMessageSerializationSpecs() : base(RemoteConfig) { }
 
-    private static readonly ScenarioDefinition Scenario = new()
-    {
-        Name = "Light Load",
-        Description = "wire test",
-        Target = new Uri("http://127.0.0.1:8000/"),
-        Load = new ClosedLoad(10, TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(12), new ThinkTime(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200)), TimeSpan.FromSeconds(30)),
-        Endpoints =
-        [
-            new EndpointDefinition { Name = "projects", Path = "/api/v1/projects", Weight = 0.4 },
-            new EndpointDefinition
-            {
-                Name = "generate", Method = "POST", Path = "/api/v1/ai/generate", Weight = 0.2, Body = """{"prompt":"x"}""",
-                Headers = new Dictionary<string, string> { ["Content-Type"] = "application/json" }, ExpectedStatus = [200, 201],
-            },
-        ],
-        Distribution = SelectionMode.RoundRobin,
-        Thresholds = [new ThresholdDefinition("p95 < 2s", null, new SourcePosition("light.conf", 40, 3)), new ThresholdDefinition("p99 < 1s", "generate")],
-        RequiredServices = [new RequiredService("db", "localhost", 5432)],
-        Http = new HttpSettings { Timeout = TimeSpan.FromSeconds(10), MaxConnections = 8 },
-        Open = new OpenLoad(50, 5, 100) { StartRate = 1, Stages = [new Stage(TimeSpan.FromSeconds(10), 50)] },
-        WarmUp = TimeSpan.FromSeconds(5),
-    };
+    /// <summary>
+    /// A scenario as a node has it: loaded, then in the one written form a scenario crosses nodes in (so that its
+    /// positions are the written form's, as on the receiving node).
+    /// </summary>
+    private static readonly ScenarioDefinition Scenario = ScenarioJson.Read(ScenarioJson.Write(indented: false, scenario: ScenarioLoader.LoadText(""""
+        name = "Light Load"
+        description = "wire test"
+        target = "http://127.0.0.1:8000/"
+        arrival-rate { start = 1, stages = [ { duration = 10s, target = 50 } ] }
+        pre-allocated-users = 5
+        max-users = 100
+        warm-up = 5s
+        graceful-stop = 30s
+        http { timeout = 10s, max-connections = 8 }
+        endpoints = [
+          { name = projects, path = "/api/v1/projects", weight = 0.4 }
+          { name = generate, method = POST, path = "/api/v1/ai/generate", weight = 0.2, body = """{"prompt":"x"}""",
+            headers { Content-Type = "application/json" }, expect-status = [200, 201] }
+        ]
+        request-patterns { distribution = round-robin }
+        thresholds = [ "p95 < 2s", { endpoint = generate, threshold = "p99 < 1s" } ]
+        environment-config { required-services = [ { name = db, host = localhost, port = 5432 } ] }
+        """", "light.conf").Scenarios.Single()));
 
     private IEnumerable<IClusterMessage> Samples()
     {
@@ -114,6 +115,7 @@ public class ClusterMessageSerializationSpecs : TestKit
         var back = (AssignShare)serializer.FromBinary(serializer.ToBinary(assign), typeof(AssignShare));
 
         var s = back.Scenario;
+        Assert.Equal(ScenarioJson.Write(Scenario), ScenarioJson.Write(s));
         Assert.Equal(Scenario.Load with { Stages = [] }, s.Load with { Stages = [] });
         Assert.Equal(Scenario.Load.Stages, s.Load.Stages);
         Assert.Equal(Scenario.Open! with { Stages = [] }, s.Open! with { Stages = [] });

@@ -51,7 +51,7 @@ public class ApiJsonSpecs
         thresholds = [ "p95 < 2s", "error_rate < 0.01", { endpoint = "/api/v1/projects", threshold = "p99 < 1ms" } ]
         """, "light.conf").Scenarios[0];
 
-    private static string Report(ScenarioDefinition scenario, ScenarioStatistics stats) => JsonReportWriter.Render(new RunReport
+    private static string Report(ScenarioDefinition scenario, ScenarioStatistics stats) => ReportDocuments.Render(new RunReport
     {
         RunId = "benchmark_1",
         Status = RunStatus.Completed,
@@ -167,7 +167,7 @@ public class ApiJsonSpecs
             """";
         var original = ScenarioLoader.LoadText(text, "checkout.conf").Scenarios[0];
 
-        var written = ScenarioJsonWriter.Write(original);
+        var written = ScenarioJson.Write(original);
         var back = ScenarioLoader.LoadText(written, "checkout.json").Scenarios.Single();
 
         Assert.Equal(Comparable(original), Comparable(back));
@@ -192,7 +192,7 @@ public class ApiJsonSpecs
         {
             foreach (var scenario in ScenarioLoader.LoadFile(file, overrides).Scenarios)
             {
-                var back = ScenarioLoader.LoadText(ScenarioJsonWriter.Write(scenario), "x.json").Scenarios.Single();
+                var back = ScenarioLoader.LoadText(ScenarioJson.Write(scenario), "x.json").Scenarios.Single();
                 Assert.True(Comparable(scenario) == Comparable(back), $"{file}: {scenario.Name}");
             }
         }
@@ -203,9 +203,9 @@ public class ApiJsonSpecs
     [InlineData(30_000, "30s")]
     [InlineData(1_500, "1500ms")]
     public void Should_write_durations_exactly(int milliseconds, string expected) =>
-        Assert.Equal(expected, ScenarioJsonWriter.Duration(TimeSpan.FromMilliseconds(milliseconds)));
+        Assert.Equal(expected, ScenarioJson.Duration(TimeSpan.FromMilliseconds(milliseconds)));
 
     [Fact]
     public void Should_write_sub_millisecond_durations_in_nanoseconds() =>
-        Assert.Equal("1234567800ns", ScenarioJsonWriter.Duration(TimeSpan.FromTicks(12_345_678)));
+        Assert.Equal("1234567800ns", ScenarioJson.Duration(TimeSpan.FromTicks(12_345_678)));
 }

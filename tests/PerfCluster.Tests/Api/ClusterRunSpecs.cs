@@ -42,7 +42,7 @@ public class ClusterRunSpecs(ClusterFixture fixture)
         var id = await Coordinator.CreateRunAsync(Scenario(target, "2s"));
         await Coordinator.WaitForRunAsync(id, Budget);
 
-        var json = JsonDocument.Parse(await Coordinator.Http.GetStringAsync($"api/runs/{id}/report")).RootElement;
+        var json = ReportFiles.Parse(await Coordinator.Http.GetStringAsync($"api/runs/{id}/report"), $"GET api/runs/{id}/report");
         var html = await Coordinator.Http.GetStringAsync($"api/runs/{id}/report?format=html");
 
         var requests = json.GetProperty("load_tests").GetProperty("cluster-run").GetProperty("requests").GetInt64();
@@ -253,7 +253,7 @@ public class ClusterRunSpecs(ClusterFixture fixture)
         var (code, stdout, stderr) = await CliProcess.RunAsync(Budget, "run", file, "--coordinator", Coordinator.Api.ToString(), "--out", dir.Sub("out"));
 
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
-        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Sub("out"), "report.json"))).RootElement;
+        var report = ReportFiles.Read(dir.Sub("out"));
         var test = report.GetProperty("load_tests").GetProperty("cluster-run");
         Assert.Equal(target.TotalServed, test.GetProperty("requests").GetInt64());
         Assert.Equal(fixture.Worker.Address, Assert.Single(test.GetProperty("workers").EnumerateArray()).GetProperty("node").GetString());

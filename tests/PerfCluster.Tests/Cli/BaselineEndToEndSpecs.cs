@@ -333,7 +333,7 @@ public static class Gate
         return new Result(code, stdout, stderr, outDir);
     }
 
-    public static JsonElement Report(string outDir) => JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement;
+    public static JsonElement Report(string outDir) => ReportFiles.Read(outDir);
 
     /// <summary>The only scenario of the report.</summary>
     public static JsonElement LoadTest(string outDir) => Assert.Single(Report(outDir).GetProperty("load_tests").EnumerateObject()).Value;

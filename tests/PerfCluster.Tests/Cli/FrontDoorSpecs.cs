@@ -28,6 +28,7 @@ public class FrontDoorSpecs
 
             Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
             Assert.True(File.Exists(Path.Combine(outDir, "report.json")), $"no report under {outDir}\n{stdout}");
+            Assert.Equal("completed", ReportFiles.Read(outDir).GetProperty("status").GetString());
             Assert.False(Directory.Exists(Path.Combine(DeployFiles.Root, "src", "PerfCluster", outName)), "the report went to the project folder");
             Assert.True(target.TotalServed > 0);
         }
@@ -50,7 +51,7 @@ public class FrontDoorSpecs
             "--out", "out/smoke", "--data-dir", "data");
 
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
-        Assert.True(File.Exists(Path.Combine(dir.Path, "out", "smoke", "report.json")));
+        Assert.Equal("completed", ReportFiles.Read(Path.Combine(dir.Path, "out", "smoke")).GetProperty("status").GetString());
         Assert.True(Directory.Exists(Path.Combine(dir.Path, "data")), "--data-dir did not resolve against the working directory");
     }
 

@@ -15,10 +15,10 @@ public class MonitoringEndToEndSpecs
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(90);
 
     private static JsonElement LoadTest(string outDir, string name) =>
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement.GetProperty("load_tests").GetProperty(name);
+        ReportFiles.Read(outDir).GetProperty("load_tests").GetProperty(name);
 
     private static JsonElement Report(string outDir) =>
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement;
+        ReportFiles.Read(outDir);
 
     [Fact]
     public async Task Should_post_a_firing_alert_to_the_webhook_and_report_its_span_and_peak()

@@ -30,7 +30,7 @@ public class RunEndToEndSpecs
 
     private static JsonElement LoadTest(string reportDir)
     {
-        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(reportDir, "report.json"))).RootElement;
+        var json = ReportFiles.Read(reportDir);
         return json.GetProperty("load_tests").GetProperty("e2e");
     }
 
@@ -59,7 +59,7 @@ public class RunEndToEndSpecs
         var latency = test.GetProperty("latency");
         Assert.True(latency.GetProperty("min").GetDouble() >= 0.020 * 0.999, $"min {latency.GetProperty("min")}");
         Assert.InRange(latency.GetProperty("p50").GetDouble(), 0.020 * 0.999, 0.030);
-        Assert.Equal("completed", JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Sub("out"), "report.json"))).RootElement.GetProperty("status").GetString());
+        Assert.Equal("completed", ReportFiles.Read(dir.Sub("out")).GetProperty("status").GetString());
         Assert.Contains("PASSED", File.ReadAllText(Path.Combine(dir.Sub("out"), "summary.txt")));
         var junit = XDocument.Load(Path.Combine(dir.Sub("out"), "junit.xml"));
         Assert.Equal(2, junit.Descendants("testcase").Count());
@@ -96,7 +96,7 @@ public class RunEndToEndSpecs
         var code = await cli.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.True(code == 130, $"exit {code}\n{cli.Stdout}\n{cli.Stderr}");
-        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Sub("out"), "report.json"))).RootElement;
+        var report = ReportFiles.Read(dir.Sub("out"));
         Assert.Equal("interrupted", report.GetProperty("status").GetString());
         var requests = report.GetProperty("load_tests").GetProperty("e2e").GetProperty("requests").GetInt64();
         Assert.True(requests > 0);
@@ -115,7 +115,7 @@ public class RunEndToEndSpecs
             "--duration", "2s", "--ramp-up", "0s", "--users", "4", "--think-time", "50ms", "--out", dir.Sub("out"));
 
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
-        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Sub("out"), "report.json"))).RootElement;
+        var report = ReportFiles.Read(dir.Sub("out"));
         var test = report.GetProperty("load_tests").GetProperty("Custom API Test");
         Assert.Equal(target.TotalServed, test.GetProperty("requests").GetInt64());
         Assert.Equal(3, test.GetProperty("endpoints").EnumerateObject().Count());
@@ -140,7 +140,7 @@ public class RunEndToEndSpecs
         var (code, stdout, stderr) = await CliProcess.RunAsync(Budget, "run", file, "--out", dir.Sub("out"));
 
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
-        var test = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Sub("out"), "report.json"))).RootElement.GetProperty("load_tests").GetProperty("open");
+        var test = ReportFiles.Read(dir.Sub("out")).GetProperty("load_tests").GetProperty("open");
         Assert.Equal("open", test.GetProperty("model").GetString());
         Assert.Equal(150, test.GetProperty("requests").GetInt64());     // 50/s for 3 s from the start instant
         Assert.Equal(target.TotalServed, test.GetProperty("requests").GetInt64());

@@ -25,7 +25,7 @@ public partial class ClusterEndToEndSpecs
         """;
 
     private static JsonElement Report(string dir) =>
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report.json"))).RootElement;
+        ReportFiles.Read(dir);
 
     private static JsonElement LoadTest(string dir) => Report(dir).GetProperty("load_tests").GetProperty("cluster");
 

@@ -77,7 +77,7 @@ public class CoordinatorFailoverEndToEndSpecs(ITestOutputHelper output)
         Assert.True(code == 0, $"exit {code}\nstdout:\n{client.Stdout}\nstderr:\n{client.Stderr}");
         Assert.Contains($"Following run", client.Stderr);
         Assert.Contains(cluster.Second.ApiText, client.Stderr);
-        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement;
+        var report = ReportFiles.Read(outDir);
         var test = report.GetProperty("load_tests").GetProperty("failover");
         Assert.Equal(cluster.Target.TotalServed, test.GetProperty("requests").GetInt64());
         Assert.True(cluster.Target.TotalServed > servedBeforeKill, "the load went on after the kill");

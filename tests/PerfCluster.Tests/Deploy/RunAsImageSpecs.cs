@@ -35,6 +35,7 @@ public class RunAsImageSpecs
         Assert.Contains("Comparing with baseline 'nightly' version 1", stdout);
         Assert.Contains($"nightly: exit {code}", stdout);
         Assert.True(File.Exists(Path.Combine(results, "nightly", "report.json")), stdout);
+        ReportFiles.Read(Path.Combine(results, "nightly"));
 
         // The processes ran the manifests' command lines, with only the host-specific values replaced.
         var objects = DeployFiles.BaseObjects();

@@ -97,7 +97,7 @@ public partial class HtmlReportSpecs(ITestOutputHelper output)
         };
     }
 
-    private static string Html(RunReport report) => HtmlReportWriter.Render(ReportView.From(report));
+    private static string Html(RunReport report) => HtmlReportWriter.Render(ReportDocuments.From(report));
 
     [Fact]
     public void Should_contain_the_runs_figures_thresholds_endpoints_and_comparison()
@@ -164,7 +164,7 @@ public partial class HtmlReportSpecs(ITestOutputHelper output)
     [InlineData("{\"benchmark_run_id\": \"x\", \"tool\": {\"name\": \"k6\"}, \"load_tests\": {}}", "written by 'k6'")]
     public void Should_reject_what_is_not_a_perfcluster_report(string text, string why)
     {
-        var e = Assert.Throws<InvalidDataException>(() => ReportView.Parse(text, "some/file.json"));
+        var e = Assert.Throws<InvalidDataException>(() => ReportDocuments.Parse(text, "some/file.json"));
 
         Assert.Contains("some/file.json", e.Message);
         Assert.Contains(why, e.Message);
@@ -297,8 +297,7 @@ public partial class HtmlReportSpecs(ITestOutputHelper output)
     /// <summary>Requests and p95 as the page shows them ("1,234", "20.1 ms"), read from the run's report.json.</summary>
     private static (string Requests, string P95) KeyNumbers(string reportDir)
     {
-        var test = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(reportDir, "report.json")))
-            .RootElement.GetProperty("load_tests").GetProperty("e2e");
+        var test = ReportFiles.Read(reportDir).GetProperty("load_tests").GetProperty("e2e");
         var requests = test.GetProperty("requests").GetInt64();
         var p95 = test.GetProperty("latency").GetProperty("p95").GetDouble();
         Assert.True(requests > 0);

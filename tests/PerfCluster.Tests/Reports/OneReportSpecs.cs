@@ -42,12 +42,13 @@ public class OneReportSpecs
         ScenarioExecutor replay = (_, scenario, onEvent, _) => Task.FromResult(outcomes[scenario.Name]);
 
         var code = await RunCommand.RunPlanAsync(plan, dir.Sub("cli"), replay);
-        var cli = JsonNode.Parse(File.ReadAllText(Path.Combine(dir.Sub("cli"), JsonReportWriter.FileName)))!;
+        var cli = JsonNode.Parse(ReportFiles.Read(dir.Sub("cli")).GetRawText())!;
 
         var record = new RunRecord("run-api", plan, DateTimeOffset.UtcNow);
         await RunLauncher.DriveAsync(record, replay, NullLogger.Instance);
-        var api = JsonNode.Parse(JsonReportWriter.Render(record.Report(DateTimeOffset.UtcNow)))!;
-        var scheduled = JsonNode.Parse(JsonReportWriter.Render(Scheduler.Report(record, baseline: null, strict: false, DateTimeOffset.UtcNow)))!;
+        var api = JsonNode.Parse(ReportFiles.Parse(ReportDocuments.Render(record.Report(DateTimeOffset.UtcNow)), "the API").GetRawText())!;
+        var scheduled = JsonNode.Parse(ReportFiles.Parse(
+            ReportDocuments.Render(Scheduler.Report(record, baseline: null, strict: false, DateTimeOffset.UtcNow)), "the scheduler").GetRawText())!;
 
         Assert.Equal(1, code);   // search's p99 < 1ms fails
         Assert.Equal("failed", cli["status"]!.GetValue<string>());

@@ -6,16 +6,57 @@ using PerfCluster.Core.Monitoring;
 using PerfCluster.Core.Regression;
 using PerfCluster.Core.Scenarios;
 
-namespace PerfCluster.Api;
+namespace PerfCluster.Core.Scenarios;
 
 /// <summary>
-/// Writes one <see cref="ScenarioDefinition"/> as a scenario file in JSON that <see cref="ScenarioLoader"/>
-/// reads back into the same definition: how a client sends a scenario it already loaded (with its
-/// command-line overrides applied) to a remote coordinator. Every value is explicit, so nothing depends on
-/// the loader's defaults; durations are written exactly (s, ms or ns).
+/// The one written form of a <see cref="ScenarioDefinition"/>: a scenario file in JSON that <see cref="ScenarioLoader"/>
+/// reads back into the same definition. A client sends a scenario it already loaded (with its command-line overrides
+/// applied) to a coordinator in it, the cluster's messages and the run journal carry it (<see cref="Converter"/>), and
+/// every report.json keeps it, so every report can be run again as it is. Every value is explicit, so nothing depends
+/// on the loader's defaults; durations are written exactly (s, ms or ns).
 /// </summary>
-public static class ScenarioJsonWriter
+public static class ScenarioJson
 {
+    /// <summary>The file name a written scenario is read back under (its positions name it).</summary>
+    public const string SourceName = "scenario.json";
+
+    /// <summary>Reads a written scenario back.</summary>
+    /// <exception cref="ScenarioException">The text is not one scenario the loader accepts.</exception>
+    public static ScenarioDefinition Read(string json, string sourceName = SourceName)
+    {
+        var plan = ScenarioLoader.LoadText(json, sourceName);
+        return plan.Scenarios.Count == 1
+            ? plan.Scenarios[0]
+            : throw new ScenarioException($"expected one scenario but the text has {plan.Scenarios.Count}");
+    }
+
+    /// <summary>
+    /// System.Text.Json reads and writes a <see cref="ScenarioDefinition"/> in this form, as a JSON object.
+    /// With <paramref name="legacy"/>, an object stored earlier in the record's own shape (it has a "load") is read
+    /// with those options.
+    /// </summary>
+    public sealed class Converter(JsonSerializerOptions? legacy = null) : System.Text.Json.Serialization.JsonConverter<ScenarioDefinition>
+    {
+        public override ScenarioDefinition Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            using var document = JsonDocument.ParseValue(ref reader);
+            var root = document.RootElement;
+            if (legacy is not null && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("load", out _))
+                return root.Deserialize<ScenarioDefinition>(legacy) ?? throw new JsonException("a stored scenario is null");
+            try
+            {
+                return ScenarioJson.Read(root.ValueKind == JsonValueKind.String ? root.GetString()! : root.GetRawText());
+            }
+            catch (ScenarioException e)
+            {
+                throw new JsonException($"not a scenario: {e.Describe()}", e);
+            }
+        }
+
+        public override void Write(Utf8JsonWriter writer, ScenarioDefinition value, JsonSerializerOptions options) =>
+            writer.WriteRawValue(ScenarioJson.Write(value, indented: false), skipInputValidation: true);
+    }
+
     /// <summary>The workload model's keys: open (arrival rate and pool) or closed (users, ramp-up or stages, think time).</summary>
     private static void WriteWorkload(Utf8JsonWriter json, ScenarioDefinition scenario)
     {
@@ -64,11 +105,11 @@ public static class ScenarioJsonWriter
         json.WriteEndArray();
     }
 
-    public static string Write(ScenarioDefinition scenario)
+    public static string Write(ScenarioDefinition scenario, bool indented = true)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
         {
             json.WriteStartObject();
             json.WriteString("name", scenario.Name);

@@ -1,0 +1,179 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PerfCluster.Core.Reports;
+
+// report.json, defined once. These records are what the file holds, key for key (snake_case through
+// ReportJson's naming policy); ReportDocuments.From builds them from a RunReport, ReportJson writes and reads them,
+// and docs/report.schema.json is generated from them. A figure that is NaN or infinite, and a latency of anything
+// that completed no requests, is null.
+
+/// <summary>The whole report.json.</summary>
+public sealed record ReportDocument
+{
+    /// <summary>The guide's run id, e.g. "benchmark_1764168000".</summary>
+    public required string BenchmarkRunId { get; init; }
+    /// <summary>completed | failed | interrupted | error.</summary>
+    public required string Status { get; init; }
+    public required bool Passed { get; init; }
+    public required int ExitCode { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required DateTimeOffset FinishedAt { get; init; }
+    public required double? DurationSeconds { get; init; }
+    public required ToolDocument Tool { get; init; }
+    public required string Host { get; init; }
+    /// <summary>One entry per scenario, by name (a repeated name gets " (2)").</summary>
+    public required Dictionary<string, LoadTestDocument> LoadTests { get; init; }
+    public required List<AlertDocument> Alerts { get; init; }
+    public required List<string> Recommendations { get; init; }
+    public required List<string> Notes { get; init; }
+    public required SourceDocument Source { get; init; }
+}
+
+public sealed record ToolDocument(string Name, string Version);
+
+/// <summary>The scenario file as run.</summary>
+public sealed record SourceDocument(string? File, string? Text);
+
+/// <summary>
+/// A report-level alert derived from the figures. One an alert rule raised while the run went also has its rule,
+/// span, peak and evidence; those keys are null on the others.
+/// </summary>
+public sealed record AlertDocument(
+    string Type, string Severity, string Message, string Scenario, string? Endpoint, string? Rule, string? Condition, long? StartSecond,
+    long? EndSecond, bool? FiringAtEnd, double? Peak, string? PeakText, string? Evidence);
+
+/// <summary>Latencies in seconds.</summary>
+public sealed record LatencyDocument(
+    double? Min, double? Mean, double? Stddev, double? P50, double? P90, double? P95, double? P99,
+    [property: JsonPropertyName("p99_9")] double? P999, double? Max);
+
+/// <summary>The figures a load test, its warm-up and each of its endpoints share.</summary>
+public record FiguresDocument
+{
+    [JsonPropertyOrder(-10)] public required double? Throughput { get; init; }
+    [JsonPropertyOrder(-9)] public required LatencyDocument Latency { get; init; }
+    /// <summary>Open model only: from the actual send, where <see cref="Latency"/> is from the intended start.</summary>
+    [JsonPropertyOrder(-8), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public LatencyDocument? ServiceTime { get; init; }
+    [JsonPropertyOrder(-7)] public required double? ErrorRate { get; init; }
+    [JsonPropertyOrder(-6)] public required long Requests { get; init; }
+    [JsonPropertyOrder(-5)] public required long Errors { get; init; }
+    /// <summary>Every known error kind (0 when none), then any other kind that occurred.</summary>
+    [JsonPropertyOrder(-4)] public required Dictionary<string, long> ErrorsByKind { get; init; }
+}
+
+/// <summary>One scenario as run: its figures, the workload model, the verdict and everything behind it.</summary>
+public sealed record LoadTestDocument : FiguresDocument
+{
+    /// <summary>closed | open.</summary>
+    public required string Model { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? LatencyNote { get; init; }
+    public required bool Passed { get; init; }
+    public required bool Interrupted { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required double? MeasuredDurationSeconds { get; init; }
+    public required long PeakUsers { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IterationsDocument? Iterations { get; init; }
+    public required long AbandonedInFlight { get; init; }
+    public required long DroppedIterations { get; init; }
+    public required long ConnectionWaits { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public LagDocument? SchedulingLag { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public FiguresDocument? WarmUp { get; init; }
+    public required Dictionary<string, FiguresDocument> Endpoints { get; init; }
+    public required List<ThresholdDocument> Thresholds { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public RegressionDocument? Regression { get; init; }
+    public required GeneratorDocument Generator { get; init; }
+    public required MonitoringDocument Monitoring { get; init; }
+    public required List<WorkerDocument> Workers { get; init; }
+    public required List<WindowDocument> Timeline { get; init; }
+    /// <summary>The scenario as run, in the form the scenario loader reads (ScenarioJson): the report can be run again.</summary>
+    public required JsonElement Scenario { get; init; }
+}
+
+/// <summary>How late the open model dispatched iterations after their intended start, in seconds.</summary>
+public sealed record LagDocument(double? P50, double? P95, double? P99, double? Max);
+
+/// <summary>--iterations: each run's figures, then the mean and 95% confidence interval of each.</summary>
+public sealed record IterationsDocument(int Count, List<IterationRunDocument> Runs, Dictionary<string, SampleSummaryDocument> Summary);
+
+public sealed record IterationRunDocument(
+    long Requests, double? Throughput, double? ErrorRate, double? P50, double? P90, double? P95, double? P99,
+    [property: JsonPropertyName("p99_9")] double? P999, bool ThresholdsPassed);
+
+public sealed record SampleSummaryDocument(double? Mean, double? Stddev, double? Ci95Low, double? Ci95High);
+
+public sealed record ThresholdDocument(
+    string Scope, string? Endpoint, string Expression, string Metric, string Operator, double? Limit, double? Actual, bool Passed,
+    string Description)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Note { get; init; }
+}
+
+/// <summary>The comparison with a baseline (perfcluster test, a scheduled run with a baseline).</summary>
+public sealed record RegressionDocument(
+    RegressionBaselineDocument Baseline, string Outcome, bool Strict, bool Passed, int ExitCode, List<string> EnvironmentWarnings,
+    List<MetricComparisonDocument> Metrics);
+
+public sealed record RegressionBaselineDocument(string Name, int Version, string? RunId);
+
+public sealed record MetricComparisonDocument(
+    string Metric, string? Endpoint, string Direction, double? Baseline, double? Current, double? ChangePercent,
+    double? WarningThreshold, double? FailureThreshold, string Outcome, string Test, double? PValue, double? Effect,
+    /// <summary>The Hodges-Lehmann shift's 95% interval [low, high]; null when it has none.</summary>
+    List<double?>? EffectCi95, ComparisonSamplesDocument Samples, string? Note);
+
+public sealed record ComparisonSamplesDocument(string? Source, int Baseline, int Current);
+
+public sealed record GeneratorDocument(
+    double? CpuSeconds, double? CpuPercentOfOneCore, double? CpuPercentOfMachine, int ProcessorCount, long PeakWorkingSetBytes,
+    long PeakGcHeapBytes, double? GcPauseSeconds, long Gen2Collections, int PeakThreadPoolThreads,
+    [property: JsonPropertyName("peak_thread_pool_queue")] long PeakThreadPoolQueueLength, int PeakOpenSockets,
+    long NetworkReceivedBytes, long NetworkSentBytes);
+
+/// <summary>What watching the run found: alerts, leak verdicts, recommendations, the target's samples, the aborting rule.</summary>
+public sealed record MonitoringDocument(
+    string? AbortedBy, LeakDocument? TargetLeak, LeakDocument? GeneratorLeak, List<MonitoringAlertDocument> Alerts,
+    List<MonitoringRecommendationDocument> Recommendations, List<TargetSampleDocument> Target);
+
+public sealed record LeakDocument(
+    bool Suspected, string Reason, int Samples, double? SpanSeconds, double? SlopeMbPerMinute,
+    [property: JsonPropertyName("slope_ci95_low")] double? SlopeCi95Low, [property: JsonPropertyName("slope_ci95_high")] double? SlopeCi95High,
+    double? RSquared, double? GrowthMb, double? ThresholdMb);
+
+public sealed record MonitoringAlertDocument(
+    string Name, string Kind, string Severity, string Condition, string? Metric, string? Endpoint, long StartSecond, long? EndSecond,
+    bool FiringAtEnd, double? DurationSeconds, double? Peak, string PeakText, string Evidence);
+
+public sealed record MonitoringRecommendationDocument(string Kind, string Message, long Second, Dictionary<string, double?> Evidence);
+
+public sealed record TargetSampleDocument(long Second)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? CpuPercent { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? MemoryMb { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Threads { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Dictionary<string, double?>? Series { get; init; }
+}
+
+public sealed record WorkerDocument(string Node, long Requests, long Errors, double? CpuSeconds, long Deltas, long LastSecond);
+
+/// <summary>One closed second of the timeline, merged over every worker.</summary>
+public sealed record WindowDocument(
+    long Second, long Requests, long Errors, double? Throughput, int ActiveUsers, WindowLatencyDocument Latency,
+    Dictionary<string, long> RequestsByEndpoint, List<NodeWindowDocument> Nodes);
+
+public sealed record WindowLatencyDocument(double? P50, double? P95, double? P99, double? Max);
+
+/// <summary>What one generating node spent in one second; the runtime's figures where the node reported them.</summary>
+public sealed record NodeWindowDocument(string Node, double? CpuPercentOfOneCore, long WorkingSetBytes)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? GcHeapBytes { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Gen0Collections { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Gen1Collections { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Gen2Collections { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? GcPauseMs { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? ThreadPoolThreads { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), JsonPropertyName("thread_pool_queue")] public long? ThreadPoolQueueLength { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? NetworkReceivedBytes { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? NetworkSentBytes { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? OpenSockets { get; init; }
+}
