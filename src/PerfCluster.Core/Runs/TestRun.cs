@@ -87,6 +87,17 @@ public sealed record TestRun
 
     public bool IsOver => Next is null;
 
+    /// <summary>"not run: b, c": the scenarios a run that ended early never started; null when there are none.</summary>
+    public string? NotRunNote
+    {
+        get
+        {
+            if (!Halted) return null;
+            var skipped = Plan.Scenarios.Where((_, i) => Results[i].Count == 0).Select(s => s.Name).ToList();
+            return skipped.Count > 0 ? $"not run: {string.Join(", ", skipped)}" : null;
+        }
+    }
+
     /// <summary>The error as the report and the CLI say it: "scenario 'checkout' failed to run: ...".</summary>
     public string? Failure => Error is null ? null : FailedScenario is null ? Error : $"scenario '{FailedScenario}' failed to run: {Error}";
 
@@ -172,11 +183,7 @@ public sealed record TestRun
             notes.Add($"interrupted by {InterruptedBy} after {elapsed.TotalSeconds:0.0} s: results cover the load sent until then; " +
                       "requests in flight were given the interrupt grace period, and at most the last unflushed second of metrics may be missing");
         }
-        if (Halted)
-        {
-            var skipped = Plan.Scenarios.Where((_, i) => Results[i].Count == 0).Select(s => s.Name).ToList();
-            if (skipped.Count > 0) notes.Add($"not run: {string.Join(", ", skipped)}");
-        }
+        if (NotRunNote is { } notRun) notes.Add(notRun);
         foreach (var s in scenarios.Where(s => s.Statistics.AbandonedInFlight > 0))
             notes.Add($"{s.Name}: {s.Statistics.AbandonedInFlight} requests were still in flight when the graceful-stop period ended and are not counted");
         if (Failure is { } failure) notes.Add(failure);

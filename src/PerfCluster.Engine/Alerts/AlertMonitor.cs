@@ -88,7 +88,7 @@ public sealed class AlertMonitor : UntypedActor, IWithTimers
                 break;
             case Status.Failure f:
                 _sampling = false;
-                _log.Warning("Run {0}: sampling the target failed: {1}", _runId, f.Cause.Message);
+                _log.Warning("Run {RunId}: sampling the target failed: {Reason}", _runId, f.Cause.Message);
                 break;
             case Window w:
                 foreach (var e in _monitor.Observe(w.Statistics, SampleFor(w.Statistics.Second), w.DroppedIterations)) Act(e);
@@ -98,7 +98,7 @@ public sealed class AlertMonitor : UntypedActor, IWithTimers
                 Sender.Tell(finish.Statistics with { Monitoring = result });
                 break;
             case WebhookDelivery { Delivered: false } failed:
-                _log.Warning("Run {0}: webhook {1} failed after {2} attempt(s): {3}", _runId, failed.Url, failed.Attempts, failed.LastProblem);
+                _log.Warning("Run {RunId}: webhook {Url} failed after {Attempts} attempt(s): {Problem}", _runId, failed.Url, failed.Attempts, failed.LastProblem);
                 break;
             case WebhookDelivery:
                 break;
@@ -130,8 +130,8 @@ public sealed class AlertMonitor : UntypedActor, IWithTimers
         switch (e.Rule.Action)
         {
             case AlertAction.Log:
-                if (firing) _log.Warning("Run {0}: alert '{1}' fired at {2} s: {3}", _runId, e.Rule.Name, e.Second, evidence);
-                else _log.Info("Run {0}: alert '{1}' resolved at {2} s", _runId, e.Rule.Name, e.Second);
+                if (firing) _log.Warning("Run {RunId}: alert '{Rule}' fired at {Second} s: {Evidence}", _runId, e.Rule.Name, e.Second, evidence);
+                else _log.Info("Run {RunId}: alert '{Rule}' resolved at {Second} s", _runId, e.Rule.Name, e.Second);
                 break;
             case AlertAction.NotifyConsole:
                 break;   // the listener prints every alert; nothing more to do
@@ -142,7 +142,7 @@ public sealed class AlertMonitor : UntypedActor, IWithTimers
                 break;
             case AlertAction.AbortRun when firing:
                 _monitor.NoteAbort(e.Rule);
-                _log.Warning("Run {0}: alert '{1}' aborts the run: {2}", _runId, e.Rule.Name, evidence);
+                _log.Warning("Run {RunId}: alert '{Rule}' aborts the run: {Evidence}", _runId, e.Rule.Name, evidence);
                 _coordinator.Tell(new AbortRun(_runId, $"alert '{e.Rule.Name}' ({e.Rule.Condition}) fired at {e.Second} s: {evidence}"));
                 break;
         }

@@ -5,6 +5,7 @@ using Akka.Event;
 using Akka.Hosting;
 using PerfCluster.Core.Coordination;
 using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Metrics;
 using static PerfCluster.Engine.Coordination.RunProtocol;
 
@@ -27,14 +28,17 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     private sealed class RunWatchdog { public static readonly RunWatchdog Instance = new(); }
     private sealed class ListenerTimeout { public static readonly ListenerTimeout Instance = new(); }
 
-    private StartRun _start;
+    private readonly string _runId;
+    private readonly CoordinatorSettings _settings;
     private readonly bool _durable;
     private readonly bool _takeover;
-    private IActorRef? _journal;
-    private RecoveredRunState? _recovered;
-    private readonly CoordinatorSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Cluster _cluster = Cluster.Get(Context.System);
+    /// <summary>What runs: known from the start, or once a takeover has read the run back.</summary>
+    private ScenarioDefinition? _scenario;
+    private IActorRef _listener;
+    private int? _minWorkers;
+    private IActorRef? _journal;
     /// <summary>Workers that are Up, with their declared capacity.</summary>
     private readonly SortedDictionary<Address, double> _candidates = new();
     /// <summary>Workers holding a part of the load now.</summary>
@@ -45,18 +49,19 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     private readonly List<string> _notes = new();
     private IActorRef? _aggregator;
     private DateTimeOffset _startAt;
-    private bool _interrupted;
-    private bool _finishing;
-    private string? _stopReason;
-    /// <summary>Set when an alert's abort-run action stopped the run: it ends early but is not interrupted.</summary>
-    private string? _abortedBecause;
     private int _peakUsers;
-    /// <summary>The run is over and its journal is being closed; the actor stops once it is.</summary>
-    private bool _ending;
+    // How the run ended early, for its result: stopped (interrupted) or aborted by an alert rule (not interrupted).
+    private bool _interrupted;
+    private string? _stopReason;
+    private string? _abortedBecause;
 
-    public RunCoordinator(StartRun start, CoordinatorSettings settings, bool durable, bool takeover)
+    public RunCoordinator(string runId, ScenarioDefinition? scenario, IActorRef listener, int? minWorkers, CoordinatorSettings settings,
+        bool durable, bool takeover)
     {
-        _start = start;
+        _runId = runId;
+        _scenario = scenario;
+        _listener = listener;
+        _minWorkers = minWorkers;
         _settings = settings;
         _durable = durable;
         _takeover = takeover;
@@ -65,84 +70,130 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(StartRun start, CoordinatorSettings settings, bool durable = false) =>
-        Akka.Actor.Props.Create(() => new RunCoordinator(start, settings, durable, false)).WithDispatcher(ActorNames.ControlDispatcher);
+        Akka.Actor.Props.Create(() => new RunCoordinator(start.RunId, start.Scenario, start.Listener, start.MinWorkers, settings, durable, false))
+            .WithDispatcher(ActorNames.ControlDispatcher);
 
     /// <summary>Takes over run <paramref name="runId"/>, which a lost coordinator left open, from its journal.</summary>
     public static Props TakeoverProps(string runId, CoordinatorSettings settings) =>
-        Akka.Actor.Props.Create(() => new RunCoordinator(new StartRun(runId, null!, ActorRefs.Nobody, null), settings, true, true))
+        Akka.Actor.Props.Create(() => new RunCoordinator(runId, null, ActorRefs.Nobody, null, settings, true, true))
             .WithDispatcher(ActorNames.ControlDispatcher);
 
-    private bool Started => _aggregator is not null;
+    private ScenarioDefinition Scenario => _scenario ?? throw new InvalidOperationException($"run {_runId} has no scenario yet");
     private TimeSpan Elapsed => DateTimeOffset.UtcNow - _startAt;
-    private bool LoadPhaseOver => Started && Elapsed >= _start.Scenario.LoadTime;
-    private int MinWorkers => Math.Max(1, _start.MinWorkers ?? _settings.MinWorkers);
+    private bool LoadPhaseOver => Elapsed >= Scenario.LoadTime;
+    private int MinWorkers => Math.Max(1, _minWorkers ?? _settings.MinWorkers);
 
     protected override void PreStart()
     {
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
-        if (_durable) _journal = Context.ActorOf(RunJournal.Props(_start.RunId), "journal");
-        if (!_takeover) Timers.StartSingleTimer(WorkersTimeout.Instance, WorkersTimeout.Instance, _settings.WorkerWaitTimeout);
+        if (_durable) _journal = Context.ActorOf(RunJournal.Props(_runId), "journal");
+        if (_takeover)
+        {
+            Become(ReadingJournal);
+            return;
+        }
+        Timers.StartSingleTimer(WorkersTimeout.Instance, WorkersTimeout.Instance, _settings.WorkerWaitTimeout);
+        Become(WaitingForWorkers);
     }
 
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 
-    protected override void OnReceive(object message)
+    protected override void OnReceive(object message) => Unhandled(message);
+
+    /// <summary>A new run: the workers it needs have not all joined yet.</summary>
+    private void WaitingForWorkers(object message)
     {
         switch (message)
         {
             case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Worker):
                 _candidates[up.Member.Address] = CapacityOf(up.Member);
-                if (_takeover && !Started) break;   // the split is made once the run is read back
-                if (!Started)
-                {
-                    if (_candidates.Count >= MinWorkers) AssignShares();
-                }
-                else if (!LoadPhaseOver && !_finishing && !_interrupted && _abortedBecause is null)
+                if (_candidates.Count >= MinWorkers) AssignShares();
+                break;
+            case WorkersTimeout:
+                Fail($"only {_candidates.Count} of the {MinWorkers} workers this run needs joined within {_settings.WorkerWaitTimeout.TotalSeconds:0.#} s");
+                break;
+            case StopRun stop:
+                (_interrupted, _stopReason) = (true, stop.Reason);
+                Fail($"stopped before start: {stop.Reason}");
+                break;
+            case AbortRun:
+                break;
+            default:
+                if (!Membership(message)) Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>A takeover: the run's journal is being read back.</summary>
+    private void ReadingJournal(object message)
+    {
+        switch (message)
+        {
+            case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Worker):
+                _candidates[up.Member.Address] = CapacityOf(up.Member);   // the split is made once the run is read back
+                break;
+            case RunJournalProtocol.Recovered recovered:
+                BeginTakeover(recovered.State);
+                break;
+            case StopRun stop:
+                (_interrupted, _stopReason) = (true, stop.Reason);
+                Fail($"stopped before the takeover: {stop.Reason}");
+                break;
+            default:
+                if (!Membership(message)) Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>A takeover: the run is read back, and its listener is asked whether it is still there.</summary>
+    private void FindingListener(RecoveredRunState state, object message)
+    {
+        switch (message)
+        {
+            case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Worker):
+                _candidates[up.Member.Address] = CapacityOf(up.Member);
+                break;
+            case ActorIdentity identity:
+                Timers.Cancel(ListenerTimeout.Instance);
+                ResumeRun(state, identity.Subject);
+                break;
+            case ListenerTimeout:
+                ResumeRun(state, null);
+                break;
+            case StopRun stop:
+                (_interrupted, _stopReason) = (true, stop.Reason);
+                Fail($"stopped before the takeover: {stop.Reason}");
+                break;
+            default:
+                if (!Membership(message)) Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>The load runs: shares are re-split as workers join, leave or are lost; a stop or an abort ends it early.</summary>
+    private void Running(object message)
+    {
+        switch (message)
+        {
+            case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Worker):
+                _candidates[up.Member.Address] = CapacityOf(up.Member);
+                if (!LoadPhaseOver)
                 {
                     Note($"worker {up.Member.Address} joined at {At()}; the load was re-split over {_candidates.Count} workers");
                     Resplit($"worker {up.Member.Address} joined");
                 }
                 break;
-            case ClusterEvent.UnreachableMember u when _active.ContainsKey(u.Member.Address):
-                _unreachableSince[u.Member.Address] = DateTimeOffset.UtcNow;
-                _log.Warning("Run {0}: worker {1} unreachable", _start.RunId, u.Member.Address);
-                break;
-            case ClusterEvent.ReachableMember r:
-                _unreachableSince.Remove(r.Member.Address);
-                break;
-            case ClusterEvent.MemberRemoved removed when removed.Member.HasRole(ClusterRoles.Worker):
-                WorkerGone(removed.Member.Address);
-                break;
-            case ClusterEvent.MemberLeft or ClusterEvent.MemberExited:
-                var leaving = ((ClusterEvent.MemberStatusChange)message).Member;
-                if (leaving.HasRole(ClusterRoles.Worker)) _candidates.Remove(leaving.Address);
-                break;
-            case ClusterEvent.IMemberEvent or ClusterEvent.IReachabilityEvent:
-                break;
-            case WorkersTimeout when !Started:
-                Fail($"only {_candidates.Count} of the {MinWorkers} workers this run needs joined within {_settings.WorkerWaitTimeout.TotalSeconds:0.#} s");
-                break;
-            case WorkersTimeout:
-                break;
-            case AbortRun abort when Started && !_interrupted && _abortedBecause is null:
+            case AbortRun abort:
                 _abortedBecause = abort.Reason;
                 _journal?.Tell(new RunJournalProtocol.Stop(abort.Reason, Aborted: true));
                 Note($"run aborted at {At()}: {abort.Reason}");
-                foreach (var worker in _awaiting) AgentAt(worker).Tell(new StopShare(_start.RunId, abort.Reason));
-                break;
-            case AbortRun:
+                StopShares(abort.Reason);
                 break;
             case StopRun stop:
-                _interrupted = true;
-                _stopReason = stop.Reason;
-                if (!Started)
-                {
-                    Fail($"stopped before start: {stop.Reason}");
-                    return;
-                }
+                (_interrupted, _stopReason) = (true, stop.Reason);
                 _journal?.Tell(new RunJournalProtocol.Stop(stop.Reason, Aborted: false));
-                foreach (var worker in _awaiting) AgentAt(worker).Tell(new StopShare(_start.RunId, stop.Reason));
+                StopShares(stop.Reason);
                 break;
             case ReleaseShare release:
                 var address = AddressOf(release.Node);
@@ -152,78 +203,165 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
                     Note($"worker {release.Node} left at {At()} (graceful stop); it handed its share back first");
                     Resplit($"worker {release.Node} is leaving");
                 }
-                Sender.Tell(new ShareReleased(_start.RunId));
+                Sender.Tell(new ShareReleased(_runId));
                 break;
+            case ClusterEvent.MemberRemoved removed when removed.Member.HasRole(ClusterRoles.Worker):
+                WorkerGone(removed.Member.Address, resplit: true);
+                break;
+            default:
+                if (!LoadGoing(message)) Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>Stopped or aborted: the workers are stopping their shares; nothing is re-split any more.</summary>
+    private void Stopping(object message)
+    {
+        switch (message)
+        {
+            case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Worker):
+                _candidates[up.Member.Address] = CapacityOf(up.Member);
+                break;
+            case StopRun or AbortRun:
+                break;
+            case ReleaseShare release:
+                var address = AddressOf(release.Node);
+                if (address is not null && _active.Remove(address))
+                {
+                    _candidates.Remove(address);
+                    Note($"worker {release.Node} left at {At()} (graceful stop) while the run was stopping");
+                }
+                Sender.Tell(new ShareReleased(_runId));
+                break;
+            case ClusterEvent.MemberRemoved removed when removed.Member.HasRole(ClusterRoles.Worker):
+                WorkerGone(removed.Member.Address, resplit: false);
+                break;
+            default:
+                if (!LoadGoing(message)) Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>Every share completed (or the watchdog gave up waiting): the aggregator makes the final statistics.</summary>
+    private void Finishing(object message)
+    {
+        switch (message)
+        {
+            case ScenarioStatistics stats:
+                _listener.Tell(new RunCompleted(_runId, stats, _interrupted, _stopReason) { Notes = _notes.ToList() });
+                End();
+                break;
+            case ReleaseShare:
+                Sender.Tell(new ShareReleased(_runId));
+                break;
+            case StopRun or AbortRun or ShareCompleted or RunWatchdog or WorkerNote or NodeLossEstimate:
+                break;
+            default:
+                if (!Membership(message)) Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>The run is over and its journal is being closed; this actor stops once it is.</summary>
+    private void Ending(object message)
+    {
+        switch (message)
+        {
+            case Terminated t when t.ActorRef.Equals(_journal):
+                Context.Stop(Self);
+                break;
+            case ReleaseShare:
+                Sender.Tell(new ShareReleased(_runId));
+                break;
+            default:
+                // Whatever still arrives for a run that is over changes nothing.
+                break;
+        }
+    }
+
+    /// <summary>What a run whose load is going (running or stopping) handles alike: completions, notes, the watchdog.</summary>
+    private bool LoadGoing(object message)
+    {
+        switch (message)
+        {
             case ShareCompleted done:
                 var from = AddressOf(done.Node);
-                if (from is null || !_awaiting.Remove(from)) return;
+                if (from is null || !_awaiting.Remove(from)) return true;
                 _active.Remove(from);
                 _peakUsers = Math.Max(_peakUsers, done.PeakUsers);
                 if (done.StoppedBecause is not null) Note($"worker {done.Node} stopped its load: {done.StoppedBecause}");
                 if (done.Unacknowledged > 0) Note($"worker {done.Node}: {done.Unacknowledged} metric deltas were never acknowledged");
                 if (_awaiting.Count == 0) FinishRun();
-                break;
+                return true;
             case WorkerNote note:
                 Note(note.Text);
-                _start.Listener.Tell(new AlertRaised(_start.RunId, _start.Scenario.Name, "firing", "worker memory limit", "critical",
-                    "working set > memory-limit", (long)Math.Max(0, Elapsed.TotalSeconds - _start.Scenario.WarmUp.TotalSeconds), double.NaN, note.Text));
-                break;
+                _listener.Tell(new AlertRaised(_runId, Scenario.Name, "firing", "worker memory limit", "critical",
+                    "working set > memory-limit", (long)Math.Max(0, Elapsed.TotalSeconds - Scenario.WarmUp.TotalSeconds), double.NaN, note.Text));
+                return true;
             case NodeLossEstimate loss:
                 Note($"worker {loss.Node} may have sent requests that were never reported: up to one flush interval after its last " +
                      $"delta (#{loss.LastSeq}, second {loss.LastSecond}), about {loss.RequestsInLastDelta} requests at its last rate");
-                break;
+                return true;
             case RunWatchdog:
-                _log.Warning("Run {0}: shares still open after the watchdog period; finishing with what arrived", _start.RunId);
+                _log.Warning("Run {RunId}: shares still open after the watchdog period; finishing with what arrived", _runId);
                 Note($"{_awaiting.Count} worker(s) never reported completion; the run finished with the metrics that arrived");
                 FinishRun();
-                break;
-            case ScenarioStatistics stats:
-                _start.Listener.Tell(new RunCompleted(_start.RunId, stats, _interrupted, _stopReason) { Notes = _notes.ToList() });
-                End();
-                break;
-            case RunJournalProtocol.Recovered recovered when _takeover && !Started && _recovered is null:
-                BeginTakeover(recovered.State);
-                break;
-            case RunJournalProtocol.Recovered:
-                break;
-            case ActorIdentity identity when _takeover && !Started && _recovered is not null:
-                Timers.Cancel(ListenerTimeout.Instance);
-                ResumeRun(identity.Subject);
-                break;
-            case ListenerTimeout when _takeover && !Started && _recovered is not null:
-                ResumeRun(null);
-                break;
-            case ActorIdentity or ListenerTimeout:
-                break;
+                return true;
+            default:
+                return Membership(message);
+        }
+    }
+
+    /// <summary>Membership bookkeeping every state keeps: who is reachable, who left; and timers that no longer matter.</summary>
+    private bool Membership(object message)
+    {
+        switch (message)
+        {
+            case ClusterEvent.UnreachableMember u when _active.ContainsKey(u.Member.Address):
+                _unreachableSince[u.Member.Address] = DateTimeOffset.UtcNow;
+                _log.Warning("Run {RunId}: worker {Worker} unreachable", _runId, u.Member.Address);
+                return true;
+            case ClusterEvent.ReachableMember r:
+                _unreachableSince.Remove(r.Member.Address);
+                return true;
+            case ClusterEvent.MemberRemoved removed when removed.Member.HasRole(ClusterRoles.Worker):
+                _candidates.Remove(removed.Member.Address);
+                return true;
+            case ClusterEvent.MemberLeft or ClusterEvent.MemberExited:
+                var leaving = ((ClusterEvent.MemberStatusChange)message).Member;
+                if (leaving.HasRole(ClusterRoles.Worker)) _candidates.Remove(leaving.Address);
+                return true;
+            case ClusterEvent.IMemberEvent or ClusterEvent.IReachabilityEvent:
+            case WorkersTimeout or ListenerTimeout or ActorIdentity or RunJournalProtocol.Recovered:
+                return true;
             case Terminated t when t.ActorRef.Equals(_journal):
                 _journal = null;
-                if (_ending) Context.Stop(Self);
-                break;
+                return true;
             default:
-                Unhandled(message);
-                break;
+                return false;
         }
     }
 
     private void AssignShares()
     {
         Timers.Cancel(WorkersTimeout.Instance);
-        var scenario = _start.Scenario;
+        var scenario = Scenario;
         _startAt = DateTimeOffset.UtcNow + _settings.StartLeadTime;
-        _aggregator = Context.ActorOf(MetricsAggregator.Props(_start.RunId, scenario, _start.Listener, _startAt, _settings.MetricsLateness, _journal), "metrics");
-        _journal?.Tell(new RunJournalProtocol.Begin(scenario, _startAt, _start.Listener.Path.ToStringWithAddress(_cluster.SelfAddress), _start.MinWorkers));
+        _aggregator = Context.ActorOf(MetricsAggregator.Props(_runId, scenario, _listener, _startAt, _settings.MetricsLateness, _journal), "metrics");
+        _journal?.Tell(new RunJournalProtocol.Begin(scenario, _startAt, _listener.Path.ToStringWithAddress(_cluster.SelfAddress), _minWorkers));
         var split = Split();
         foreach (var (worker, share) in split)
         {
             _active[worker] = share;
             _awaiting.Add(worker);
-            AgentAt(worker).Tell(new AssignShare(_start.RunId, scenario, share, _startAt, _aggregator, Self));
+            AgentAt(worker).Tell(new AssignShare(_runId, scenario, share, _startAt, _aggregator, Self));
         }
         var watchdog = _settings.StartLeadTime + scenario.LoadTime + scenario.Load.GracefulStop + _settings.FinishTimeout;
         Timers.StartSingleTimer(RunWatchdog.Instance, RunWatchdog.Instance, watchdog);
-        _log.Info("Run {0} ({1}) starts at {2:O} on {3} workers", _start.RunId, scenario.Name, _startAt, split.Count);
-        _start.Listener.Tell(new RunStarted(_start.RunId, scenario.Name, _startAt, split.Count));
+        _log.Info("Run {RunId} ({Scenario}) starts at {StartAt:O} on {Workers} workers", _runId, scenario.Name, _startAt, split.Count);
+        _listener.Tell(new RunStarted(_runId, scenario.Name, _startAt, split.Count));
         PublishShares("start");
+        Become(Running);
     }
 
     /// <summary>Splits the users over the current candidates by capacity, in address order.</summary>
@@ -231,13 +369,13 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     {
         var workers = _candidates.Keys.ToList();
         if (workers.Count == 0) return [];
-        var shares = Shares.SplitUsers(_start.Scenario.Load.Users, workers.Select(w => _candidates[w]).ToList());
+        var shares = Shares.SplitUsers(Scenario.Load.Users, workers.Select(w => _candidates[w]).ToList());
         return workers.Zip(shares, (w, s) => (w, s)).ToList();
     }
 
     private void Resplit(string reason)
     {
-        if (!Started || LoadPhaseOver || _finishing || _abortedBecause is not null) return;
+        if (LoadPhaseOver) return;
         var split = Split();
         if (split.Count == 0)
         {
@@ -248,19 +386,26 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         {
             if (_active.TryGetValue(worker, out var current))
             {
-                if (current != share) AgentAt(worker).Tell(new UpdateShare(_start.RunId, share, reason));
+                if (current != share) AgentAt(worker).Tell(new UpdateShare(_runId, share, reason));
             }
             else
             {
                 _awaiting.Add(worker);
-                AgentAt(worker).Tell(new AssignShare(_start.RunId, _start.Scenario, share, _startAt, _aggregator!, Self));
+                AgentAt(worker).Tell(new AssignShare(_runId, Scenario, share, _startAt, _aggregator!, Self));
             }
             _active[worker] = share;
         }
         PublishShares(reason);
     }
 
-    private void WorkerGone(Address worker)
+    private void StopShares(string reason)
+    {
+        foreach (var worker in _awaiting) AgentAt(worker).Tell(new StopShare(_runId, reason));
+        Become(Stopping);
+    }
+
+    /// <summary>A worker was removed from the cluster; with <paramref name="resplit"/> its share goes to the others.</summary>
+    private void WorkerGone(Address worker, bool resplit)
     {
         _candidates.Remove(worker);
         var held = _active.Remove(worker);
@@ -271,12 +416,12 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         Note($"worker {worker} was lost: unreachable at {At(since)}, removed at {At(lostAt)}; the run was degraded from " +
              $"{At(since)} until its share was re-split over {_candidates.Count} worker(s)");
         _aggregator?.Tell(new NodeLost(worker.ToString()));
-        if (held) Resplit($"worker {worker} was lost");
-        if (_awaiting.Count == 0 && Started) FinishRun();
+        if (held && resplit) Resplit($"worker {worker} was lost");
+        if (_awaiting.Count == 0) FinishRun();
     }
 
     private void PublishShares(string reason) =>
-        _start.Listener.Tell(new SharesAssigned(_start.RunId, DateTimeOffset.UtcNow,
+        _listener.Tell(new SharesAssigned(_runId, DateTimeOffset.UtcNow,
             _active.Select(kv => new WorkerShare(kv.Key.ToString(), kv.Value, _candidates.GetValueOrDefault(kv.Key, 1.0))).ToList(), reason));
 
     private ActorSelection AgentAt(Address address) =>
@@ -295,7 +440,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
 
     private void Note(string note)
     {
-        _log.Info("Run {0}: {1}", _start.RunId, note);
+        _log.Info("Run {RunId}: {Note}", _runId, note);
         _notes.Add(note);
         _journal?.Tell(new RunJournalProtocol.Note(note));
     }
@@ -305,19 +450,19 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     {
         if (!state.Begun)
         {
-            _log.Warning("Run {0} was left open but never started; nothing to take over", _start.RunId);
+            _log.Warning("Run {RunId} was left open but never started; nothing to take over", _runId);
             End();
             return;
         }
-        _recovered = state;
         // A listener on a node that is no longer a reachable member went with it: no need to wait for an answer.
         if (!ActorPath.TryParse(state.Listener!, out var path) || !IsReachableMember(path.Address))
         {
-            ResumeRun(null);
+            ResumeRun(state, null);
             return;
         }
-        Context.ActorSelection(state.Listener!).Tell(new Identify(_start.RunId));
+        Context.ActorSelection(state.Listener!).Tell(new Identify(_runId));
         Timers.StartSingleTimer(ListenerTimeout.Instance, ListenerTimeout.Instance, TimeSpan.FromSeconds(3));
+        Become(m => FindingListener(state, m));
     }
 
     private bool IsReachableMember(Address address) =>
@@ -330,25 +475,24 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     /// the run's events, the aggregator starts from the checkpoints, and every worker that is Up gets its share
     /// again: a share still running adopts this coordinator and resends what the lost one never acknowledged.
     /// </summary>
-    private void ResumeRun(IActorRef? listener)
+    private void ResumeRun(RecoveredRunState state, IActorRef? listener)
     {
-        var state = _recovered!;
         var scenario = state.Scenario!;
         _startAt = state.StartAt;
         var now = DateTimeOffset.UtcNow;
         var lostAt = state.LastWrite ?? state.StartAt;
         var gap = now - lostAt;
         if (listener is null && ActorRegistry.For(Context.System).TryGet<RecoveredRunsKey>(out var follower)) listener = follower;
-        _start = new StartRun(_start.RunId, scenario, listener ?? Context.System.DeadLetters, state.MinWorkers);
+        (_scenario, _listener, _minWorkers) = (scenario, listener ?? Context.System.DeadLetters, state.MinWorkers);
         _notes.AddRange(state.Notes);
-        _start.Listener.Tell(new RunTakenOver(_start.RunId, scenario, _startAt, gap, _cluster.SelfAddress.ToString()));
-        _aggregator = Context.ActorOf(MetricsAggregator.Props(_start.RunId, scenario, _start.Listener, _startAt, _settings.MetricsLateness,
+        _listener.Tell(new RunTakenOver(_runId, scenario, _startAt, gap, _cluster.SelfAddress.ToString()));
+        _aggregator = Context.ActorOf(MetricsAggregator.Props(_runId, scenario, _listener, _startAt, _settings.MetricsLateness,
             _journal, state.Batches), "metrics");
         Note($"coordinator fail-over: the coordinator was lost at {At(lostAt)} (its last checkpoint); {_cluster.SelfAddress} took the run over " +
              $"at {At(now)}: {gap.TotalSeconds:0.0} s without a coordinator (gap). The workers kept their shares and resent every metric delta " +
              $"not yet stored; {state.DeltaCount} stored deltas were recovered");
-        _log.Warning("Run {0} taken over after {1:0.0} s without a coordinator ({2} stored deltas)", _start.RunId, gap.TotalSeconds, state.DeltaCount);
-        _start.Listener.Tell(new RunStarted(_start.RunId, scenario.Name, _startAt, _candidates.Count));
+        _log.Warning("Run {RunId} taken over after {Gap:0.0} s without a coordinator ({Deltas} stored deltas)", _runId, gap.TotalSeconds, state.DeltaCount);
+        _listener.Tell(new RunStarted(_runId, scenario.Name, _startAt, _candidates.Count));
         if (state.Stopped is { } stopped)
         {
             // Stopped before the coordinator was lost: it ends with what was stored, as it would have.
@@ -362,21 +506,20 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         {
             _active[worker] = share;
             _awaiting.Add(worker);
-            AgentAt(worker).Tell(new AssignShare(_start.RunId, scenario, share, _startAt, _aggregator, Self));
+            AgentAt(worker).Tell(new AssignShare(_runId, scenario, share, _startAt, _aggregator, Self));
         }
         if (split.Count == 0) Note($"no worker was Up when the run was taken over at {At(now)}");
         var end = _startAt + scenario.LoadTime + scenario.Load.GracefulStop + _settings.FinishTimeout;
         var watchdog = end - now;
         Timers.StartSingleTimer(RunWatchdog.Instance, RunWatchdog.Instance, watchdog > _settings.FinishTimeout ? watchdog : _settings.FinishTimeout);
         PublishShares("taken over by another coordinator");
+        Become(Running);
     }
 
     /// <summary>The run is over: the run manager closes it, its recovery state is deleted, then this actor stops.</summary>
     private void End()
     {
-        if (_ending) return;
-        _ending = true;
-        Context.Parent.Tell(new RunOver(_start.RunId));
+        Context.Parent.Tell(new RunOver(_runId));
         if (_journal is null)
         {
             Context.Stop(Self);
@@ -384,22 +527,22 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         }
         Context.Watch(_journal);
         _journal.Tell(RunJournalProtocol.Close.Instance);
+        Become(Ending);
     }
 
     private void FinishRun()
     {
-        if (_finishing) return;
-        _finishing = true;
         Timers.Cancel(RunWatchdog.Instance);
         // Statistics cover the load after the warm-up.
-        var measuredFrom = _startAt + _start.Scenario.WarmUp;
+        var measuredFrom = _startAt + Scenario.WarmUp;
         var measured = DateTimeOffset.UtcNow - measuredFrom;
         _aggregator!.Tell(new FinishAggregation(measuredFrom, measured < TimeSpan.Zero ? TimeSpan.Zero : measured, _peakUsers));
+        Become(Finishing);
     }
 
     private void Fail(string error)
     {
-        _start.Listener.Tell(new RunFailed(_start.RunId, error));
+        _listener.Tell(new RunFailed(_runId, error));
         End();
     }
 }

@@ -142,7 +142,7 @@ public sealed class RunJournal : ReceivePersistentActor
         });
         Command<DeleteMessagesFailure>(f =>
         {
-            _log.Warning("Run {0}: its recovery state could not be deleted: {1}", _runId, f.Cause.Message);
+            _log.Warning("Run {RunId}: its recovery state could not be deleted: {Reason}", _runId, f.Cause.Message);
             if (_closing) Context.Stop(Self);
         });
     }

@@ -58,7 +58,7 @@ public sealed class RunManager(CoordinatorSettings settings, bool durable) : Unt
             case RunLedgerProtocol.OpenRuns open:
                 foreach (var runId in open.RunIds.Where(id => Context.Child(ChildName(id)).IsNobody()))
                 {
-                    _log.Warning("Taking over run {0}, left open by a coordinator that was lost", runId);
+                    _log.Warning("Taking over run {RunId}, left open by a coordinator that was lost", runId);
                     Context.ActorOf(RunCoordinator.TakeoverProps(runId, settings), ChildName(runId));
                 }
                 _ledgerRead = true;

@@ -143,7 +143,7 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
                 foreach (var (to, a) in written.Acks) to.Tell(a);
                 break;
             case Terminated t when t.ActorRef.Equals(_journal):
-                Context.GetLogger().Warning("Run {0}: its recovery state can no longer be stored; another coordinator could not take it over", _runId);
+                Context.GetLogger().Warning("Run {RunId}: its recovery state can no longer be stored; another coordinator could not take it over", _runId);
                 StopCheckpointing();
                 break;
             case PublishTick:

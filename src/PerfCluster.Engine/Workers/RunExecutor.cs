@@ -127,7 +127,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
                 typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
             Timers.StartPeriodicTimer(WatchTick.Instance, WatchTick.Instance, TimeSpan.FromMilliseconds(500));
         }
-        _log.Info("Share {0}..{1} of run {2} starts in {3}", _assign.Share.From, _assign.Share.To, _assign.RunId, untilStart);
+        _log.Info("Share {From}..{To} of run {RunId} starts in {Delay}", _assign.Share.From, _assign.Share.To, _assign.RunId, untilStart);
     }
 
     private static bool IsLocal(IActorRef actor) => actor.Path.Address.HasLocalScope;
@@ -178,7 +178,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
                 EndLoad(_assign.Scenario.Load.GracefulStop, naturalEnd: true);
                 break;
             case StopShare stop:
-                _log.Info("Share of run {0} stopped: {1}", stop.RunId, stop.Reason);
+                _log.Info("Share of run {RunId} stopped: {Reason}", stop.RunId, stop.Reason);
                 _context.EndNow();
                 EndLoad(_settings.InterruptGrace < _assign.Scenario.Load.GracefulStop ? _settings.InterruptGrace : _assign.Scenario.Load.GracefulStop);
                 break;
@@ -201,7 +201,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
                 _unreachable.Remove(r.Member.Address);
                 if (r.Member.Address == _coordinator.Path.Address && _watch.Lost)
                 {
-                    _log.Info("Run {0}: the coordinator {1} is reachable again", _assign.RunId, r.Member.Address);
+                    _log.Info("Run {RunId}: the coordinator {Coordinator} is reachable again", _assign.RunId, r.Member.Address);
                     _watch = _watch.CoordinatorFound();
                 }
                 WatchCoordinator();
@@ -237,7 +237,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
                 if (!LoadIdle)
                 {
                     _ = _pacer?.StopAsync();
-                    _log.Warning("Graceful stop over: abandoning {0} in-flight requests of run {1}", InFlight, _assign.RunId);
+                    _log.Warning("Graceful stop over: abandoning {InFlight} in-flight requests of run {RunId}", InFlight, _assign.RunId);
                     _abandon.Cancel();
                 }
                 break;
@@ -250,7 +250,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
                 Timers.StartSingleTimer(FinalAckTimeout.Instance, FinalAckTimeout.Instance, _settings.FinalAckTimeout);
                 break;
             case FinalAckTimeout:
-                _log.Warning("Run {0}: {1} metric deltas never acknowledged", _assign.RunId, _unacked.Count);
+                _log.Warning("Run {RunId}: {Unacknowledged} metric deltas never acknowledged", _assign.RunId, _unacked.Count);
                 Complete();
                 break;
             default:
@@ -337,7 +337,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private void Reshare(UserShare share, string reason)
     {
         if (_loadOver) return;
-        _log.Info("Run {0}: share {1}..{2} → {3}..{4} ({5})", _assign.RunId, _share.From, _share.To, share.From, share.To, reason);
+        _log.Info("Run {RunId}: share {From}..{To} → {NewFrom}..{NewTo} ({Reason})", _assign.RunId, _share.From, _share.To, share.From, share.To, reason);
         _share = share;
         if (_pacer is not null)
         {
@@ -362,7 +362,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private void CoordinatorLost(string why)
     {
         if (_watch.Lost) return;
-        _log.Warning("Run {0}: {1}; the share goes on while another coordinator may take the run over", _assign.RunId, why);
+        _log.Warning("Run {RunId}: {Reason}; the share goes on while another coordinator may take the run over", _assign.RunId, why);
         _watch = _watch.CoordinatorLost(DateTimeOffset.UtcNow);
     }
 
@@ -378,7 +378,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         {
             if (_finalSent && !_completed)
             {
-                _log.Warning("Run {0}: {1}; {2} metric deltas were never acknowledged", _assign.RunId, why, _unacked.Count);
+                _log.Warning("Run {RunId}: {Reason}; {Unacknowledged} metric deltas were never acknowledged", _assign.RunId, why, _unacked.Count);
                 _stoppedBecause ??= why;
                 Complete();
             }
@@ -395,10 +395,10 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     {
         if (takeover.Coordinator.Equals(_coordinator) && !_watch.Lost)
         {
-            _log.Warning("Run {0} already has a share on this node; ignoring a second assignment", takeover.RunId);
+            _log.Warning("Run {RunId} already has a share on this node; ignoring a second assignment", takeover.RunId);
             return;
         }
-        _log.Info("Run {0}: taken over by {1}; resending {2} unacknowledged deltas", _assign.RunId, takeover.Coordinator.Path.Address, _unacked.Count);
+        _log.Info("Run {RunId}: taken over by {Coordinator}; resending {Unacknowledged} unacknowledged deltas", _assign.RunId, takeover.Coordinator.Path.Address, _unacked.Count);
         _aggregator = takeover.Aggregator;
         _coordinator = takeover.Coordinator;
         _watch = _watch.CoordinatorFound();
@@ -415,7 +415,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private void StopUnsupervised(string why)
     {
         if (_loadOver) return;
-        _log.Warning("Run {0}: stopping the load because {1}", _assign.RunId, why);
+        _log.Warning("Run {RunId}: stopping the load because {Reason}", _assign.RunId, why);
         _stoppedBecause = why;
         _context.EndNow();
         EndLoad(_settings.InterruptGrace);

@@ -69,7 +69,7 @@ public sealed class WorkerAgent : UntypedActor, IWithTimers
         }
         _withoutCoordinatorSince ??= DateTimeOffset.UtcNow;
         if (DateTimeOffset.UtcNow - _withoutCoordinatorSince < _coordinatorLostTimeout) return;
-        _log.Warning("No reachable coordinator for {0}: leaving the cluster and shutting down", _coordinatorLostTimeout);
+        _log.Warning("No reachable coordinator for {Timeout}: leaving the cluster and shutting down", _coordinatorLostTimeout);
         Timers.Cancel(CoordinatorCheck.Instance);
         CoordinatedShutdown.Get(Context.System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
     }
@@ -81,7 +81,7 @@ public sealed class WorkerAgent : UntypedActor, IWithTimers
         switch (message)
         {
             case AssignShare assign when _draining:
-                _log.Warning("Run {0}: refusing a share while this worker is shutting down", assign.RunId);
+                _log.Warning("Run {RunId}: refusing a share while this worker is shutting down", assign.RunId);
                 break;
             case AssignShare assign:
                 var existing = Context.Child(ChildName(assign.RunId));

@@ -167,7 +167,11 @@ public sealed class RunRecord : ITestRunObserver
             new RunEnded(Id, state, _finishedAt!.Value, NotesLocked(), _run.Error));
     }
 
-    private List<string> NotesLocked() => [.. _run.ToReport(_finishedAt ?? DateTimeOffset.UtcNow).Notes];
+    /// <summary>
+    /// The run's own notes, apart from its scenarios' (each result has those) and its error (a field of its own): what
+    /// was not run. A client that follows the run adds its own notes of the stop.
+    /// </summary>
+    private List<string> NotesLocked() => _run.NotRunNote is { } notRun ? [notRun] : [];
 
     private void Publish(ServerEvent e)
     {
