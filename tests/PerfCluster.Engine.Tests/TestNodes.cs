@@ -13,7 +13,7 @@ public static class TestNodes
         akka.actor.provider = cluster
         akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
         akka.cluster.roles = [{{string.Join(", ", roles)}}]
-        """).WithFallback(PerfClusterHosting.ReferenceConfig);
+        """).WithFallback(EngineReference.Config);
 
     /// <summary>
     /// A cluster node like <see cref="Cluster"/> with fast gossip, failure detection and downing, so that crashes and
@@ -31,7 +31,7 @@ public static class TestNodes
 
     /// <summary>A local (non-clustered) system with the production reference.conf behind it.</summary>
     public static Config Local { get; } = ConfigurationFactory.ParseString("akka.actor.provider = local")
-        .WithFallback(PerfClusterHosting.ReferenceConfig);
+        .WithFallback(EngineReference.Config);
 
     /// <summary>Joins the system to itself and waits until it is Up: a one-node cluster.</summary>
     public static void JoinSelf(ActorSystem system)

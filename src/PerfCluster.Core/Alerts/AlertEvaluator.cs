@@ -1,6 +1,7 @@
 using System.Globalization;
 using PerfCluster.Core.Monitoring;
 using PerfCluster.Core.Scenarios;
+using PerfCluster.Core.Metrics;
 
 namespace PerfCluster.Core.Alerts;
 

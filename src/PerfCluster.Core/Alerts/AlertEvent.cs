@@ -1,4 +1,6 @@
 using PerfCluster.Core.Monitoring;
+using PerfCluster.Core.Scenarios;
+using PerfCluster.Core.Metrics;
 
 namespace PerfCluster.Core.Alerts;
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PerfCluster.Core.Monitoring;
+using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Scenarios;
 
 namespace PerfCluster.Core.Alerts;
 

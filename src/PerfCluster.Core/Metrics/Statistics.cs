@@ -51,38 +51,3 @@ public sealed record GeneratorStatistics(double CpuSeconds, double CpuPercentOfO
     public long NetworkReceivedBytes { get; init; }
     public long NetworkSentBytes { get; init; }
 }
-
-/// <summary>Everything measured in one scenario run: the input to thresholds and reports.</summary>
-public sealed record ScenarioStatistics(
-    string Scenario,
-    DateTimeOffset StartedAt,
-    TimeSpan MeasuredDuration,
-    EndpointStatistics Overall,
-    IReadOnlyList<EndpointStatistics> Endpoints,
-    IReadOnlyList<WindowStatistics> Timeline,
-    GeneratorStatistics Generator,
-    int PeakUsers,
-    /// <summary>Requests still in flight when the graceful-stop period ran out (abandoned, not counted).</summary>
-    long AbandonedInFlight)
-{
-    /// <summary>What each worker node generated, in the order they first reported.</summary>
-    public IReadOnlyList<WorkerStatistics> Workers { get; init; } = [];
-
-    /// <summary>Open model: iterations that found no free user at their intended start (not sent, not in the totals).</summary>
-    public long DroppedIterations { get; init; }
-
-    /// <summary>Open model: how late iterations were dispatched after their intended start (generator health).</summary>
-    public LatencySummary? SchedulingLag { get; init; }
-
-    /// <summary>Times a request waited for a free connection of the pool (generator health).</summary>
-    public long ConnectionWaits { get; init; }
-
-    /// <summary>Totals of the warm-up period, kept out of every other figure; null without warm-up.</summary>
-    public EndpointStatistics? WarmUp { get; init; }
-
-    /// <summary>Alerts, leak verdicts, recommendations and the target's samples from watching the run.</summary>
-    public Monitoring.MonitoringResult Monitoring { get; init; } = PerfCluster.Core.Monitoring.MonitoringResult.Empty;
-}
-
-/// <summary>One worker node's part of a scenario run.</summary>
-public sealed record WorkerStatistics(string Node, long Requests, long Errors, double CpuSeconds, long Deltas, long LastSecond);

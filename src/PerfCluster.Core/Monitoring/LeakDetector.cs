@@ -1,4 +1,5 @@
 using System.Globalization;
+using PerfCluster.Core.Scenarios;
 
 namespace PerfCluster.Core.Monitoring;
 
@@ -20,10 +21,14 @@ public readonly record struct MemorySample(TimeSpan At, double MemoryMb);
 public sealed record LeakDetectorOptions(
     TimeSpan Window, double GrowthThresholdMb, double MinRSquared, int MinSamples, double MinCoverage)
 {
-    public static readonly TimeSpan MinWindow = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan MinWindow = MonitorDefinition.MinLeakWindow;
 
     public static readonly LeakDetectorOptions Default = new(
         MonitorDefinition.DefaultLeakWindow, MonitorDefinition.DefaultMemoryGrowthThresholdMb, 0.5, 10, 0.5);
+
+    /// <summary>The options the scenario's <c>monitor</c> section asks for.</summary>
+    public static LeakDetectorOptions For(MonitorDefinition monitor) =>
+        Default with { Window = monitor.LeakWindow, GrowthThresholdMb = monitor.MemoryGrowthThresholdMb };
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using PerfCluster.Core.Metrics;
 
 namespace PerfCluster.Core.Monitoring;
 

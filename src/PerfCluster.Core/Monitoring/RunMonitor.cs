@@ -52,7 +52,7 @@ public sealed class RunMonitor
     {
         _scenario = scenario;
         _alerts = AlertEvaluator.For(scenario);
-        _targetLeak = scenario.Monitor?.NewLeakDetector();
+        _targetLeak = scenario.Monitor is { } monitor ? new LeakDetector(LeakDetectorOptions.For(monitor)) : null;
     }
 
     /// <summary>

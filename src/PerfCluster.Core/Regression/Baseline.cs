@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Reports;
+using PerfCluster.Core.Results;
 
 namespace PerfCluster.Core.Regression;
 
@@ -41,16 +42,20 @@ public sealed record Baseline
 
     public IReadOnlyList<BaselineMetrics> Endpoints { get; init; } = [];
 
-    /// <summary>The baseline (or the current run, in the same shape) of one scenario of a report.</summary>
-    /// <param name="createdAt">When the baseline was made; the report's end when not given, so the result depends on the report only.</param>
-    public static Baseline From(RunReport report, ScenarioReport scenario, string name, int workerCount, DateTimeOffset? createdAt = null)
+    /// <summary>
+    /// The baseline (or the current run, in the same shape) of one scenario run: its statistics, those of each of its
+    /// iterations (none for a single run), and the run it belongs to.
+    /// </summary>
+    /// <param name="createdAt">When the baseline was made; the run's end when not given, so the result depends on the run only.</param>
+    public static Baseline From(
+        ScenarioStatistics stats, IReadOnlyList<ScenarioStatistics> iterations, string scenario, MeasuredRun run, string name, int workerCount,
+        DateTimeOffset? createdAt = null)
     {
-        ArgumentNullException.ThrowIfNull(report);
-        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(stats);
+        ArgumentNullException.ThrowIfNull(iterations);
+        ArgumentNullException.ThrowIfNull(run);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        var stats = scenario.Statistics;
         var windows = stats.Timeline.Where(w => w.Requests > 0 || w.ActiveUsers > 0).ToList();
-        var iterations = scenario.Iterations.Select(i => i.Statistics).ToList();
 
         var overall = BaselineMetrics.From(stats.Overall) with
         {
@@ -79,17 +84,20 @@ public sealed record Baseline
         return new Baseline
         {
             Name = name,
-            CreatedAt = createdAt ?? report.FinishedAt,
-            Scenario = scenario.Name,
-            ScenarioSource = report.SourceText,
-            RunId = report.RunId,
+            CreatedAt = createdAt ?? run.FinishedAt,
+            Scenario = scenario,
+            ScenarioSource = run.SourceText,
+            RunId = run.RunId,
             Environment = new EnvironmentFingerprint(
-                report.ToolVersion, report.Host, RuntimeInformation.OSDescription, stats.Generator.ProcessorCount, workerCount),
+                run.ToolVersion, run.Host, RuntimeInformation.OSDescription, stats.Generator.ProcessorCount, workerCount),
             Overall = overall,
             Endpoints = endpoints,
         };
     }
 }
+
+/// <summary>The run a baseline was measured in: its id, where and with what, the scenario file, when it ended.</summary>
+public sealed record MeasuredRun(string RunId, string ToolVersion, string Host, string? SourceText, DateTimeOffset FinishedAt);
 
 /// <summary>Where a run was measured; a baseline from a different set-up is still compared, with a warning.</summary>
 public sealed record EnvironmentFingerprint(string ToolVersion, string MachineName, string OsDescription, int ProcessorCount, int WorkerCount);

@@ -1,4 +1,5 @@
 using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Scenarios;
 
 namespace PerfCluster.Core.Regression;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using PerfCluster.Core.Reports;
+using PerfCluster.Core.Scenarios;
 
 namespace PerfCluster.Core.Regression;
 
@@ -56,18 +57,6 @@ public static class RegressionComparer
             EnvironmentWarnings = EnvironmentWarnings(baseline, current),
             Strict = strict,
         };
-    }
-
-    /// <summary>
-    /// The CLI's form: the scenario of a finished report against the baseline, with the scenario's own
-    /// <c>regression-thresholds</c>. Attach the result with <c>scenario with { Regression = verdict }</c>.
-    /// </summary>
-    public static RegressionVerdict Compare(Baseline baseline, RunReport report, ScenarioReport scenario, int workerCount, bool strict)
-    {
-        ArgumentNullException.ThrowIfNull(baseline);
-        ArgumentNullException.ThrowIfNull(scenario);
-        var current = Baseline.From(report, scenario, baseline.Name, workerCount);
-        return Compare(baseline, current, scenario.Definition.Regression, strict);
     }
 
     /// <summary>What differs between the set-ups the two runs were measured on.</summary>

@@ -2,6 +2,8 @@ using PerfCluster.Core.Alerts;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Monitoring;
 using PerfCluster.Core.Thresholds;
+using PerfCluster.Core.Results;
+using PerfCluster.Core.Scenarios;
 
 namespace PerfCluster.Core.Reports;
 

@@ -4,6 +4,7 @@ using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Regression;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Thresholds;
+using PerfCluster.Core.Results;
 
 namespace PerfCluster.Core.Reports;
 

@@ -4,6 +4,7 @@ using PerfCluster.Core.Regression;
 using PerfCluster.Core.Reports;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Thresholds;
+using PerfCluster.Core.Results;
 
 namespace PerfCluster.Core.Runs;
 
@@ -204,7 +205,7 @@ public static class TestRunVerdicts
         ArgumentNullException.ThrowIfNull(baseline);
         var scenarios = report.Scenarios.Select(s => s.Interrupted || s.CompletedNoRequests
             ? s
-            : s with { Regression = RegressionComparer.Compare(baseline, report, s, Math.Max(1, s.Statistics.Workers.Count), strict) }).ToList();
+            : s with { Regression = RunBaselines.Compare(baseline, report, s, Math.Max(1, s.Statistics.Workers.Count), strict) }).ToList();
         return report with
         {
             Scenarios = scenarios,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using PerfCluster.Core.Regression;
-using PerfCluster.Core.Scenarios.Hocon;
+using PerfCluster.Core.Hocon;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Core.Scenarios;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using PerfCluster.Core.Alerts;
 using PerfCluster.Core.Monitoring;
-using PerfCluster.Core.Scenarios.Hocon;
+using PerfCluster.Core.Hocon;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Core.Scenarios;
 

@@ -1,23 +1,9 @@
 using PerfCluster.Core.Alerts;
 using PerfCluster.Core.Monitoring;
 using PerfCluster.Core.Regression;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Core.Scenarios;
-
-/// <summary>Where a value came from in a scenario file; lines and columns are 1-based.</summary>
-public sealed record SourcePosition(string File, int Line, int Column)
-{
-    public override string ToString() => $"{File}:{Line}:{Column}";
-}
-
-/// <summary>Bad scenario input: always carries what was expected and, where known, where.</summary>
-public sealed class ScenarioException(string message, SourcePosition? position = null) : Exception(Input.InputEcho.Shorten(message))
-{
-    public SourcePosition? Position { get; } = position;
-
-    /// <summary>"file:line:col: message", the form the CLI prints before exiting with code 2.</summary>
-    public string Describe() => Position is null ? Message : $"{Position}: {Message}";
-}
 
 /// <summary>Everything one <c>perfcluster run</c> executes: one or more scenarios, in order.</summary>
 public sealed record TestPlan(string SourceFile, string SourceText, IReadOnlyList<ScenarioDefinition> Scenarios);

@@ -5,6 +5,8 @@ using PerfCluster.Core.Alerts;
 using PerfCluster.Core.Monitoring;
 using PerfCluster.Core.Regression;
 using PerfCluster.Core.Scenarios;
+using PerfCluster.Core.Input;
+using PerfCluster.Core.Metrics;
 
 namespace PerfCluster.Core.Scenarios;
 

@@ -1,4 +1,5 @@
-using PerfCluster.Core.Scenarios.Hocon;
+using PerfCluster.Core.Hocon;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Core.Scenarios;
 
@@ -174,32 +175,12 @@ internal static class ScenarioKeys
     {
         var normalized = Normalize(key);
         var best = keys.Keys.Concat(keys.Aliases.Keys).Concat(keys.Ignored)
-            .Select(k => (Key: k, Distance: EditDistance(normalized, k)))
+            .Select(k => (Key: k, Distance: Spelling.EditDistance(normalized, k)))
             .Where(c => c.Distance <= 2)
             .OrderBy(c => c.Distance)
             .Select(c => c.Key)
             .FirstOrDefault();
         if (best is null) return null;
         return key.Contains('_') && !key.Contains('-') ? best.Replace('-', '_') : best;
-    }
-
-    /// <summary>Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps.</summary>
-    public static int EditDistance(string a, string b)
-    {
-        if (Math.Abs(a.Length - b.Length) > 2) return int.MaxValue;
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-            }
-        }
-        return d[a.Length, b.Length];
     }
 }

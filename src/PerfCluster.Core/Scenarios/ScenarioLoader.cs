@@ -1,5 +1,6 @@
 using System.Security;
-using PerfCluster.Core.Scenarios.Hocon;
+using PerfCluster.Core.Hocon;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Core.Scenarios;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Core.Thresholds;
 

@@ -41,3 +41,6 @@ public sealed class BaselineLibrary : StoreActor<BaselineLibraryState>
     protected override BaselineLibraryState FromSnapshot(object snapshot) => BaselineLibraryState.FromSnapshot((BaselineLibrarySnapshot)snapshot);
     protected override IPersistedPayload ToSnapshot(BaselineLibraryState state) => state.ToSnapshot();
 }
+
+/// <summary>The registry key of this store actor (its back-off supervisor).</summary>
+public sealed class BaselineLibraryKey;

@@ -2,7 +2,8 @@ using System.Threading.Channels;
 using Akka.Actor;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
+using PerfCluster.Core.Results;
 
 namespace PerfCluster.Engine.Coordination;
 

@@ -7,7 +7,10 @@ using PerfCluster.Core.Coordination;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Metrics;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
+using PerfCluster.Core.Results;
+using PerfCluster.Engine.Recovery;
+using PerfCluster.Engine.Protocol;
 
 namespace PerfCluster.Engine.Coordination;
 
@@ -17,7 +20,7 @@ namespace PerfCluster.Engine.Coordination;
 /// it re-splits whenever a worker joins, leaves (it hands its share back first) or is lost (removed
 /// after the failure detector and the split brain resolver gave up on it), and notes each event for
 /// the report. Once every share has completed it asks the aggregator for the final statistics.
-/// A durable run (on a coordinator that another can replace) keeps its recovery state in a <see cref="RunJournal"/>;
+/// A durable run (on a coordinator that another can replace) keeps its recovery state in a <see cref="RunCheckpoints"/>;
 /// the coordinator that takes it over starts in takeover mode: it reads the journal, finds the run's listener (or
 /// this node's <see cref="RecoveredRunsKey"/> actor), rebuilds the aggregator from the checkpoints and assigns the
 /// shares again, which the workers' running shares adopt.
@@ -38,7 +41,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     private ScenarioDefinition? _scenario;
     private IActorRef _listener;
     private int? _minWorkers;
-    private IActorRef? _journal;
+    private IActorRef? _checkpoints;
     /// <summary>Workers that are Up, with their declared capacity.</summary>
     private readonly SortedDictionary<Address, double> _candidates = new();
     /// <summary>Workers holding a part of the load now.</summary>
@@ -87,7 +90,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     {
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
-        if (_durable) _journal = Context.ActorOf(RunJournal.Props(_runId), "journal");
+        if (_durable) _checkpoints = Context.ActorOf(RunCheckpoints.Props(_runId), "journal");
         if (_takeover)
         {
             Become(ReadingJournal);
@@ -133,7 +136,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
             case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Worker):
                 _candidates[up.Member.Address] = CapacityOf(up.Member);   // the split is made once the run is read back
                 break;
-            case RunJournalProtocol.Recovered recovered:
+            case RunCheckpointsProtocol.Recovered recovered:
                 BeginTakeover(recovered.State);
                 break;
             case StopRun stop:
@@ -186,24 +189,17 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
                 break;
             case AbortRun abort:
                 _abortedBecause = abort.Reason;
-                _journal?.Tell(new RunJournalProtocol.Stop(abort.Reason, Aborted: true));
+                _checkpoints?.Tell(new RunCheckpointsProtocol.Stop(abort.Reason, Aborted: true));
                 Note($"run aborted at {At()}: {abort.Reason}");
                 StopShares(abort.Reason);
                 break;
             case StopRun stop:
                 (_interrupted, _stopReason) = (true, stop.Reason);
-                _journal?.Tell(new RunJournalProtocol.Stop(stop.Reason, Aborted: false));
+                _checkpoints?.Tell(new RunCheckpointsProtocol.Stop(stop.Reason, Aborted: false));
                 StopShares(stop.Reason);
                 break;
             case ReleaseShare release:
-                var address = AddressOf(release.Node);
-                if (address is not null && _active.Remove(address))
-                {
-                    _candidates.Remove(address);
-                    Note($"worker {release.Node} left at {At()} (graceful stop); it handed its share back first");
-                    Resplit($"worker {release.Node} is leaving");
-                }
-                Sender.Tell(new ShareReleased(_runId));
+                ShareHandedBack(release, resplit: true);
                 break;
             case ClusterEvent.MemberRemoved removed when removed.Member.HasRole(ClusterRoles.Worker):
                 WorkerGone(removed.Member.Address, resplit: true);
@@ -225,13 +221,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
             case StopRun or AbortRun:
                 break;
             case ReleaseShare release:
-                var address = AddressOf(release.Node);
-                if (address is not null && _active.Remove(address))
-                {
-                    _candidates.Remove(address);
-                    Note($"worker {release.Node} left at {At()} (graceful stop) while the run was stopping");
-                }
-                Sender.Tell(new ShareReleased(_runId));
+                ShareHandedBack(release, resplit: false);
                 break;
             case ClusterEvent.MemberRemoved removed when removed.Member.HasRole(ClusterRoles.Worker):
                 WorkerGone(removed.Member.Address, resplit: false);
@@ -267,7 +257,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case Terminated t when t.ActorRef.Equals(_journal):
+            case Terminated t when t.ActorRef.Equals(_checkpoints):
                 Context.Stop(Self);
                 break;
             case ReleaseShare:
@@ -332,10 +322,10 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
                 if (leaving.HasRole(ClusterRoles.Worker)) _candidates.Remove(leaving.Address);
                 return true;
             case ClusterEvent.IMemberEvent or ClusterEvent.IReachabilityEvent:
-            case WorkersTimeout or ListenerTimeout or ActorIdentity or RunJournalProtocol.Recovered:
+            case WorkersTimeout or ListenerTimeout or ActorIdentity or RunCheckpointsProtocol.Recovered:
                 return true;
-            case Terminated t when t.ActorRef.Equals(_journal):
-                _journal = null;
+            case Terminated t when t.ActorRef.Equals(_checkpoints):
+                _checkpoints = null;
                 return true;
             default:
                 return false;
@@ -347,8 +337,8 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         Timers.Cancel(WorkersTimeout.Instance);
         var scenario = Scenario;
         _startAt = DateTimeOffset.UtcNow + _settings.StartLeadTime;
-        _aggregator = Context.ActorOf(MetricsAggregator.Props(_runId, scenario, _listener, _startAt, _settings.MetricsLateness, _journal), "metrics");
-        _journal?.Tell(new RunJournalProtocol.Begin(scenario, _startAt, _listener.Path.ToStringWithAddress(_cluster.SelfAddress), _minWorkers));
+        _aggregator = Context.ActorOf(MetricsAggregator.Props(_runId, scenario, _listener, _startAt, _settings.MetricsLateness, _checkpoints), "metrics");
+        _checkpoints?.Tell(new RunCheckpointsProtocol.Begin(scenario, _startAt, _listener.Path.ToStringWithAddress(_cluster.SelfAddress), _minWorkers));
         var split = Split();
         foreach (var (worker, share) in split)
         {
@@ -398,6 +388,19 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         PublishShares(reason);
     }
 
+    /// <summary>A worker that leaves (SIGTERM) handed its share back; with <paramref name="resplit"/> the others take it over.</summary>
+    private void ShareHandedBack(ReleaseShare release, bool resplit)
+    {
+        var address = AddressOf(release.Node);
+        if (address is not null && _active.Remove(address))
+        {
+            _candidates.Remove(address);
+            Note($"worker {release.Node} left at {At()} (graceful stop); it handed its share back first");
+            if (resplit) Resplit($"worker {release.Node} is leaving");
+        }
+        Sender.Tell(new ShareReleased(_runId));
+    }
+
     private void StopShares(string reason)
     {
         foreach (var worker in _awaiting) AgentAt(worker).Tell(new StopShare(_runId, reason));
@@ -442,7 +445,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     {
         _log.Info("Run {RunId}: {Note}", _runId, note);
         _notes.Add(note);
-        _journal?.Tell(new RunJournalProtocol.Note(note));
+        _checkpoints?.Tell(new RunCheckpointsProtocol.Note(note));
     }
 
     /// <summary>The run is read back: a run that never started is closed; otherwise its listener is looked for first.</summary>
@@ -487,7 +490,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         _notes.AddRange(state.Notes);
         _listener.Tell(new RunTakenOver(_runId, scenario, _startAt, gap, _cluster.SelfAddress.ToString()));
         _aggregator = Context.ActorOf(MetricsAggregator.Props(_runId, scenario, _listener, _startAt, _settings.MetricsLateness,
-            _journal, state.Batches), "metrics");
+            _checkpoints, state.Batches), "metrics");
         Note($"coordinator fail-over: the coordinator was lost at {At(lostAt)} (its last checkpoint); {_cluster.SelfAddress} took the run over " +
              $"at {At(now)}: {gap.TotalSeconds:0.0} s without a coordinator (gap). The workers kept their shares and resent every metric delta " +
              $"not yet stored; {state.DeltaCount} stored deltas were recovered");
@@ -520,13 +523,13 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     private void End()
     {
         Context.Parent.Tell(new RunOver(_runId));
-        if (_journal is null)
+        if (_checkpoints is null)
         {
             Context.Stop(Self);
             return;
         }
-        Context.Watch(_journal);
-        _journal.Tell(RunJournalProtocol.Close.Instance);
+        Context.Watch(_checkpoints);
+        _checkpoints.Tell(RunCheckpointsProtocol.Close.Instance);
         Become(Ending);
     }
 

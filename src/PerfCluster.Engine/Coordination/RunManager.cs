@@ -3,14 +3,15 @@ using Akka.Cluster.Hosting;
 using Akka.Event;
 using Akka.Hosting;
 using PerfCluster.Engine.History;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
+using PerfCluster.Engine.Recovery;
 
 namespace PerfCluster.Engine.Coordination;
 
 /// <summary>
 /// The coordinator's entry point, one <see cref="RunCoordinator"/> child per run. It runs as a cluster singleton on
 /// the coordinator role, reached through a proxy on every coordinator node. When it is durable (a coordinator another
-/// one may replace, with a store), its <see cref="RunLedger"/> lists the runs that have not ended; a run manager
+/// one may replace, with a store), its <see cref="OpenRuns"/> lists the runs that have not ended; a run manager
 /// that starts on another coordinator after the previous one was lost takes each of them over.
 /// </summary>
 public sealed class RunManager(CoordinatorSettings settings, bool durable) : UntypedActor
@@ -36,7 +37,7 @@ public sealed class RunManager(CoordinatorSettings settings, bool durable) : Unt
         }
         _ledgerRead = false;
         var snapshotEvery = Context.System.Settings.Config.GetInt("perfcluster.persistence.snapshot-every", 50);
-        _ledger = Context.ActorOf(RunLedger.Props(snapshotEvery), "ledger");
+        _ledger = Context.ActorOf(OpenRuns.Props(snapshotEvery), "ledger");
     }
 
     protected override void OnReceive(object message)
@@ -49,13 +50,13 @@ public sealed class RunManager(CoordinatorSettings settings, bool durable) : Unt
                     start.Listener.Tell(new RunFailed(start.RunId, $"a run with id {start.RunId} is already going"));
                     return;
                 }
-                _ledger?.Tell(new RunLedgerProtocol.Open(start.RunId));
+                _ledger?.Tell(new OpenRunsProtocol.Open(start.RunId));
                 Context.ActorOf(RunCoordinator.Props(start, settings, durable: _ledger is not null), ChildName(start.RunId));
                 break;
             case StopRun stop:
                 Context.Child(ChildName(stop.RunId)).Forward(stop);
                 break;
-            case RunLedgerProtocol.OpenRuns open:
+            case OpenRunsProtocol.LeftOpen open:
                 foreach (var runId in open.RunIds.Where(id => Context.Child(ChildName(id)).IsNobody()))
                 {
                     _log.Warning("Taking over run {RunId}, left open by a coordinator that was lost", runId);
@@ -70,9 +71,9 @@ public sealed class RunManager(CoordinatorSettings settings, bool durable) : Unt
                 else _askedForRunsGoing.Add(Sender);
                 break;
             case RunOver ended:
-                _ledger?.Tell(new RunLedgerProtocol.Close(ended.RunId));
+                _ledger?.Tell(new OpenRunsProtocol.Close(ended.RunId));
                 break;
-            case RunLedgerProtocol.Recorded:
+            case OpenRunsProtocol.Recorded:
                 break;
             default:
                 Unhandled(message);

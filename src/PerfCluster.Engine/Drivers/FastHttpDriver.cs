@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
-using PerfCluster.Engine.Workers;
 
 namespace PerfCluster.Engine.Drivers;
 

@@ -5,7 +5,6 @@ using System.Net.Sockets;
 using System.Text;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
-using PerfCluster.Engine.Workers;
 
 namespace PerfCluster.Engine.Drivers;
 

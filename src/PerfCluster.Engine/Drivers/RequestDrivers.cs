@@ -1,5 +1,4 @@
 using PerfCluster.Core.Scenarios;
-using PerfCluster.Engine.Workers;
 
 namespace PerfCluster.Engine.Drivers;
 

@@ -34,3 +34,6 @@ public sealed class RunHistory : StoreActor<RunHistoryState>
     protected override RunHistoryState FromSnapshot(object snapshot) => RunHistoryState.FromSnapshot((RunHistorySnapshot)snapshot);
     protected override IPersistedPayload ToSnapshot(RunHistoryState state) => state.ToSnapshot();
 }
+
+/// <summary>The registry key of this store actor (its back-off supervisor).</summary>
+public sealed class RunHistoryKey;

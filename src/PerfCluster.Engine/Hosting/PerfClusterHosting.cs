@@ -8,6 +8,7 @@ using Akka.Remote.Hosting;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Persistence;
 using PerfCluster.Engine.Workers;
+using PerfCluster.Engine.Stores;
 
 namespace PerfCluster.Engine.Hosting;
 
@@ -37,19 +38,8 @@ public static class PerfClusterHosting
 {
     public const string SystemName = "perfcluster";
 
-    /// <summary>The embedded <c>reference.conf</c>: every PerfCluster setting with its default.</summary>
-    public static Config ReferenceConfig { get; } = LoadReference();
-
-    private static Config LoadReference()
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("PerfCluster.Engine.reference.conf")
-            ?? throw new InvalidOperationException("reference.conf is not embedded in PerfCluster.Engine");
-        using var reader = new StreamReader(stream);
-        return ConfigurationFactory.ParseString(reader.ReadToEnd());
-    }
-
     public static Config Effective(NodeOptions options) =>
-        options.Config is null ? ReferenceConfig : options.Config.WithFallback(ReferenceConfig);
+        options.Config is null ? EngineReference.Config : options.Config.WithFallback(EngineReference.Config);
 
     public static CoordinatorSettings CoordinatorSettingsFrom(Config config) => new(
         MinWorkers: config.GetInt("perfcluster.run.min-workers", 1),

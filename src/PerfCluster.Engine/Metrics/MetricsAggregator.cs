@@ -4,9 +4,10 @@ using Akka.Event;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Alerts;
-using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.History;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
+using PerfCluster.Core.Results;
+using PerfCluster.Engine.Recovery;
 
 namespace PerfCluster.Engine.Metrics;
 
@@ -14,8 +15,8 @@ namespace PerfCluster.Engine.Metrics;
 /// One per run, on the coordinator: acknowledges and merges every worker's deltas (duplicates are
 /// acknowledged but merged once), closes settled 1-second windows and streams progress to the run's
 /// listener once a second. The merging itself is <see cref="WindowAggregator"/>; every closed window
-/// also goes to the run's <see cref="AlertMonitor"/>, which adds its findings to the final statistics.
-/// With a <see cref="RunJournal"/> (a coordinator that another one can replace), the deltas merged in each second
+/// also goes to the run's <see cref="RunMonitorActor"/>, which adds its findings to the final statistics.
+/// With a <see cref="RunCheckpoints"/> (a coordinator that another one can replace), the deltas merged in each second
 /// are checkpointed together and acknowledged only once stored: a worker keeps every delta a takeover would lose
 /// and resends it to the next coordinator, whose aggregator starts from the replayed checkpoints.
 /// </summary>
@@ -54,7 +55,7 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
         _listener = listener;
         _windows = new WindowAggregator(scenario.Name, scenario.Endpoints.Select(e => e.Name), lateness);
         _startTimestamp = Stopwatch.GetTimestamp() + (long)((startAt - DateTimeOffset.UtcNow).TotalSeconds * Stopwatch.Frequency);
-        _monitor = Context.ActorOf(AlertMonitor.Props(runId, scenario, listener, Context.Parent, startAt), "alerts");
+        _monitor = Context.ActorOf(RunMonitorActor.Props(runId, scenario, listener, Context.Parent, startAt), "alerts");
         if (RunTimeline.IsAvailable(Context.System))
         {
             _timeline = Context.ActorOf(RunTimeline.Props(runId, scenario.Name), "timeline");
@@ -91,7 +92,7 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
         var closed = _windows.CloseSettledWindows();
         foreach (var window in closed)
         {
-            _monitor.Tell(new AlertMonitor.Window(window, _windows.DroppedIterations));
+            _monitor.Tell(new RunMonitorActor.Window(window, _windows.DroppedIterations));
             _timeline?.Tell(new RunTimelineProtocol.RecordWindow(window));
         }
         return closed;
@@ -102,7 +103,7 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
         if (_journal is null || _batch.Count == 0) return;
         var id = ++_checkpoints;
         _writing[id] = (_batch.Select(d => (d.Node, d.Seq)).ToList(), _batchAcks);
-        _journal.Tell(new RunJournalProtocol.Checkpoint(id, _batch.ToList()));
+        _journal.Tell(new RunCheckpointsProtocol.Checkpoint(id, _batch.ToList()));
         _batch.Clear();
         _batchAcks = new();
     }
@@ -137,7 +138,7 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
                 else if (_unstored.Contains((delta.Node, delta.Seq))) _batchAcks.Add((Sender, ack));
                 else Sender.Tell(ack);
                 break;
-            case RunJournalProtocol.Checkpointed done:
+            case RunCheckpointsProtocol.Checkpointed done:
                 if (!_writing.Remove(done.Id, out var written)) return;
                 foreach (var key in written.Keys) _unstored.Remove(key);
                 foreach (var (to, a) in written.Acks) to.Tell(a);
@@ -194,6 +195,6 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
     {
         if (_finishing is not { } f) return;
         _finishing = null;
-        _monitor.Tell(new AlertMonitor.Finish(f.Statistics), f.ReplyTo);
+        _monitor.Tell(new RunMonitorActor.Finish(f.Statistics), f.ReplyTo);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using PerfCluster.Core.Monitoring;
+using PerfCluster.Core.Scenarios;
 
 namespace PerfCluster.Engine.Monitoring;
 

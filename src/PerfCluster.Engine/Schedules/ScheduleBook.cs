@@ -69,3 +69,6 @@ public sealed class ScheduleBook : StoreActor<ScheduleBookState>
     protected override ScheduleBookState FromSnapshot(object snapshot) => ScheduleBookState.FromSnapshot((ScheduleBookSnapshot)snapshot);
     protected override IPersistedPayload ToSnapshot(ScheduleBookState state) => state.ToSnapshot();
 }
+
+/// <summary>The registry key of this store actor (its back-off supervisor).</summary>
+public sealed class ScheduleBookKey;

@@ -5,10 +5,9 @@ using Akka.Event;
 using PerfCluster.Core.Coordination;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Profiles;
-using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Drivers;
 using PerfCluster.Engine.Monitoring;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
 
 namespace PerfCluster.Engine.Workers;
 
@@ -46,7 +45,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private readonly NodeResourceSampler _resources = new();
     private readonly IRequestDriver _driver;
     private readonly CancellationTokenSource _abandon = new();
-    private readonly ShareContext _context;
+    private readonly ShareControl _context;
     private readonly long _startTimestamp;
     private readonly SortedDictionary<long, (MetricsDelta Delta, long SentAt)> _unacked = new();
     /// <summary>Closed model: the user groups of this share by block number (see <see cref="UserGroup"/>).</summary>
@@ -98,7 +97,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         var untilStart = assign.StartAt - DateTimeOffset.UtcNow;
         _startTimestamp = Stopwatch.GetTimestamp() + (long)(untilStart.TotalSeconds * Stopwatch.Frequency);
         var deadline = _startTimestamp + (long)(LoadTime.TotalSeconds * Stopwatch.Frequency);
-        _context = new ShareContext(scenario, _driver, deadline, _abandon.Token, _log);
+        _context = new ShareControl(scenario, _driver, deadline, _abandon.Token, _log);
         _share = assign.Share;
         _runTo = assign.Share.From;
     }

@@ -7,7 +7,7 @@ namespace PerfCluster.Engine.Workers;
 /// share. The executor tells the group which indices should run (<see cref="RunRange"/>); the group
 /// starts the missing users, stops the surplus after their current request, and takes a stop back
 /// when a re-split returns an index before its user has ended. Users report their liveness through
-/// the <see cref="ShareContext"/>, so the executor needs no message per user.
+/// the <see cref="ShareControl"/>, so the executor needs no message per user.
 /// </summary>
 public sealed class UserGroup : UntypedActor
 {
@@ -23,18 +23,18 @@ public sealed class UserGroup : UntypedActor
         private StopAll() { }
     }
 
-    private readonly ShareContext _share;
+    private readonly ShareControl _share;
     private readonly int _first;
     private readonly VirtualUser?[] _users = new VirtualUser?[Size];
     private readonly WakeSignal _wake = new();
 
-    public UserGroup(ShareContext share, int block)
+    public UserGroup(ShareControl share, int block)
     {
         _share = share;
         _first = block * Size;
     }
 
-    public static Props Props(ShareContext share, int block) => Akka.Actor.Props.Create<UserGroup>(share, block);
+    public static Props Props(ShareControl share, int block) => Akka.Actor.Props.Create<UserGroup>(share, block);
 
     public static int BlockOf(int globalIndex) => globalIndex / Size;
 

@@ -12,12 +12,12 @@ internal sealed class VirtualUser
 {
     private const int Running = 0, Stopping = 1, Ended = 2;
 
-    private readonly ShareContext _share;
+    private readonly ShareControl _share;
     private readonly WakeSignal _wake;
     private int _cursor;
     private int _state;
 
-    public VirtualUser(ShareContext share, WakeSignal wake, int globalIndex)
+    public VirtualUser(ShareControl share, WakeSignal wake, int globalIndex)
     {
         _share = share;
         _wake = wake;

@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PerfCluster.Core.Scenarios;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Api;
 

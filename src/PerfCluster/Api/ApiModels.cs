@@ -1,5 +1,6 @@
 using PerfCluster.Core.Metrics;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
+using PerfCluster.Core.Results;
 
 namespace PerfCluster.Api;
 

@@ -1,6 +1,6 @@
 using PerfCluster.Core.Metrics;
 using Prometheus;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
 
 namespace PerfCluster.Api;
 

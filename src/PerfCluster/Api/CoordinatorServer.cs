@@ -21,6 +21,7 @@ using PerfCluster.Engine;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Hosting;
 using Serilog;
+using PerfCluster.Engine.Protocol;
 
 namespace PerfCluster.Api;
 

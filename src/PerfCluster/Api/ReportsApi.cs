@@ -3,6 +3,7 @@ using PerfCluster.Core.Regression;
 using PerfCluster.Core.Reports;
 using PerfCluster.Engine.Persistence;
 using PerfCluster.Reports;
+using PerfCluster.Engine.Stores;
 
 namespace PerfCluster.Api;
 

@@ -4,7 +4,7 @@ using PerfCluster.Core.Reports;
 using PerfCluster.Core.Runs;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Coordination;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
 
 namespace PerfCluster.Api;
 

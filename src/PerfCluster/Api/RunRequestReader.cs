@@ -1,8 +1,9 @@
 using System.Text.Json;
 using PerfCluster.Core.Scenarios;
-using PerfCluster.Core.Scenarios.Hocon;
+using PerfCluster.Core.Hocon;
 using PerfCluster.Core.Thresholds;
 using PerfCluster.Engine.Drivers;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Api;
 

@@ -18,6 +18,9 @@ using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Drivers;
 using PerfCluster.Engine.Persistence;
 using PerfCluster.Engine.Schedules;
+using PerfCluster.Core.Input;
+using PerfCluster.Engine.Stores;
+using PerfCluster.Engine.Protocol;
 
 namespace PerfCluster.Api;
 

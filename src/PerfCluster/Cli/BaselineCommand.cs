@@ -1,6 +1,7 @@
 using System.CommandLine;
 using PerfCluster.Core.Regression;
 using PerfCluster.Engine.Persistence;
+using PerfCluster.Engine.Stores;
 
 namespace PerfCluster.Cli;
 
@@ -40,7 +41,7 @@ public static class BaselineCommand
         var command = new Command("list", "List the stored baselines (latest version of each).") { dataDir };
         command.SetAction(async (parse, _) =>
         {
-            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            await using var store = await CommandStore.OpenAsync(CommandStore.Settings(null, parse.GetValue(dataDir)?.FullName));
             var all = await store.ListBaselinesAsync();
             if (all.Count == 0)
             {
@@ -63,7 +64,7 @@ public static class BaselineCommand
         var command = new Command("show", "Show a stored baseline's figures and environment.") { name, version, dataDir };
         command.SetAction(async (parse, _) =>
         {
-            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            await using var store = await CommandStore.OpenAsync(CommandStore.Settings(null, parse.GetValue(dataDir)?.FullName));
             var baseline = await LoadAsync(store, parse.GetValue(name)!, parse.GetValue(version));
             var o = baseline.Overall;
             Console.Out.WriteLine($"Baseline '{baseline.Name}' version {baseline.Version}: scenario '{baseline.Scenario}', run {baseline.RunId}, " +
@@ -88,7 +89,7 @@ public static class BaselineCommand
         var command = new Command("delete", "Delete every version of a stored baseline.") { name, dataDir };
         command.SetAction(async (parse, _) =>
         {
-            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            await using var store = await CommandStore.OpenAsync(CommandStore.Settings(null, parse.GetValue(dataDir)?.FullName));
             var removed = await store.DeleteBaselineAsync(parse.GetValue(name)!);
             if (removed == 0) throw new UsageException($"no baseline named '{parse.GetValue(name)}' in {store.Description}");
             Console.Out.WriteLine($"Deleted baseline '{parse.GetValue(name)}' ({removed} version(s)).");
@@ -106,7 +107,7 @@ public static class BaselineCommand
         var command = new Command("export", "Write a stored baseline to a file.") { name, version, output, dataDir };
         command.SetAction(async (parse, _) =>
         {
-            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            await using var store = await CommandStore.OpenAsync(CommandStore.Settings(null, parse.GetValue(dataDir)?.FullName));
             var baseline = await LoadAsync(store, parse.GetValue(name)!, parse.GetValue(version));
             BaselineFile.Write(parse.GetValue(output)!.FullName, baseline);
             Console.Out.WriteLine($"Baseline '{baseline.Name}' version {baseline.Version} written to {parse.GetValue(output)!.FullName}");
@@ -129,7 +130,7 @@ public static class BaselineCommand
                 CheckName(n);
                 baseline = baseline with { Name = n };
             }
-            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            await using var store = await CommandStore.OpenAsync(CommandStore.Settings(null, parse.GetValue(dataDir)?.FullName));
             var entry = await store.ImportBaselineAsync(baseline.Name, BaselineFile.ToJson(baseline with { Version = 0 }), baseline.Scenario,
                 baseline.RunId, baseline.CreatedAt);
             Console.Out.WriteLine($"Imported baseline '{entry.Name}' as version {entry.Version}.");

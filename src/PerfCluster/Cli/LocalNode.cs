@@ -4,7 +4,7 @@ using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using PerfCluster.Core.Scenarios.Hocon;
+using PerfCluster.Core.Hocon;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Hosting;
 using Serilog;

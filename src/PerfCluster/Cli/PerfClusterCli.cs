@@ -1,6 +1,7 @@
 using System.CommandLine;
 using PerfCluster.Core.Scenarios;
-using PerfCluster.Core.Scenarios.Hocon;
+using PerfCluster.Core.Hocon;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Cli;
 

@@ -2,7 +2,7 @@ using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Coordination;
 using Spectre.Console;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
 
 namespace PerfCluster.Cli;
 

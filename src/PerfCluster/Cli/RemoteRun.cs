@@ -6,7 +6,7 @@ using PerfCluster.Api.Client;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Coordination;
 using Serilog;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
 
 namespace PerfCluster.Cli;
 

@@ -72,7 +72,7 @@ public static class RunCommand
 
         /// <summary>Where baselines and run history live: --data-dir, else the node configuration and the environment.</summary>
         public PersistenceSettings Persistence(ParseResult parse) =>
-            Stores.Settings(parse.GetValue(_config)?.FullName, parse.GetValue(_dataDir)?.FullName);
+            CommandStore.Settings(parse.GetValue(_config)?.FullName, parse.GetValue(_dataDir)?.FullName);
 
         public TestPlan LoadPlan(ParseResult parse, string file) => Pick(parse, ScenarioLoader.LoadFile(file, Overrides(parse)));
 

@@ -6,6 +6,8 @@ using PerfCluster.Core.Runs;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Persistence;
+using PerfCluster.Engine.Stores;
+using PerfCluster.Engine.Protocol;
 
 namespace PerfCluster.Cli;
 
@@ -100,7 +102,7 @@ public sealed class BaselineReview(PersistenceSettings settings, string? name, s
             foreach (var s in report.Scenarios)
             {
                 if (s.CompletedNoRequests) throw new UsageException($"scenario '{s.Name}' completed no requests, so it is not a baseline");
-                var baseline = Baseline.From(report, s, name ?? s.Name, Math.Max(1, s.Statistics.Workers.Count));
+                var baseline = PerfCluster.Core.Runs.RunBaselines.Of(report, s, name ?? s.Name, Math.Max(1, s.Statistics.Workers.Count));
                 var entry = await store.SaveBaselineAsync(baseline.Name, BaselineFile.ToJson(baseline), s.Name, report.RunId, baseline.CreatedAt);
                 baseline = baseline with { Version = entry.Version };
                 stored.Add(baseline);

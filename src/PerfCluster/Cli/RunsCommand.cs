@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using PerfCluster.Api;
 using PerfCluster.Api.Client;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
 
 namespace PerfCluster.Cli;
 
@@ -31,7 +31,7 @@ public static class RunsCommand
         command.SetAction(async (parse, _) =>
         {
             var id = parse.GetValue(run)!;
-            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            await using var store = await CommandStore.OpenAsync(CommandStore.Settings(null, parse.GetValue(dataDir)?.FullName));
             // A run of one scenario is stored under its own id; a run of several as RUN~1, RUN~2, ..., and with
             // --iterations as RUN~1.1, RUN~1.2, ... (TestRunId). An exact id names one of them.
             var timelines = new List<Engine.History.RunTimelineProtocol.Timeline>();
@@ -85,7 +85,7 @@ public static class RunsCommand
         {
             var max = parse.GetValue(limit);
             if (max is < 1 or > 10_000) throw new UsageException($"--limit must be between 1 and 10000 (got {max})");
-            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            await using var store = await CommandStore.OpenAsync(CommandStore.Settings(null, parse.GetValue(dataDir)?.FullName));
             var runs = await store.GetHistoryAsync(parse.GetValue(scenario), max);
             if (runs.Count == 0)
             {

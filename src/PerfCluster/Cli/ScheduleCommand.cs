@@ -6,6 +6,7 @@ using PerfCluster.Core.Schedules;
 using PerfCluster.Core.Thresholds;
 using PerfCluster.Engine.Drivers;
 using PerfCluster.Engine.Persistence;
+using PerfCluster.Engine.Stores;
 
 namespace PerfCluster.Cli;
 
@@ -55,7 +56,7 @@ public static class ScheduleCommand
                 parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(file.Name), parse.GetValue(cron)!, parse.GetValue(timeZone),
                 file.Name, plan.SourceText, parse.GetValue(baseline), parse.GetValue(strict), DateTimeOffset.UtcNow, parse.GetValue(webhook)));
 
-            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            await using var store = await CommandStore.OpenAsync(CommandStore.Settings(null, parse.GetValue(dataDir)?.FullName));
             var entry = await Write(() => store.AddScheduleAsync(schedule));
             if (schedule.Baseline is { } b && await store.GetBaselineAsync(b) is null)
                 Console.Error.WriteLine($"warning: there is no baseline named '{b}' in {store.Description} yet; its runs fail to start until one is stored");
@@ -77,7 +78,7 @@ public static class ScheduleCommand
         var command = new Command("list", "List the schedules: cron, time zone, next run (local and UTC), last run and its outcome.") { dataDir };
         command.SetAction(async (parse, _) =>
         {
-            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            await using var store = await CommandStore.OpenAsync(CommandStore.Settings(null, parse.GetValue(dataDir)?.FullName));
             var all = await store.ListSchedulesAsync();
             if (all.Count == 0)
             {
@@ -120,7 +121,7 @@ public static class ScheduleCommand
         command.SetAction(async (parse, _) =>
         {
             var n = parse.GetValue(name)!;
-            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            await using var store = await CommandStore.OpenAsync(CommandStore.Settings(null, parse.GetValue(dataDir)?.FullName));
             if (!await Write(() => store.RemoveScheduleAsync(n))) throw NotFound(n, store);
             Console.Out.WriteLine($"Removed schedule '{n}'.");
             return ExitCodes.Passed;
@@ -141,7 +142,7 @@ public static class ScheduleCommand
         command.SetAction(async (parse, _) =>
         {
             var n = parse.GetValue(name)!;
-            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            await using var store = await CommandStore.OpenAsync(CommandStore.Settings(null, parse.GetValue(dataDir)?.FullName));
             var entry = await Write(() => store.SetScheduleEnabledAsync(n, enable, DateTimeOffset.UtcNow)) ?? throw NotFound(n, store);
             var next = ScheduleClock.NextRun(entry.Definition, entry.LastRun?.StartedAt);
             Console.Out.WriteLine(enable
@@ -163,7 +164,7 @@ public static class ScheduleCommand
             var n = parse.GetValue(name)!;
             var max = parse.GetValue(count);
             if (max is < 1 or > MaxCount) throw new UsageException($"--count must be between 1 and {MaxCount} (got {max})");
-            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            await using var store = await CommandStore.OpenAsync(CommandStore.Settings(null, parse.GetValue(dataDir)?.FullName));
             var entry = await store.GetScheduleAsync(n) ?? throw NotFound(n, store);
             var s = entry.Definition;
             var occurrences = ScheduleClock.Occurrences(s, DateTimeOffset.UtcNow, max);
@@ -187,7 +188,7 @@ public static class ScheduleCommand
         command.SetAction(async (parse, _) =>
         {
             var n = parse.GetValue(name)!;
-            await using var store = await Stores.OpenAsync(Stores.Settings(null, parse.GetValue(dataDir)?.FullName));
+            await using var store = await CommandStore.OpenAsync(CommandStore.Settings(null, parse.GetValue(dataDir)?.FullName));
             var entry = await Write(() => store.RequestScheduleRunAsync(n, DateTimeOffset.UtcNow)) ?? throw NotFound(n, store);
             Console.Out.WriteLine($"Run of schedule '{n}' requested at {Utc(entry.RunRequestedAt ?? DateTimeOffset.UtcNow)}; a coordinator on " +
                                   $"{store.Description} starts it at its next check (perfcluster.schedules.check-interval) and " +

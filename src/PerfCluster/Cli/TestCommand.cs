@@ -57,7 +57,7 @@ public static class TestCommand
             name = reference[..at];
             version = v;
         }
-        await using var store = await Stores.OpenAsync(settings);
+        await using var store = await CommandStore.OpenAsync(settings);
         return await BaselineCommand.LoadAsync(store, name, version);
     }
 }

@@ -1,7 +1,7 @@
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Reports;
 using PerfCluster.Reports;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
 
 namespace PerfCluster.Dashboard;
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using PerfCluster.Core.Reports;
 using PerfCluster.Core.Scenarios;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Reports;
 

@@ -3,6 +3,7 @@ using PerfCluster.Core.Alerts;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Monitoring;
 using Xunit;
+using PerfCluster.Core.Scenarios;
 
 namespace PerfCluster.Core.Tests.Alerts;
 

@@ -3,6 +3,7 @@ using PerfCluster.Core.Alerts;
 using PerfCluster.Core.Monitoring;
 using PerfCluster.Core.Scenarios;
 using Xunit;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Core.Tests.Alerts;
 
@@ -162,7 +163,7 @@ public class AlertScenarioReaderSpecs
         Assert.Equal(["process_resident_memory_bytes", "http_server_requests_seconds_count"], s.Monitor.Series);
         Assert.Equal(MonitorDefinition.DefaultMemoryGrowthThresholdMb, s.Monitor.MemoryGrowthThresholdMb);
         Assert.Equal(TimeSpan.FromMinutes(5), s.Monitor.LeakWindow);
-        Assert.Equal(TimeSpan.FromMinutes(5), s.Monitor.NewLeakDetector().Options.Window);
+        Assert.Equal(TimeSpan.FromMinutes(5), PerfCluster.Core.Monitoring.LeakDetectorOptions.For(s.Monitor).Window);
     }
 
     [Fact]

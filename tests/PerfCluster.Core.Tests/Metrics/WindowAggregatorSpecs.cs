@@ -1,5 +1,6 @@
 using HdrHistogram;
 using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Results;
 
 namespace PerfCluster.Core.Tests.Metrics;
 

@@ -1,6 +1,8 @@
 using PerfCluster.Core.Monitoring;
 using PerfCluster.Core.Scenarios;
 using Xunit;
+using PerfCluster.Core.Input;
+using PerfCluster.Core.Metrics;
 
 namespace PerfCluster.Core.Tests.Monitoring;
 

@@ -11,7 +11,7 @@ public class BaselineFileSpecs
     private static Baseline Sample()
     {
         var scenario = ScenarioReport() with { Iterations = [new IterationResult(HealthyStatistics(), [])] };
-        return Baseline.From(Run(scenario), scenario, "nightly", 2) with { Version = 4 };
+        return PerfCluster.Core.Runs.RunBaselines.Of(Run(scenario), scenario, "nightly", 2) with { Version = 4 };
     }
 
     private static BaselineFormatException Fails(string text) =>

@@ -14,7 +14,7 @@ public class BaselineSpecs
     {
         var report = Run();
 
-        var baseline = Baseline.From(report, report.Scenarios[0], "nightly", workerCount: 3);
+        var baseline = PerfCluster.Core.Runs.RunBaselines.Of(report, report.Scenarios[0], "nightly", workerCount: 3);
 
         Assert.Equal("nightly", baseline.Name);
         Assert.Equal(0, baseline.Version);
@@ -41,7 +41,7 @@ public class BaselineSpecs
     {
         var report = Run();
 
-        var baseline = Baseline.From(report, report.Scenarios[0], "nightly", 1);
+        var baseline = PerfCluster.Core.Runs.RunBaselines.Of(report, report.Scenarios[0], "nightly", 1);
 
         var windows = baseline.Overall.Windows;
         Assert.Equal([0L, 1L, 2L], windows.Select(w => w.Second));
@@ -64,7 +64,7 @@ public class BaselineSpecs
         };
         var report = Run(ScenarioReport(stats));
 
-        var baseline = Baseline.From(report, report.Scenarios[0], "nightly", 1);
+        var baseline = PerfCluster.Core.Runs.RunBaselines.Of(report, report.Scenarios[0], "nightly", 1);
 
         Assert.Equal([1L], baseline.Overall.Windows.Select(w => w.Second));
     }
@@ -85,7 +85,7 @@ public class BaselineSpecs
             Iterations = [new IterationResult(first, []), new IterationResult(second, [])],
         };
 
-        var baseline = Baseline.From(Run(scenario), scenario, "nightly", 1);
+        var baseline = PerfCluster.Core.Runs.RunBaselines.Of(Run(scenario), scenario, "nightly", 1);
 
         Assert.Equal([20.0, 25.0], baseline.Overall.Iterations.Select(i => i.Throughput));
         Assert.Equal([143.0, 200.0], baseline.Overall.Iterations.Select(i => Math.Round(i.LatencyMs!.P95, 6)));
@@ -101,7 +101,7 @@ public class BaselineSpecs
         var stats = HealthyStatistics() with { Endpoints = [Endpoint("idle", 0, throughput: 0)] };
         var report = Run(ScenarioReport(stats));
 
-        var baseline = Baseline.From(report, report.Scenarios[0], "nightly", 1);
+        var baseline = PerfCluster.Core.Runs.RunBaselines.Of(report, report.Scenarios[0], "nightly", 1);
 
         Assert.Null(baseline.Endpoints[0].LatencyMs);
     }

@@ -3,6 +3,7 @@ using PerfCluster.Core.Regression;
 using Xunit;
 using static PerfCluster.Core.Tests.Regression.BaselineFixtures;
 using static PerfCluster.Core.Tests.Thresholds.StatisticsFixtures;
+using PerfCluster.Core.Scenarios;
 
 namespace PerfCluster.Core.Tests.Regression;
 

@@ -1,6 +1,7 @@
 using PerfCluster.Core.Regression;
 using Xunit;
 using static PerfCluster.Core.Tests.Regression.BaselineFixtures;
+using PerfCluster.Core.Scenarios;
 
 namespace PerfCluster.Core.Tests.Regression;
 

@@ -1,6 +1,7 @@
 using PerfCluster.Core.Regression;
 using PerfCluster.Core.Scenarios;
 using Xunit;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Core.Tests.Regression;
 

@@ -5,6 +5,7 @@ using PerfCluster.Core.Scenarios;
 using Xunit;
 using static PerfCluster.Core.Tests.Reports.ReportFixtures;
 using static PerfCluster.Core.Tests.Thresholds.StatisticsFixtures;
+using PerfCluster.Core.Results;
 
 namespace PerfCluster.Core.Tests.Reports;
 

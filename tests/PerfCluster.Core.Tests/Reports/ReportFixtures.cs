@@ -3,6 +3,7 @@ using PerfCluster.Core.Reports;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Thresholds;
 using static PerfCluster.Core.Tests.Thresholds.StatisticsFixtures;
+using PerfCluster.Core.Results;
 
 namespace PerfCluster.Core.Tests.Reports;
 

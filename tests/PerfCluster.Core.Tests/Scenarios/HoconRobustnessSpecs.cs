@@ -1,7 +1,8 @@
 using System.Text;
 using PerfCluster.Core.Scenarios;
-using PerfCluster.Core.Scenarios.Hocon;
+using PerfCluster.Core.Hocon;
 using Xunit;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Core.Tests.Scenarios;
 

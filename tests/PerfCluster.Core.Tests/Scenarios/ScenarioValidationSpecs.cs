@@ -1,5 +1,6 @@
 using PerfCluster.Core.Scenarios;
 using Xunit;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Core.Tests.Scenarios;
 

@@ -1,5 +1,7 @@
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
+using PerfCluster.Core.Results;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Core.Tests.Thresholds;
 

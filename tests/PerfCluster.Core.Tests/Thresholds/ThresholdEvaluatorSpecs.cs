@@ -3,6 +3,8 @@ using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Thresholds;
 using Xunit;
 using static PerfCluster.Core.Tests.Thresholds.StatisticsFixtures;
+using PerfCluster.Core.Results;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Core.Tests.Thresholds;
 

@@ -2,6 +2,7 @@ using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Thresholds;
 using Xunit;
+using PerfCluster.Core.Input;
 
 namespace PerfCluster.Core.Tests.Thresholds;
 

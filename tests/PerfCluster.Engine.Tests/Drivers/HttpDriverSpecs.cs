@@ -4,6 +4,7 @@ using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Drivers;
 using PerfCluster.Engine.Workers;
+using PerfCluster.Core.Results;
 
 namespace PerfCluster.Engine.Tests.Drivers;
 

@@ -4,7 +4,9 @@ using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Metrics;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
+using PerfCluster.Core.Results;
+using PerfCluster.Engine.Recovery;
 
 namespace PerfCluster.Engine.Tests.Metrics;
 
@@ -92,11 +94,11 @@ public class DurableMetricsAggregatorSpecs : TestKit
         aggregator.Tell(Delta("n1", 1, 10));
         aggregator.Tell(Delta("n1", 1, 10));   // resent before it was stored
         aggregator.Tell(Delta("n2", 1, 4));
-        var checkpoint = journal.ExpectMsg<RunJournalProtocol.Checkpoint>(TimeSpan.FromSeconds(5));
+        var checkpoint = journal.ExpectMsg<RunCheckpointsProtocol.Checkpoint>(TimeSpan.FromSeconds(5));
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
         Assert.Equal([("n1", 1L), ("n2", 1L)], checkpoint.Deltas.Select(d => (d.Node, d.Seq)));
-        aggregator.Tell(new RunJournalProtocol.Checkpointed(checkpoint.Id));
+        aggregator.Tell(new RunCheckpointsProtocol.Checkpointed(checkpoint.Id));
         var acks = new[] { ExpectMsg<MetricsAck>(), ExpectMsg<MetricsAck>(), ExpectMsg<MetricsAck>() };
         Assert.Equal(2, acks.Count(a => a.Node == "n1"));
         // Once stored, a resend is acknowledged at once and merged no more.

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PerfCluster.Engine.Hosting;
 using PerfCluster.Engine.Persistence;
+using PerfCluster.Engine.Stores;
 
 namespace PerfCluster.Engine.Tests.Persistence;
 

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Actor.Internal;
 using PerfCluster.Core.History;
 using PerfCluster.Engine.Persistence;
+using PerfCluster.Engine.Stores;
 
 namespace PerfCluster.Engine.Tests.Persistence;
 

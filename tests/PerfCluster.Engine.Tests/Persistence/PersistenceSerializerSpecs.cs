@@ -10,6 +10,9 @@ using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.History;
 using PerfCluster.Engine.Persistence;
 using PerfCluster.Engine.Schedules;
+using PerfCluster.Core.Input;
+using PerfCluster.Engine.Stores;
+using PerfCluster.Engine.Recovery;
 
 namespace PerfCluster.Engine.Tests.Persistence;
 
@@ -46,14 +49,14 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
         yield return new RunHistoryEvents.RunRecorded(Summary with { RegressionOutcome = null, BaselineName = null });
         yield return new RunHistorySnapshot([Summary, Summary with { RunId = "r2" }]);
         yield return new RunTimelineEvents.WindowRecorded("benchmark_1-1", "gate", Window);
-        yield return new RunJournalEvents.RunBegun("run-1", JournalScenario, DateTimeOffset.Parse("2026-11-26T12:00:00Z"),
+        yield return new RunCheckpointsEvents.RunBegun("run-1", JournalScenario, DateTimeOffset.Parse("2026-11-26T12:00:00Z"),
             "akka.tcp://perfcluster@127.0.0.1:4053/user/listener-run-1", 2, DateTimeOffset.Parse("2026-11-26T11:59:59.5Z"));
-        yield return new RunJournalEvents.DeltasMerged("run-1", [JournalDelta], DateTimeOffset.Parse("2026-11-26T12:00:03Z"));
-        yield return new RunJournalEvents.RunNoted("run-1", "worker n2 was lost", DateTimeOffset.Parse("2026-11-26T12:00:04Z"));
-        yield return new RunJournalEvents.RunStopped("run-1", "interrupted", false, DateTimeOffset.Parse("2026-11-26T12:00:05Z"));
-        yield return new RunJournalEvents.RunOpened("run-1");
-        yield return new RunJournalEvents.RunClosed("run-1");
-        yield return new RunLedgerSnapshot(["run-1", "run-2"]);
+        yield return new RunCheckpointsEvents.DeltasMerged("run-1", [JournalDelta], DateTimeOffset.Parse("2026-11-26T12:00:03Z"));
+        yield return new RunCheckpointsEvents.RunNoted("run-1", "worker n2 was lost", DateTimeOffset.Parse("2026-11-26T12:00:04Z"));
+        yield return new RunCheckpointsEvents.RunStopped("run-1", "interrupted", false, DateTimeOffset.Parse("2026-11-26T12:00:05Z"));
+        yield return new RunCheckpointsEvents.RunOpened("run-1");
+        yield return new RunCheckpointsEvents.RunClosed("run-1");
+        yield return new OpenRunsSnapshot(["run-1", "run-2"]);
     }
 
     private static readonly ScenarioDefinition JournalScenario = new()
@@ -85,7 +88,7 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
     [Fact]
     public void Should_store_a_journal_scenario_in_its_written_form_and_read_rows_of_the_record_form_stored_before()
     {
-        var begun = new RunJournalEvents.RunBegun("run-1", JournalScenario, DateTimeOffset.Parse("2026-11-26T12:00:00Z"), "listener", 2,
+        var begun = new RunCheckpointsEvents.RunBegun("run-1", JournalScenario, DateTimeOffset.Parse("2026-11-26T12:00:00Z"), "listener", 2,
             DateTimeOffset.Parse("2026-11-26T11:59:59.5Z"));
         var serializer = (PersistenceSerializer)Sys.Serialization.FindSerializerFor(begun);
         // What earlier versions stored: the scenario record's own shape, camelCase.
@@ -96,7 +99,7 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
         });
 
         var stored = System.Text.Json.JsonDocument.Parse(serializer.ToBinary(begun)).RootElement.GetProperty("scenario");
-        var old = (RunJournalEvents.RunBegun)serializer.FromBinary(legacy, "run-begun");
+        var old = (RunCheckpointsEvents.RunBegun)serializer.FromBinary(legacy, "run-begun");
 
         Assert.Equal(ScenarioJson.Write(JournalScenario, indented: false), stored.GetRawText());
         Assert.Equal(JournalScenario.Load, old.Scenario.Load);
@@ -144,23 +147,23 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
                     Assert.Equal(w.Window.RequestsByEndpoint, r.Window.RequestsByEndpoint);
                     Assert.Equal(w.Window.Nodes, r.Window.Nodes);
                     break;
-                case RunJournalEvents.RunBegun begun:
-                    var rb = Assert.IsType<RunJournalEvents.RunBegun>(back);
+                case RunCheckpointsEvents.RunBegun begun:
+                    var rb = Assert.IsType<RunCheckpointsEvents.RunBegun>(back);
                     Assert.Equal((begun.RunId, begun.StartAt, begun.Listener, begun.MinWorkers, begun.At), (rb.RunId, rb.StartAt, rb.Listener, rb.MinWorkers, rb.At));
                     Assert.Equal((begun.Scenario.Name, begun.Scenario.Target, begun.Scenario.Load), (rb.Scenario.Name, rb.Scenario.Target, rb.Scenario.Load));
                     Assert.Equal(begun.Scenario.Endpoints.Single().Path, rb.Scenario.Endpoints.Single().Path);
                     Assert.Equal(begun.Scenario.Thresholds.Single().Expression, rb.Scenario.Thresholds.Single().Expression);
                     break;
-                case RunJournalEvents.DeltasMerged merged:
-                    var rm = Assert.IsType<RunJournalEvents.DeltasMerged>(back);
+                case RunCheckpointsEvents.DeltasMerged merged:
+                    var rm = Assert.IsType<RunCheckpointsEvents.DeltasMerged>(back);
                     var (d, e) = (merged.Deltas.Single(), rm.Deltas.Single());
                     Assert.Equal((d.RunId, d.Node, d.Seq, d.Second, d.ActiveUsers, d.Generator, d.Final), (e.RunId, e.Node, e.Seq, e.Second, e.ActiveUsers, e.Generator, e.Final));
                     Assert.Equal(d.Endpoints.Single().Histogram, e.Endpoints.Single().Histogram);
                     Assert.Equal(d.Endpoints.Single().ErrorsByKind, e.Endpoints.Single().ErrorsByKind);
                     Assert.Equal(merged.At, rm.At);
                     break;
-                case RunLedgerSnapshot ledger:
-                    Assert.Equal(ledger.Open, Assert.IsType<RunLedgerSnapshot>(back).Open);
+                case OpenRunsSnapshot ledger:
+                    Assert.Equal(ledger.Open, Assert.IsType<OpenRunsSnapshot>(back).Open);
                     break;
                 default:
                     Assert.Equal(sample, back);

@@ -6,7 +6,7 @@ namespace PerfCluster.Engine.Tests.Persistence;
 
 public class PersistenceSettingsSpecs
 {
-    private static Config Conf(string hocon = "") => ConfigurationFactory.ParseString(hocon).WithFallback(PerfClusterHosting.ReferenceConfig);
+    private static Config Conf(string hocon = "") => ConfigurationFactory.ParseString(hocon).WithFallback(EngineReference.Config);
 
     private static Func<string, string?> Env(params (string Name, string Value)[] vars) =>
         name => vars.FirstOrDefault(v => v.Name == name).Value;

@@ -3,6 +3,7 @@ using PerfCluster.Core.Schedules;
 using PerfCluster.Engine.Persistence;
 using PerfCluster.Engine.Schedules;
 using PerfCluster.Engine.Tests.Persistence;
+using PerfCluster.Engine.Stores;
 
 namespace PerfCluster.Engine.Tests.Schedules;
 

@@ -5,7 +5,8 @@ using PerfCluster.Core.Coordination;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Hosting;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
+using PerfCluster.Core.Results;
 
 namespace PerfCluster.Engine.Tests.Serialization;
 
@@ -15,7 +16,7 @@ public class ClusterMessageSerializationSpecs : TestKit
     private static readonly Config RemoteConfig = ConfigurationFactory.ParseString("""
         akka.actor.provider = remote
         akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
-        """).WithFallback(PerfClusterHosting.ReferenceConfig);
+        """).WithFallback(EngineReference.Config);
 
     public ClusterMessageSerializationSpecs() : base(RemoteConfig) { }
 

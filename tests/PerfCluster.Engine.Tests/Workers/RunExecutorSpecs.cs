@@ -7,7 +7,7 @@ using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Hosting;
 using PerfCluster.Engine.Workers;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
 
 namespace PerfCluster.Engine.Tests.Workers;
 

@@ -27,7 +27,7 @@ public class UserGroupSpecs : TestKit
         public void Dispose() { }
     }
 
-    private static ShareContext Context(IRequestDriver driver, TimeSpan think, TimeSpan runFor) => new(
+    private static ShareControl Context(IRequestDriver driver, TimeSpan think, TimeSpan runFor) => new(
         new ScenarioDefinition
         {
             Name = "group",

@@ -5,7 +5,8 @@ using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Reports;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Thresholds;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
+using PerfCluster.Core.Results;
 
 namespace PerfCluster.Tests.Api;
 

@@ -4,7 +4,7 @@ using PerfCluster.Cli;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Target;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
 
 namespace PerfCluster.Tests.Api;
 

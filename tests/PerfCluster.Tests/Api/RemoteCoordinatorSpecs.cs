@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using PerfCluster.Cli;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Coordination;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
 
 namespace PerfCluster.Tests.Api;
 

@@ -6,6 +6,7 @@ using PerfCluster.Api;
 using PerfCluster.Core.Schedules;
 using PerfCluster.Engine.Persistence;
 using PerfCluster.Target;
+using PerfCluster.Engine.Stores;
 
 namespace PerfCluster.Tests.Cli;
 

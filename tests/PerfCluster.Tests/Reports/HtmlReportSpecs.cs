@@ -10,6 +10,7 @@ using PerfCluster.Core.Thresholds;
 using PerfCluster.Reports;
 using PerfCluster.Target;
 using Xunit.Abstractions;
+using PerfCluster.Core.Results;
 
 namespace PerfCluster.Tests.Reports;
 
