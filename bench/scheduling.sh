@@ -25,7 +25,10 @@ import json, sys
 t = next(iter(json.load(open(sys.argv[1]))["load_tests"].values()))
 rate = float(sys.argv[2])
 started = t["requests"] + t.get("dropped_iterations", 0)
-achieved = started / t["scenario"]["duration_seconds"]
+def seconds(text):   # the scenario block's exact durations: "30s", "1500ms", "1234567800ns"
+    for unit, factor in (("ns", 1e-9), ("ms", 1e-3), ("s", 1.0)):
+        if text.endswith(unit): return float(text[:-len(unit)]) * factor
+achieved = started / seconds(t["scenario"]["duration"])
 lag = t.get("scheduling_lag") or {}
 print(f"{100 * (achieved - rate) / rate:+.2f} {lag.get('p99', 0) * 1000:.3f} "
       f"achieved {achieved:.0f}/s of {rate:.0f}/s; {t['requests']} sent, {t.get('dropped_iterations', 0)} dropped; "

@@ -2,10 +2,12 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
 using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Results;
 using PerfCluster.Core.Scenarios;
+using PerfCluster.Engine;
 using PerfCluster.Engine.Hosting;
 using PerfCluster.Engine.Metrics;
-using static PerfCluster.Engine.Coordination.RunProtocol;
+using static PerfCluster.Engine.Protocol.RunProtocol;
 
 // How many worker deltas one coordinator merges per second: the pure merge (WindowAggregator) and the
 // actor path (MetricsAggregator: mailbox, merge, acknowledgement). Each delta is what one worker sends
@@ -47,7 +49,7 @@ for (var r = 0; r < rounds + 1; r++)
     if (r > 0) pure.Add(deltas.Count / watch.Elapsed.TotalSeconds);   // round 0 warms up
 }
 
-var config = ConfigurationFactory.ParseString("akka.loglevel = ERROR\nakka.actor.provider = local\nakka.actor.inbox.inbox-size = 1000000").WithFallback(PerfClusterHosting.ReferenceConfig);
+var config = ConfigurationFactory.ParseString("akka.loglevel = ERROR\nakka.actor.provider = local\nakka.actor.inbox.inbox-size = 1000000").WithFallback(EngineReference.Config);
 using var system = ActorSystem.Create("bench", config);
 var scenario = new ScenarioDefinition
 {

@@ -14,7 +14,7 @@ namespace PerfCluster.Api;
 /// </summary>
 public sealed class RecoveredRuns(RunRegistry registry, CoordinatorMetrics metrics, DashboardRuns dashboard) : UntypedActor
 {
-    /// <summary>The source file name of a run taken over: the scenario text stayed with the lost coordinator.</summary>
+    /// <summary>The source file name of a run taken over: the file stayed with the lost coordinator.</summary>
     public const string TakenOverSource = "(taken over from a lost coordinator)";
 
     private readonly Dictionary<string, (RunRecord Run, ScenarioDefinition Scenario, CancellationTokenRegistration Stop)> _runs = new(StringComparer.Ordinal);
@@ -31,7 +31,9 @@ public sealed class RecoveredRuns(RunRegistry registry, CoordinatorMetrics metri
                 var run = registry.Find(taken.RunId);
                 if (run is null || run.State.IsFinal())
                 {
-                    run = new RunRecord(taken.RunId, new TestPlan(TakenOverSource, "", [taken.Scenario]), DateTimeOffset.UtcNow);
+                    // The file's own text stayed with the lost coordinator; the scenario's written form runs the same.
+                    run = new RunRecord(taken.RunId, new TestPlan(TakenOverSource, ScenarioJson.Write(taken.Scenario), [taken.Scenario]),
+                        DateTimeOffset.UtcNow);
                     registry.TryAdd(run);
                 }
                 run.Starting(run.Run, StepOf(run));

@@ -153,8 +153,11 @@ public class CoordinatorFailoverEndToEndSpecs(ITestOutputHelper output)
         var workers = test.GetProperty("workers").EnumerateArray().ToList();
         Assert.Equal(2, workers.Count);
         Assert.Equal(test.GetProperty("requests").GetInt64(), workers.Sum(w => w.GetProperty("requests").GetInt64()));
-        // The scenario text stays with the API that was given it.
+        // The scenario text stays with the API that was given it; a run taken over carries the scenario's written form.
         Assert.Equal(submitToSurvivor ? "test.conf" : "(taken over from a lost coordinator)", run.GetProperty("file_name").GetString());
+        var source = report.GetProperty("source").GetProperty("text").GetString()!;
+        Assert.Equal("failover", Assert.Single(PerfCluster.Core.Scenarios.ScenarioLoader.LoadText(source, "source.text").Scenarios).Name);
+        ReportFiles.Parse(report.GetRawText(), $"GET api/runs/{id}/report");
     }
 
     /// <summary>
