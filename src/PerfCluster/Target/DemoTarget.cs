@@ -30,7 +30,8 @@ public sealed record DemoTargetOptions(int Port = 8000, TimeSpan? Latency = null
 }
 
 /// <summary>
-/// The built-in system under test: serves the guide's endpoints (any method) after a delay uniform in
+/// The built-in system under test: serves the guide's endpoints (any method) and the shop API (<see cref="ShopApi"/>)
+/// after a delay uniform in
 /// [latency - jitter, latency + jitter], fails the given share with HTTP 500, and counts every request
 /// it received per path. <c>GET /__stats</c> returns those counts (itself not counted);
 /// <c>DELETE /__stats</c> resets them. <c>GET /metrics</c> gives its process figures in Prometheus
@@ -54,7 +55,12 @@ public sealed class DemoTarget : IAsyncDisposable
 
     public DemoTargetOptions Options { get; }
     public Uri BaseUrl { get; private set; } = null!;
-    public long TotalServed => _counts.Values.Sum();
+
+    /// <summary>The shop API under <c>/shop</c>, for user journeys.</summary>
+    public ShopApi Shop { get; } = new();
+
+    /// <summary>Every request received: the guide's endpoints and the shop's.</summary>
+    public long TotalServed => _counts.Values.Sum() + Shop.Total;
 
     public static async Task<DemoTarget> StartAsync(DemoTargetOptions options, CancellationToken cancellationToken = default)
     {
@@ -89,30 +95,41 @@ public sealed class DemoTarget : IAsyncDisposable
             Func<HttpContext, Task<IResult>> handler = ctx => Serve(ctx, path);
             _app.Map(path, (Delegate)handler);
         }
-        _app.MapGet("/__stats", () => Results.Json(new { total = TotalServed, paths = Counts }));
+        Shop.Map(_app, DelayAsync);
+        _app.MapGet("/__stats", () => Results.Json(new
+        {
+            total = TotalServed, paths = Counts, shop = new { steps = Shop.Steps, users = Shop.Users },
+        }));
         _app.MapDelete("/__stats", () =>
         {
             _counts.Clear();
+            Shop.Reset();
             return Results.NoContent();
         });
         _app.MapGet("/metrics", () => Results.Text(Metrics(), "text/plain; version=0.0.4"));
         _app.MapGet("/", () => Results.Text(
-            "PerfCluster demo target. Endpoints: " + string.Join(", ", Paths) + "; counts at GET /__stats\n"));
+            "PerfCluster demo target. Endpoints: " + string.Join(", ", Paths) + ", the shop API under /shop; counts at GET /__stats\n"));
     }
 
     private async Task<IResult> Serve(HttpContext ctx, string path)
     {
-        var arrived = Stopwatch.GetTimestamp();
         _counts.AddOrUpdate(path, 1, (_, n) => n + 1);
+        await DelayAsync(ctx);
+        if (Options.ErrorRate > 0 && Random.Shared.NextDouble() < Options.ErrorRate)
+            return Results.Json(new { error = "injected failure" }, statusCode: 500);
+        return Results.Json(new { path, method = ctx.Request.Method, ok = true });
+    }
+
+    /// <summary>The injected latency (and freeze) of a request that has just arrived.</summary>
+    private async Task DelayAsync(HttpContext ctx)
+    {
+        var arrived = Stopwatch.GetTimestamp();
         var jitter = Options.LatencyJitter.Ticks;
         var delay = TimeSpan.FromTicks(Options.BaseLatency.Ticks + (jitter > 0 ? (long)((Random.Shared.NextDouble() * 2 - 1) * jitter) : 0));
         delay += FrozenFor(Stopwatch.GetElapsedTime(_startedAt, arrived));
         // Timers may fire a little early; the injected latency is a floor the answer never beats.
         for (var left = delay; left > TimeSpan.Zero; left = delay - Stopwatch.GetElapsedTime(arrived))
             await Task.Delay(left < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : left, ctx.RequestAborted);
-        if (Options.ErrorRate > 0 && Random.Shared.NextDouble() < Options.ErrorRate)
-            return Results.Json(new { error = "injected failure" }, statusCode: 500);
-        return Results.Json(new { path, method = ctx.Request.Method, ok = true });
     }
 
     /// <summary>How long a request arriving <paramref name="sinceStart"/> after the start waits for a freeze to end.</summary>
