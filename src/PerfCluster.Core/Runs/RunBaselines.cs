@@ -26,4 +26,22 @@ public static class RunBaselines
         ArgumentNullException.ThrowIfNull(scenario);
         return RegressionComparer.Compare(baseline, Of(report, scenario, baseline.Name, workerCount), scenario.Definition.Regression, strict);
     }
+
+    /// <summary>
+    /// Every scenario that ran to its end with requests, compared with <paramref name="baseline"/>; the status follows
+    /// the verdicts unless the run was interrupted or failed.
+    /// </summary>
+    public static RunReport JudgedAgainst(this RunReport report, Baseline baseline, bool strict)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(baseline);
+        var scenarios = report.Scenarios.Select(s => s.Interrupted || s.CompletedNoRequests
+            ? s
+            : s with { Regression = Compare(baseline, report, s, Math.Max(1, s.Statistics.Workers.Count), strict) }).ToList();
+        return report with
+        {
+            Scenarios = scenarios,
+            Status = report.Status is RunStatus.Error or RunStatus.Interrupted ? report.Status : RunReport.StatusOf(scenarios),
+        };
+    }
 }

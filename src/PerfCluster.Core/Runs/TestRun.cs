@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using PerfCluster.Core.Metrics;
-using PerfCluster.Core.Regression;
 using PerfCluster.Core.Reports;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Thresholds;
@@ -85,8 +84,6 @@ public sealed record TestRun
             return null;
         }
     }
-
-    public bool IsOver => Next is null;
 
     /// <summary>"not run: b, c": the scenarios a run that ended early never started; null when there are none.</summary>
     public string? NotRunNote
@@ -189,27 +186,5 @@ public sealed record TestRun
             notes.Add($"{s.Name}: {s.Statistics.AbandonedInFlight} requests were still in flight when the graceful-stop period ended and are not counted");
         if (Failure is { } failure) notes.Add(failure);
         return notes;
-    }
-}
-
-/// <summary>The regression gate's part of a finished report.</summary>
-public static class TestRunVerdicts
-{
-    /// <summary>
-    /// Every scenario that ran to its end with requests, compared with <paramref name="baseline"/>; the status follows
-    /// the verdicts unless the run was interrupted or failed.
-    /// </summary>
-    public static RunReport JudgedAgainst(this RunReport report, Baseline baseline, bool strict)
-    {
-        ArgumentNullException.ThrowIfNull(report);
-        ArgumentNullException.ThrowIfNull(baseline);
-        var scenarios = report.Scenarios.Select(s => s.Interrupted || s.CompletedNoRequests
-            ? s
-            : s with { Regression = RunBaselines.Compare(baseline, report, s, Math.Max(1, s.Statistics.Workers.Count), strict) }).ToList();
-        return report with
-        {
-            Scenarios = scenarios,
-            Status = report.Status is RunStatus.Error or RunStatus.Interrupted ? report.Status : RunReport.StatusOf(scenarios),
-        };
     }
 }

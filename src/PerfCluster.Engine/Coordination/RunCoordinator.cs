@@ -110,7 +110,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         switch (message)
         {
             case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Worker):
-                _candidates[up.Member.Address] = CapacityOf(up.Member);
+                AddCandidate(up.Member);
                 if (_candidates.Count >= MinWorkers) AssignShares();
                 break;
             case WorkersTimeout:
@@ -133,9 +133,6 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Worker):
-                _candidates[up.Member.Address] = CapacityOf(up.Member);   // the split is made once the run is read back
-                break;
             case RunCheckpointsProtocol.Recovered recovered:
                 BeginTakeover(recovered.State);
                 break;
@@ -154,9 +151,6 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Worker):
-                _candidates[up.Member.Address] = CapacityOf(up.Member);
-                break;
             case ActorIdentity identity:
                 Timers.Cancel(ListenerTimeout.Instance);
                 ResumeRun(state, identity.Subject);
@@ -180,7 +174,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         switch (message)
         {
             case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Worker):
-                _candidates[up.Member.Address] = CapacityOf(up.Member);
+                AddCandidate(up.Member);
                 if (!LoadPhaseOver)
                 {
                     Note($"worker {up.Member.Address} joined at {At()}; the load was re-split over {_candidates.Count} workers");
@@ -215,9 +209,6 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Worker):
-                _candidates[up.Member.Address] = CapacityOf(up.Member);
-                break;
             case StopRun or AbortRun:
                 break;
             case ReleaseShare release:
@@ -302,11 +293,17 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>Membership bookkeeping every state keeps: who is reachable, who left; and timers that no longer matter.</summary>
+    /// <summary>
+    /// Membership bookkeeping every state keeps: which workers are Up (a split uses them once one is made), who is
+    /// reachable, who left; and timers that no longer matter.
+    /// </summary>
     private bool Membership(object message)
     {
         switch (message)
         {
+            case ClusterEvent.MemberUp up when up.Member.HasRole(ClusterRoles.Worker):
+                AddCandidate(up.Member);
+                return true;
             case ClusterEvent.UnreachableMember u when _active.ContainsKey(u.Member.Address):
                 _unreachableSince[u.Member.Address] = DateTimeOffset.UtcNow;
                 _log.Warning("Run {RunId}: worker {Worker} unreachable", _runId, u.Member.Address);
@@ -331,6 +328,8 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
                 return false;
         }
     }
+
+    private void AddCandidate(Member worker) => _candidates[worker.Address] = CapacityOf(worker);
 
     private void AssignShares()
     {

@@ -25,6 +25,7 @@ public interface ITestRunObserver
 public sealed class TestRunControl(TimeProvider? clock = null) : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
+    private readonly object _gate = new();
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
     public CancellationToken Stopping => _stop.Token;
@@ -34,7 +35,7 @@ public sealed class TestRunControl(TimeProvider? clock = null) : IDisposable
 
     public void Interrupt(string by)
     {
-        lock (_stop)
+        lock (_gate)
         {
             if (InterruptedBy is not null || StoppedEarlyBy is not null) return;
             InterruptedBy = by;
@@ -45,7 +46,7 @@ public sealed class TestRunControl(TimeProvider? clock = null) : IDisposable
 
     public void StopEarly(string reason)
     {
-        lock (_stop)
+        lock (_gate)
         {
             if (InterruptedBy is not null || StoppedEarlyBy is not null) return;
             StoppedEarlyBy = reason;
@@ -67,9 +68,8 @@ public static class TestRunner
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(execute);
         ArgumentNullException.ThrowIfNull(control);
-        while (Interrupted(run, control).Next is { } step)
+        while ((run = Interrupted(run, control)).Next is { } step)
         {
-            run = Interrupted(run, control);
             observer?.Starting(run, step);
             try
             {

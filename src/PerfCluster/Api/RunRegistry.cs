@@ -26,7 +26,8 @@ public sealed class RunRecord : ITestRunObserver
     private readonly TestRunControl _control = new();
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TestRun _run;
-    private bool _began;
+    /// <summary>When the first scenario run started (RunStarted arrived); the run's report is timed from it.</summary>
+    private DateTimeOffset? _startedAt;
     private bool _ended;
     private string? _current;
     private DateTimeOffset? _finishedAt;
@@ -55,7 +56,7 @@ public sealed class RunRecord : ITestRunObserver
     /// <summary>The run as far as it got.</summary>
     public TestRun Run
     {
-        get { lock (_gate) return _run; }
+        get { lock (_gate) return RunLocked; }
     }
 
     public RunState State
@@ -65,7 +66,7 @@ public sealed class RunRecord : ITestRunObserver
 
     /// <summary>Queued until the first scenario run started; then running; at the end what the run says it came to.</summary>
     private RunState StateLocked() =>
-        !_ended ? (_began ? RunState.Running : RunState.Queued)
+        !_ended ? (_startedAt is not null ? RunState.Running : RunState.Queued)
         : _run.InterruptedBy is not null ? RunState.Interrupted
         : _run.Error is not null ? RunState.Failed
         : _run.RanToEnd ? RunState.Completed
@@ -103,11 +104,7 @@ public sealed class RunRecord : ITestRunObserver
             {
                 case RunStarted started:
                     _started = started;
-                    if (!_began)
-                    {
-                        _began = true;
-                        _run = _run.BeganAt(DateTimeOffset.UtcNow);
-                    }
+                    _startedAt ??= DateTimeOffset.UtcNow;
                     Publish(new ServerEvent(ApiEvents.Started, started));
                     break;
                 case RunProgress progress:
@@ -129,8 +126,7 @@ public sealed class RunRecord : ITestRunObserver
     {
         lock (_gate)
         {
-            // The start instant this record saw stays: the runner's copy was taken before the first RunStarted.
-            _run = _began ? run.BeganAt(_run.StartedAt) : run;
+            _run = run;
             _shares = null;
             if (outcome is not null) Publish(new ServerEvent(ApiEvents.ScenarioCompleted, ResultOf(step.Definition.Name, _run.Results[step.Scenario][^1])));
         }
@@ -142,7 +138,7 @@ public sealed class RunRecord : ITestRunObserver
         lock (_gate)
         {
             if (_ended) return;
-            _run = _began ? run.BeganAt(_run.StartedAt) : run;
+            _run = run;
             _ended = true;
             _finishedAt = DateTimeOffset.UtcNow;
             _current = null;
@@ -157,7 +153,7 @@ public sealed class RunRecord : ITestRunObserver
     /// <summary>The run's report as far as it got, assembled by <see cref="TestRun.ToReport"/> like every other report.</summary>
     public RunReport Report(DateTimeOffset now)
     {
-        lock (_gate) return _run.ToReport(_finishedAt ?? now);
+        lock (_gate) return RunLocked.ToReport(_finishedAt ?? now);
     }
 
     private ServerEvent EndedEvent()
@@ -219,7 +215,10 @@ public sealed class RunRecord : ITestRunObserver
         lock (_gate) return DetailLocked();
     }
 
-    private DateTimeOffset? StartedAtLocked => _began ? _run.StartedAt : null;
+    private DateTimeOffset? StartedAtLocked => _startedAt;
+
+    /// <summary>The run as the runner last reported it, timed from when its first scenario run started here.</summary>
+    private TestRun RunLocked => _startedAt is { } at ? _run.BeganAt(at) : _run;
 
     private RunDetail DetailLocked() => new(
         Id, StateLocked(), Plan.SourceFile, ScenarioNames, _current, CreatedAt, StartedAtLocked, _finishedAt, StopRequested,

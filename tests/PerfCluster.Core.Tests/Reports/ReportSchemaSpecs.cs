@@ -92,6 +92,6 @@ internal static class RegressionFixtureExtensions
 {
     /// <summary>The run compared with a baseline of itself 20% faster, so the verdict has failing metrics.</summary>
     public static RunReport JudgedAgainstFixture(this RunReport run) =>
-        PerfCluster.Core.Runs.TestRunVerdicts.JudgedAgainst(run,
+        PerfCluster.Core.Runs.RunBaselines.JudgedAgainst(run,
             BaselineFixtures.Of(BaselineFixtures.Steady(throughput: 40, p95Ms: 60)), strict: false);
 }

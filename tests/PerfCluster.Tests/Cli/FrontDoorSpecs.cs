@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using PerfCluster.Target;
 using PerfCluster.Tests.Deploy;
 
@@ -55,33 +54,12 @@ public class FrontDoorSpecs
         Assert.True(Directory.Exists(Path.Combine(dir.Path, "data")), "--data-dir did not resolve against the working directory");
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string workingDirectory, string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file)
+    private static Task<(int Code, string Stdout, string Stderr)> RunAsync(string workingDirectory, string file, params string[] args) =>
+        ChildProcess.RunAsync(file, args, workingDirectory, Budget, new Dictionary<string, string?>
         {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["PERFCLUSTER_DATA_DIR"] = Path.Combine(Path.GetTempPath(), "perfcluster-tests", "data-" + Guid.NewGuid().ToString("N"));
-        info.Environment.Remove("PERFCLUSTER_DB_PROVIDER");
-        info.Environment.Remove("PERFCLUSTER_DB_CONNECTION");
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Budget);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not exit within {Budget}");
-        }
-        return (process.ExitCode, await stdout, await stderr);
-    }
+            ["DOTNET_NOLOGO"] = "1",
+            [CliProcess.DataDirVariable] = Path.Combine(Path.GetTempPath(), "perfcluster-tests", "data-" + Guid.NewGuid().ToString("N")),
+            ["PERFCLUSTER_DB_PROVIDER"] = null,
+            ["PERFCLUSTER_DB_CONNECTION"] = null,
+        });
 }

@@ -47,28 +47,10 @@ public static partial class DeployFiles
     }
 
     /// <summary>Runs a script of the repository; returns its exit code and output.</summary>
-    public static async Task<(int Code, string Stdout, string Stderr)> RunScriptAsync(
-        string script, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, params string[] args)
-    {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
-        info.ArgumentList.Add(Path.Combine(Root, "scripts", script));
-        foreach (var a in args) info.ArgumentList.Add(a);
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} did not finish within {timeout}:\n{await stdout}\n{await stderr}");
-        }
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    public static Task<(int Code, string Stdout, string Stderr)> RunScriptAsync(
+        string script, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, params string[] args) =>
+        ChildProcess.RunAsync("bash", [Path.Combine(Root, "scripts", script), .. args], Root, timeout,
+            environment?.ToDictionary(p => p.Key, p => (string?)p.Value));
 }
 
 /// <summary>The parts of a kustomization.yaml these specs check.</summary>
