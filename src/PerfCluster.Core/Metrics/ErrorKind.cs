@@ -17,11 +17,19 @@ public enum ErrorKind
     UnexpectedStatus = 5,
     /// <summary>Anything else: DNS failure, protocol error, TLS failure.</summary>
     Other = 6,
+    /// <summary>A journey step's template named a variable this user has not set (yet); nothing was sent.</summary>
+    MissingVariable = 7,
+    /// <summary>A journey step's extractor found nothing in the answer.</summary>
+    ExtractFailed = 8,
+    /// <summary>A journey step's check failed on the answer.</summary>
+    CheckFailed = 9,
+    /// <summary>A unique feeder had no row left for the user (<c>on-exhausted = fail</c>); nothing was sent.</summary>
+    FeederExhausted = 10,
 }
 
 public static class ErrorKinds
 {
-    public const int Count = 7;
+    public const int Count = 11;
     public static readonly ErrorKind[] All = Enum.GetValues<ErrorKind>();
 
     /// <summary>snake_case name used in reports and threshold expressions (e.g. "http_5xx").</summary>
@@ -33,6 +41,10 @@ public static class ErrorKinds
         ErrorKind.Http4xx => "http_4xx",
         ErrorKind.Http5xx => "http_5xx",
         ErrorKind.UnexpectedStatus => "unexpected_status",
+        ErrorKind.MissingVariable => "missing_variable",
+        ErrorKind.ExtractFailed => "extract_failed",
+        ErrorKind.CheckFailed => "check_failed",
+        ErrorKind.FeederExhausted => "feeder_exhausted",
         _ => "other",
     };
 

@@ -13,6 +13,16 @@ public sealed record EndpointDelta(string Endpoint, byte[] Histogram, long[] Err
 }
 
 /// <summary>
+/// What one node recorded for one flow or group of a journey during one flush interval: iteration (or block) durations,
+/// HDR-encoded, and how many completed and failed. Durations run from the iteration's start (its intended start in the
+/// open model) to its last step's end; failed iterations are in the histogram too.
+/// </summary>
+public sealed record TimingDelta(string Name, bool Group, byte[] Durations, long Completed, long Failed);
+
+/// <summary>How often one named check passed and failed on one node in one flush interval.</summary>
+public sealed record CheckDelta(string Name, long Passes, long Failures);
+
+/// <summary>
 /// One node's flush: identified by (Node, Seq) so resends are merged once. <see cref="Second"/> is the
 /// run-relative second the interval closed in.
 /// </summary>
@@ -24,7 +34,14 @@ public sealed record MetricsDelta(
     IReadOnlyList<EndpointDelta> Endpoints,
     int ActiveUsers,
     GeneratorSample Generator,
-    bool Final) : IClusterMessage;
+    bool Final) : IClusterMessage
+{
+    /// <summary>Journeys: iteration durations and counts per flow and per group; empty for a request mix.</summary>
+    public IReadOnlyList<TimingDelta> Timings { get; init; } = [];
+
+    /// <summary>Journeys: passes and failures per named check.</summary>
+    public IReadOnlyList<CheckDelta> Checks { get; init; } = [];
+}
 
 /// <summary>The generator's own cost over one flush interval, so the report can tell who was the bottleneck.</summary>
 public sealed record GeneratorSample(double CpuSeconds, long WorkingSetBytes, int ProcessorCount, long AbandonedInFlight = 0)

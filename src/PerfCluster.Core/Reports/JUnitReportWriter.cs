@@ -63,6 +63,17 @@ public static class JUnitReportWriter
             cases.Add(testCase);
         }
 
+        foreach (var check in stats.Checks)
+        {
+            var testCase = Case(className, $"check {check.Name}", time);
+            if (check.Failures > 0)
+                testCase.Add(new XElement("failure",
+                    new XAttribute("message", Clean($"check '{check.Name}' failed {check.Failures} of {check.Total} times")),
+                    new XAttribute("type", "check"),
+                    Clean($"check '{check.Name}': {check.Passes} passed, {check.Failures} failed")));
+            cases.Add(testCase);
+        }
+
         if (scenario.Regression is { } regression) cases.AddRange(RegressionCases(className, time, regression));
 
         var problems = new List<string>();

@@ -80,6 +80,8 @@ public sealed record LoadTestDocument : FiguresDocument
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public LagDocument? SchedulingLag { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public FiguresDocument? WarmUp { get; init; }
     public required Dictionary<string, FiguresDocument> Endpoints { get; init; }
+    /// <summary>Journeys: flows, groups and checks (the request steps are the endpoints); absent for a request mix.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public JourneyDocument? Journey { get; init; }
     public required List<ThresholdDocument> Thresholds { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public RegressionDocument? Regression { get; init; }
     public required GeneratorDocument Generator { get; init; }
@@ -91,6 +93,16 @@ public sealed record LoadTestDocument : FiguresDocument
 }
 
 /// <summary>How late the open model dispatched iterations after their intended start, in seconds.</summary>
+/// <summary>A journey's flows and groups (iterations and their durations) and named checks, each by name.</summary>
+public sealed record JourneyDocument(
+    Dictionary<string, TimingDocument> Flows, Dictionary<string, TimingDocument> Groups, Dictionary<string, CheckDocument> Checks);
+
+/// <summary>One flow's iterations or one group's blocks: durations from start to last step, completed and failed.</summary>
+public sealed record TimingDocument(long Iterations, long Completed, long Failed, double? FailedRate, LatencyDocument Duration);
+
+/// <summary>One named check: passes, failures and the pass rate (null when it never ran).</summary>
+public sealed record CheckDocument(long Passes, long Failures, double? Rate);
+
 public sealed record LagDocument(double? P50, double? P95, double? P99, double? Max);
 
 /// <summary>--iterations: each run's figures, then the mean and 95% confidence interval of each.</summary>

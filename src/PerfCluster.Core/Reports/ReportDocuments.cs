@@ -1,3 +1,4 @@
+using PerfCluster.Core.Results;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -167,6 +168,7 @@ public static class ReportDocuments
             SchedulingLag = stats.SchedulingLag is { } lag ? new LagDocument(N(lag.P50), N(lag.P95), N(lag.P99), N(lag.Max)) : null,
             WarmUp = stats.WarmUp is { } warmUp ? Figures(warmUp) : null,
             Endpoints = stats.Endpoints.ToDictionary(e => endpoints.Next(e.Name), Figures, StringComparer.Ordinal),
+            Journey = scenario.Definition.Journey is null ? null : Journey(stats),
             Thresholds = [.. scenario.Thresholds.Select(t => new ThresholdDocument(
                 t.Scope, t.Definition.Endpoint, t.Expression, t.Metric, t.Operator.Symbol(), N(t.Limit), N(t.Actual), t.Passed, t.Describe()) { Note = t.Note })],
             Regression = scenario.Regression is { } regression ? Regression(regression) : null,
@@ -176,6 +178,16 @@ public static class ReportDocuments
             Timeline = [.. stats.Timeline.Select(Window)],
             Scenario = JsonDocument.Parse(ScenarioJson.Write(scenario.Definition, indented: false)).RootElement.Clone(),
         };
+    }
+
+    private static JourneyDocument Journey(ScenarioStatistics stats)
+    {
+        static TimingDocument Timing(TimingStatistics t) =>
+            new(t.Iterations, t.Completed, t.Failed, t.Iterations == 0 ? null : N(t.FailedRate), Latency(t.Duration, t.Iterations > 0));
+        return new JourneyDocument(
+            stats.Flows.ToDictionary(f => f.Name, Timing, StringComparer.Ordinal),
+            stats.Groups.ToDictionary(g => g.Name, Timing, StringComparer.Ordinal),
+            stats.Checks.ToDictionary(c => c.Name, c => new CheckDocument(c.Passes, c.Failures, c.Total == 0 ? null : N(c.Rate)), StringComparer.Ordinal));
     }
 
     private static FiguresDocument Figures(EndpointStatistics stats)

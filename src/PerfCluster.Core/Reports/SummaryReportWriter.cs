@@ -132,10 +132,11 @@ public static class SummaryReportWriter
             foreach (var line in Wrapped(Field("  Note", ""), note)) yield return line;
         }
 
-        if (s.Endpoints.Count > 1)
+        var journey = d.Journey is not null;
+        if (s.Endpoints.Count > 1 || journey)
         {
             yield return "";
-            var rows = new List<string[]> { new[] { "Endpoint", "Requests", "Error rate", "Req/s", "p50", "p95", "p99" } };
+            var rows = new List<string[]> { new[] { journey ? "Step" : "Endpoint", "Requests", "Error rate", "Req/s", "p50", "p95", "p99" } };
             rows.AddRange(s.Endpoints.Select(e => new[]
             {
                 e.Name, ReportFormat.Count(e.Requests), ReportFormat.Percent(e.ErrorRate), ReportFormat.Number(e.Throughput, "#,0.0"),
@@ -144,6 +145,30 @@ public static class SummaryReportWriter
                 e.Requests > 0 ? ReportFormat.Latency(e.Latency.P99) : "n/a",
             }));
             foreach (var row in Table(rows, rightAligned: [false, true, true, true, true, true, true])) yield return "  " + row;
+        }
+        if (journey)
+        {
+            yield return "";
+            var rows = new List<string[]> { new[] { "Flow / group", "Iterations", "Failed", "p50", "p95", "p99" } };
+            rows.AddRange(s.Flows.Select(f => (f, "flow ")).Concat(s.Groups.Select(g => (g, "group "))).Select(x => new[]
+            {
+                x.Item2 + x.Item1.Name, ReportFormat.Count(x.Item1.Iterations), ReportFormat.Count(x.Item1.Failed),
+                x.Item1.Iterations > 0 ? ReportFormat.Latency(x.Item1.Duration.P50) : "n/a",
+                x.Item1.Iterations > 0 ? ReportFormat.Latency(x.Item1.Duration.P95) : "n/a",
+                x.Item1.Iterations > 0 ? ReportFormat.Latency(x.Item1.Duration.P99) : "n/a",
+            }));
+            foreach (var row in Table(rows, rightAligned: [false, true, true, true, true, true])) yield return "  " + row;
+            if (s.Checks.Count > 0)
+            {
+                yield return "";
+                var checks = new List<string[]> { new[] { "Check", "Passed", "Failed", "Rate" } };
+                checks.AddRange(s.Checks.Select(c => new[]
+                {
+                    (c.Failures == 0 ? "✓ " : "✗ ") + c.Name, ReportFormat.Count(c.Passes), ReportFormat.Count(c.Failures),
+                    c.Total == 0 ? "n/a" : ReportFormat.Percent(c.Rate),
+                }));
+                foreach (var row in Table(checks, rightAligned: [false, true, true, true])) yield return "  " + row;
+            }
         }
 
         yield return "";

@@ -33,6 +33,33 @@ public sealed record ScenarioStatistics(
 
     /// <summary>Alerts, leak verdicts, recommendations and the target's samples from watching the run.</summary>
     public MonitoringResult Monitoring { get; init; } = MonitoringResult.Empty;
+
+    /// <summary>Journeys: each flow's iterations (durations, completed, failed); empty for a request mix.</summary>
+    public IReadOnlyList<TimingStatistics> Flows { get; init; } = [];
+
+    /// <summary>Journeys: each group's blocks, measured as a whole.</summary>
+    public IReadOnlyList<TimingStatistics> Groups { get; init; } = [];
+
+    /// <summary>Journeys: each named check's passes and failures.</summary>
+    public IReadOnlyList<CheckStatistics> Checks { get; init; } = [];
+}
+
+/// <summary>One flow's iterations (or one group's blocks) over the measured period.</summary>
+public sealed record TimingStatistics(string Name, long Completed, long Failed, LatencySummary Duration)
+{
+    public long Iterations => Completed + Failed;
+
+    /// <summary>Failed iterations over all iterations (0 without any).</summary>
+    public double FailedRate => Iterations == 0 ? 0 : (double)Failed / Iterations;
+}
+
+/// <summary>One named check over the measured period.</summary>
+public sealed record CheckStatistics(string Name, long Passes, long Failures)
+{
+    public long Total => Passes + Failures;
+
+    /// <summary>Passes over all evaluations; 1 when the check never ran (nothing failed).</summary>
+    public double Rate => Total == 0 ? 1 : (double)Passes / Total;
 }
 
 /// <summary>One worker node's part of a scenario run.</summary>

@@ -36,6 +36,18 @@ public sealed class WindowAggregator
         }
     }
 
+    private sealed class TimingTotals
+    {
+        public readonly LongHistogram Durations = Metrics.Latency.NewHistogram();
+        public long Completed;
+        public long Failed;
+    }
+
+    private readonly Dictionary<(bool Group, string Name), TimingTotals> _timings = new();
+    private readonly List<(bool Group, string Name)> _timingOrder = new();
+    private readonly Dictionary<string, (long Passes, long Failures)> _checks = new();
+    private readonly List<string> _checkOrder = new();
+
     /// <summary>Everything merged from deltas of the warm-up (negative seconds): kept out of every other figure.</summary>
     private EndpointTotals? _warmUp;
     private LongHistogram? _schedulingLag;
@@ -70,6 +82,58 @@ public sealed class WindowAggregator
         Lateness = lateness;
         foreach (var name in endpointNames) EndpointFor(name);
     }
+
+    /// <summary>Journeys: every flow, group and check appears in the results, also when it never ran.</summary>
+    public WindowAggregator(string scenario, IEnumerable<string> endpointNames, IEnumerable<string> flows, IEnumerable<string> groups,
+        IEnumerable<string> checks, int lateness = 3) : this(scenario, endpointNames, lateness)
+    {
+        foreach (var flow in flows) TimingFor(false, flow);
+        foreach (var group in groups) TimingFor(true, group);
+        foreach (var check in checks) CheckFor(check);
+    }
+
+    private TimingTotals TimingFor(bool group, string name)
+    {
+        if (!_timings.TryGetValue((group, name), out var totals))
+        {
+            totals = new TimingTotals();
+            _timings[(group, name)] = totals;
+            _timingOrder.Add((group, name));
+        }
+        return totals;
+    }
+
+    private void CheckFor(string name)
+    {
+        if (_checks.ContainsKey(name)) return;
+        _checks[name] = (0, 0);
+        _checkOrder.Add(name);
+    }
+
+    /// <summary>Flows, groups and checks of a delta of the measured period.</summary>
+    private void AcceptJourney(MetricsDelta delta)
+    {
+        foreach (var t in delta.Timings)
+        {
+            var totals = TimingFor(t.Group, t.Name);
+            totals.Durations.Add(Latency.Decode(t.Durations));
+            totals.Completed += t.Completed;
+            totals.Failed += t.Failed;
+        }
+        foreach (var c in delta.Checks)
+        {
+            CheckFor(c.Name);
+            var (passes, failures) = _checks[c.Name];
+            _checks[c.Name] = (passes + c.Passes, failures + c.Failures);
+        }
+    }
+
+    private IReadOnlyList<TimingStatistics> TimingsOf(bool group) => _timingOrder.Where(k => k.Group == group)
+        .Select(k => new TimingStatistics(k.Name, _timings[k].Completed, _timings[k].Failed, LatencySummary.From(_timings[k].Durations))).ToList();
+
+    /// <summary>Journeys so far: flows, groups and checks (for live views).</summary>
+    public (IReadOnlyList<TimingStatistics> Flows, IReadOnlyList<TimingStatistics> Groups, IReadOnlyList<CheckStatistics> Checks) JourneyTotals() =>
+        (TimingsOf(false), TimingsOf(true), _checkOrder.Select(n => new CheckStatistics(n, _checks[n].Passes, _checks[n].Failures)).ToList());
 
     public string Scenario { get; }
     public int Lateness { get; }
@@ -113,6 +177,7 @@ public sealed class WindowAggregator
             return true;
         }
 
+        AcceptJourney(delta);
         _open.TryGetValue(delta.Second, out var window);
         var late = window is null && _closedIndex.ContainsKey(delta.Second);
         if (window is null && !late)
@@ -246,6 +311,9 @@ public sealed class WindowAggregator
             WarmUp = _warmUp is null ? null : StatisticsOf(_warmUp, warmUp),
             Workers = _nodeOrder.Select(n => new WorkerStatistics(n, _byNode[n].Requests, _byNode[n].Errors,
                 _cpuByNode.GetValueOrDefault(n), _byNode[n].Deltas, _lastByNode[n].Second)).ToList(),
+            Flows = TimingsOf(false),
+            Groups = TimingsOf(true),
+            Checks = _checkOrder.Select(n => new CheckStatistics(n, _checks[n].Passes, _checks[n].Failures)).ToList(),
         };
     }
 

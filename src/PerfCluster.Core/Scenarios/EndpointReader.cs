@@ -125,7 +125,7 @@ internal static class EndpointReader
         return new EndpointDraft(name, method, path, headers, body, expected, weight, obj.Position);
     }
 
-    private static string Method(string text, string key, SourcePosition position)
+    internal static string Method(string text, string key, SourcePosition position)
     {
         var method = text.ToUpperInvariant();
         if (!IsToken(method))
@@ -143,7 +143,7 @@ internal static class EndpointReader
     }
 
     /// <summary>An RFC 9110 token: what HTTP methods and header names are made of.</summary>
-    private static bool IsToken(string text) =>
+    internal static bool IsToken(string text) =>
         text.Length > 0 && text.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c));
 
     /// <summary>Applies <c>request-patterns</c>: the distribution, and weights matched by endpoint name or path.</summary>

@@ -13,8 +13,10 @@ internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? override
     {
         var scenario = new Scope(seed, plan);
         var (load, open, warmUp) = new WorkloadReader(scenario, overrides).Read();
-        var endpoints = EndpointReader.Read(scenario);
-        var (distribution, weighted) = EndpointReader.ApplyPatterns(scenario, endpoints);
+        var journey = FlowReader.Read(scenario, load, open);
+        var (distribution, weighted) = journey is { } j
+            ? (SelectionMode.Weighted, j.Steps)
+            : EndpointReader.ApplyPatterns(scenario, EndpointReader.Read(scenario));
         return new ScenarioDefinition
         {
             Name = seed.Name,
@@ -25,7 +27,8 @@ internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? override
             WarmUp = warmUp,
             Endpoints = weighted,
             Distribution = distribution,
-            Thresholds = ThresholdReader.Read(scenario, weighted),
+            Journey = journey?.Journey,
+            Thresholds = ThresholdReader.Read(scenario, weighted, journey?.Journey),
             Regression = RegressionThresholdReader.Read(scenario),
             RequiredServices = RequiredServices(scenario),
             Http = Http(scenario),

@@ -2,6 +2,7 @@ using PerfCluster.Core.Alerts;
 using PerfCluster.Core.Monitoring;
 using PerfCluster.Core.Regression;
 using PerfCluster.Core.Input;
+using PerfCluster.Core.Steps;
 
 namespace PerfCluster.Core.Scenarios;
 
@@ -43,6 +44,10 @@ public sealed record ScenarioDefinition
     public TimeSpan WarmUp { get; init; }
 
     public bool IsOpen => Open is not null;
+
+    /// <summary>Flows, setup and feeders when the scenario describes user journeys; null for a request mix. The request
+    /// steps are then the <see cref="Endpoints"/>: one named series each.</summary>
+    public Journey? Journey { get; init; }
 
     /// <summary>How long load is generated: warm-up plus the measured duration.</summary>
     public TimeSpan LoadTime => WarmUp + Load.Duration;
@@ -121,7 +126,17 @@ public sealed record EndpointDefinition
 }
 
 /// <summary>A threshold as written (e.g. "p95 &lt; 2s"), optionally scoped to one endpoint by name.</summary>
-public sealed record ThresholdDefinition(string Expression, string? Endpoint = null, SourcePosition? Position = null);
+public sealed record ThresholdDefinition(string Expression, string? Endpoint = null, SourcePosition? Position = null)
+{
+    /// <summary>Scoped to one flow: its iterations (<c>iteration_duration p95 &lt; 2s</c>, <c>failed_rate &lt; 0.01</c>).</summary>
+    public string? Flow { get; init; }
+
+    /// <summary>Scoped to one named check: its pass rate (<c>rate &gt; 0.999</c>).</summary>
+    public string? Check { get; init; }
+
+    /// <summary>What the threshold is scoped to, as the report shows it: "step login", "flow checkout", "check has_token" or null.</summary>
+    public string? Scope => Endpoint is not null ? Endpoint : Flow is not null ? $"flow {Flow}" : Check is not null ? $"check {Check}" : null;
+}
 
 /// <summary>A host:port that must accept TCP connections before the run starts.</summary>
 public sealed record RequiredService(string Name, string Host, int Port);

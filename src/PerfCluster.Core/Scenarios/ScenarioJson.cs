@@ -7,6 +7,7 @@ using PerfCluster.Core.Regression;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Input;
 using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Steps;
 
 namespace PerfCluster.Core.Scenarios;
 
@@ -130,20 +131,25 @@ public static class ScenarioJson
                 HttpEngine.SocketsHttpHandler => "sockets-http-handler",
                 _ => "auto",
             });
+            if (scenario.Journey is { } journey) json.WriteBoolean("cookies", journey.Cookies);
             json.WriteEndObject();
 
-            json.WriteStartArray("endpoints");
-            foreach (var e in scenario.Endpoints) WriteEndpoint(json, e);
-            json.WriteEndArray();
-
-            json.WriteStartObject("request_patterns");
-            json.WriteString("distribution", scenario.Distribution switch
+            if (scenario.Journey is { } flows) WriteJourney(json, flows);
+            else
             {
-                SelectionMode.Uniform => "uniform",
-                SelectionMode.RoundRobin => "round-robin",
-                _ => "weighted",
-            });
-            json.WriteEndObject();
+                json.WriteStartArray("endpoints");
+                foreach (var e in scenario.Endpoints) WriteEndpoint(json, e);
+                json.WriteEndArray();
+
+                json.WriteStartObject("request_patterns");
+                json.WriteString("distribution", scenario.Distribution switch
+                {
+                    SelectionMode.Uniform => "uniform",
+                    SelectionMode.RoundRobin => "round-robin",
+                    _ => "weighted",
+                });
+                json.WriteEndObject();
+            }
 
             json.WriteStartArray("thresholds");
             foreach (var t in scenario.Thresholds)
@@ -151,6 +157,8 @@ public static class ScenarioJson
                 json.WriteStartObject();
                 json.WriteString("threshold", t.Expression);
                 if (t.Endpoint is not null) json.WriteString("endpoint", t.Endpoint);
+                if (t.Flow is not null) json.WriteString("flow", t.Flow);
+                if (t.Check is not null) json.WriteString("check", t.Check);
                 json.WriteEndObject();
             }
             json.WriteEndArray();
@@ -177,6 +185,37 @@ public static class ScenarioJson
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>Feeders with their rows inline (so no file is needed where it is read back), then setup and flows as written.</summary>
+    private static void WriteJourney(Utf8JsonWriter json, Journey journey)
+    {
+        if (journey.Feeders.Count > 0)
+        {
+            json.WriteStartObject("feeders");
+            foreach (var f in journey.Feeders)
+            {
+                json.WriteStartObject(f.Name);
+                json.WriteString("mode", f.Mode.ToString().ToLowerInvariant());
+                json.WriteString("per", f.Take == FeederTake.PerUser ? "user" : "iteration");
+                json.WriteString("on_exhausted", f.OnExhausted == FeederExhausted.Fail ? "fail" : "stop-user");
+                json.WriteStartArray("fields");
+                foreach (var field in f.Fields) json.WriteStringValue(field);
+                json.WriteEndArray();
+                json.WriteStartArray("rows");
+                foreach (var row in f.Rows)
+                {
+                    json.WriteStartArray();
+                    foreach (var value in row) json.WriteStringValue(value);
+                    json.WriteEndArray();
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
+        using var source = JsonDocument.Parse(journey.Source);
+        foreach (var property in source.RootElement.EnumerateObject()) property.WriteTo(json);
     }
 
     private static void WriteRegression(Utf8JsonWriter json, RegressionThresholds r)

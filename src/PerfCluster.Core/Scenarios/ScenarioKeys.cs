@@ -68,7 +68,7 @@ internal static class ScenarioKeys
         [
             "target", "endpoints", "request-patterns", "thresholds", "http", "environment-config",
             "alert-thresholds", "regression-thresholds", "think-time", "ramp-up", "graceful-stop", "warm-up", "pre-allocated-users", "max-users",
-            "sla-thresholds", "alert-rules", "monitor",
+            "sla-thresholds", "alert-rules", "monitor", "flow", "flows", "setup", "feeders",
         ],
         ScenarioAliases,
         BenchmarkKeysIgnored);
@@ -81,7 +81,34 @@ internal static class ScenarioKeys
         ScenarioAliases,
         BenchmarkKeysIgnored);
 
-    public static readonly KeySet Http = new("http", ["timeout", "max-connections", "engine"]);
+    public static readonly KeySet Http = new("http", ["timeout", "max-connections", "engine", "cookies"]);
+
+    /// <summary>One step of a flow: exactly one kind key, and what a failure does.</summary>
+    public static readonly KeySet Step = new("a step", ["request", "pause", "group", "repeat", "while", "if", "on-failure"]);
+
+    /// <summary>The step kinds: the keys of <see cref="Step"/> that say what the step is.</summary>
+    public static readonly string[] StepKinds = ["request", "pause", "group", "repeat", "while", "if"];
+
+    public static readonly KeySet RequestStep = new(
+        "a request step", ["name", "method", "path", "headers", "body", "expect-status", "timeout", "extract", "check", "on-failure"]);
+
+    public static readonly KeySet Pause = new("a pause", ["min", "max", "duration"]);
+
+    public static readonly KeySet Group = new("a group", ["name", "steps"]);
+
+    public static readonly KeySet Repeat = new("repeat", ["times", "steps"]);
+
+    public static readonly KeySet While = new("while", ["condition", "max", "steps"]);
+
+    public static readonly KeySet If = new("if", ["condition", "then", "else"]);
+
+    public static readonly KeySet Flow = new("a flow", ["weight", "steps"]);
+
+    public static readonly KeySet Extractor = new("an extractor", ["json", "regex", "header", "cookie"]);
+
+    public static readonly KeySet Check = new("a check", ["status", "json", "equals", "exists", "matches", "body-contains", "latency-under"]);
+
+    public static readonly KeySet Feeder = new("a feeder", ["file", "rows", "fields", "mode", "per", "on-exhausted"]);
 
     public static readonly KeySet Endpoint = new(
         "an endpoint", ["name", "method", "path", "weight", "headers", "body", "expect-status"]);
@@ -89,7 +116,7 @@ internal static class ScenarioKeys
     public static readonly KeySet RequestPatterns = new("request-patterns", ["distribution", "weights"]);
 
     public static readonly KeySet Threshold = new(
-        "a threshold", ["threshold", "endpoint"], new Dictionary<string, string> { ["expr"] = "threshold" });
+        "a threshold", ["threshold", "endpoint", "step", "flow", "check"], new Dictionary<string, string> { ["expr"] = "threshold" });
 
     public static readonly KeySet EnvironmentConfig = new(
         "environment-config", ["api-base-url", "required-services"], ignored: ["target-environment"]);

@@ -1,13 +1,14 @@
 using System.Globalization;
 using PerfCluster.Core.Hocon;
 using PerfCluster.Core.Input;
+using PerfCluster.Core.Steps;
 
 namespace PerfCluster.Core.Scenarios;
 
 /// <summary>Reads <c>thresholds</c> and the guide's <c>alert-thresholds</c>; expressions stay as written.</summary>
 internal static class ThresholdReader
 {
-    public static IReadOnlyList<ThresholdDefinition> Read(Scope scenario, IReadOnlyList<EndpointDefinition> endpoints)
+    public static IReadOnlyList<ThresholdDefinition> Read(Scope scenario, IReadOnlyList<EndpointDefinition> endpoints, Journey? journey = null)
     {
         var result = new List<ThresholdDefinition>();
         if (scenario.Get("thresholds") is { } field)
@@ -19,7 +20,7 @@ internal static class ThresholdReader
                 _ => throw new ScenarioException(
                     $"expected an array of thresholds for '{field.Key}' but found {field.Value.Describe()}", field.Value.Position),
             };
-            foreach (var item in items) result.Add(Threshold(field.Key, item, endpoints));
+            foreach (var item in items) result.Add(Threshold(field.Key, item, endpoints, journey));
         }
 
         if (scenario.Get("alert-thresholds") is { } alerts)
@@ -45,11 +46,11 @@ internal static class ThresholdReader
             }
         }
 
-        var seen = new HashSet<(string, string?)>();
-        return result.Where(t => seen.Add((t.Expression, t.Endpoint))).ToList();
+        var seen = new HashSet<(string, string?, string?, string?)>();
+        return result.Where(t => seen.Add((t.Expression, t.Endpoint, t.Flow, t.Check))).ToList();
     }
 
-    private static ThresholdDefinition Threshold(string listKey, HoconNode item, IReadOnlyList<EndpointDefinition> endpoints)
+    private static ThresholdDefinition Threshold(string listKey, HoconNode item, IReadOnlyList<EndpointDefinition> endpoints, Journey? journey)
     {
         switch (item)
         {
@@ -60,10 +61,38 @@ internal static class ThresholdReader
                 var expr = section.Field("threshold")
                     ?? throw new ScenarioException(
                         "a threshold object needs 'threshold' (e.g. threshold = \"p95 < 2s\")", obj.Position);
-                string? endpoint = null;
+                var scopes = new[] { "endpoint", "step", "flow", "check" }.Where(k => section.Field(k) is not null).ToList();
+                if (scopes.Count > 1)
+                    throw new ScenarioException($"a threshold is scoped to one thing, but this one sets {string.Join(" and ", scopes)}", obj.Position);
+                string? endpoint = null, flow = null, check = null;
                 if (section.Field("endpoint") is { } e)
                     endpoint = Endpoint(e.Value.AsString(e.Key).Trim(), e, endpoints);
-                return new ThresholdDefinition(Expression(expr.Value, expr.Key), endpoint, expr.Value.Position);
+                if (section.Field("step") is { } st)
+                {
+                    var name = st.Value.AsString(st.Key).Trim();
+                    if (journey is null || !endpoints.Any(x => x.Name == name))
+                        throw new ScenarioException(journey is null
+                            ? $"threshold refers to step '{name}', but this scenario has no flow (use 'endpoint' for a request mix)"
+                            : $"threshold refers to unknown step '{name}'; steps: {string.Join(", ", endpoints.Select(x => x.Name))}", st.Value.Position);
+                    endpoint = name;
+                }
+                if (section.Field("flow") is { } f)
+                {
+                    flow = f.Value.AsString(f.Key).Trim();
+                    if (journey is null || journey.Flows.All(x => x.Name != flow))
+                        throw new ScenarioException(journey is null
+                            ? $"threshold refers to flow '{flow}', but this scenario has no flow"
+                            : $"threshold refers to unknown flow '{flow}'; flows: {string.Join(", ", journey.Flows.Select(x => x.Name))}", f.Value.Position);
+                }
+                if (section.Field("check") is { } c)
+                {
+                    check = c.Value.AsString(c.Key).Trim();
+                    if (journey is null || journey.Checks.All(x => x.Name != check))
+                        throw new ScenarioException(journey is null || journey.Checks.Count == 0
+                            ? $"threshold refers to check '{check}', but this scenario has no checks"
+                            : $"threshold refers to unknown check '{check}'; checks: {string.Join(", ", journey.Checks.Select(x => x.Name))}", c.Value.Position);
+                }
+                return new ThresholdDefinition(Expression(expr.Value, expr.Key), endpoint, expr.Value.Position) { Flow = flow, Check = check };
             default:
                 throw new ScenarioException(
                     $"expected a threshold (\"p95 < 2s\" or {{ threshold, endpoint }}) in '{listKey}' but found {item.Describe()}",

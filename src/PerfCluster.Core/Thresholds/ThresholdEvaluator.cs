@@ -27,6 +27,22 @@ public static class ThresholdEvaluator
                     $"'{scenario.Name}' does not define; expected one of: {known}",
                     definition.Position);
             }
+            var subject = expression.Metric.Subject;
+            ThresholdSubject? wanted = definition.Flow != null ? ThresholdSubject.Flow : definition.Check != null ? ThresholdSubject.Check : null;
+            if (wanted is { } scope && subject != scope)
+                throw new ScenarioException(
+                    $"threshold \"{expression.Definition.Expression.Trim()}\" is scoped to {definition.Scope}, which takes " +
+                    (scope == ThresholdSubject.Flow
+                        ? "iteration_duration <p50..max>, iterations, failed_iterations or failed_rate"
+                        : "rate, passes or failures"),
+                    definition.Position);
+            if (wanted is null && (subject is ThresholdSubject.Flow or ThresholdSubject.Check))
+                throw new ScenarioException(
+                    $"'{expression.Metric.Name}' in threshold \"{expression.Definition.Expression.Trim()}\" is measured on " +
+                    (subject == ThresholdSubject.Flow ? "a flow: scope it with { flow = NAME, threshold = ... }" : "a check: scope it with { check = NAME, threshold = ... }"),
+                    definition.Position);
+            if (subject == ThresholdSubject.Checks && (scenario.Journey?.Checks.Count ?? 0) == 0)
+                throw new ScenarioException($"threshold \"{expression.Definition.Expression.Trim()}\" uses checks, but scenario '{scenario.Name}' has no named checks", definition.Position);
             parsed.Add(expression);
         }
         return parsed;
@@ -53,6 +69,7 @@ public static class ThresholdEvaluator
 
     private static ThresholdResult Evaluate(ThresholdExpression expression, ScenarioDefinition scenario, ScenarioStatistics stats)
     {
+        if (expression.Metric.Subject != ThresholdSubject.Requests) return EvaluateJourney(expression, scenario, stats);
         var endpoint = expression.Definition.Endpoint;
         var data = endpoint is null ? stats.Overall : stats.Endpoints.FirstOrDefault(e => e.Name == endpoint);
         var noRequests = data is null || data.Requests <= 0;
@@ -78,6 +95,44 @@ public static class ThresholdEvaluator
             if (double.IsNaN(actual)) note = "no value was measured";
         }
 
+        return Result(expression, actual, note);
+    }
+
+    /// <summary>Flow-, check- and checks-scoped thresholds; nothing measured is a NaN actual, which fails.</summary>
+    private static ThresholdResult EvaluateJourney(ThresholdExpression expression, ScenarioDefinition scenario, ScenarioStatistics stats)
+    {
+        var d = expression.Definition;
+        double actual;
+        string? note = null;
+        switch (expression.Metric.Subject)
+        {
+            case ThresholdSubject.Flow:
+                var flow = stats.Flows.FirstOrDefault(f => f.Name == d.Flow);
+                actual = flow is null ? double.NaN : expression.Metric.ValueOf(flow);
+                if (flow is null || flow.Iterations == 0) note = $"flow '{d.Flow}' ran no iteration";
+                break;
+            case ThresholdSubject.Check:
+                var check = stats.Checks.Where(c => c.Name == d.Check).ToList();
+                actual = expression.Metric.ValueOf(check);
+                if (check.Sum(c => c.Total) == 0) note = $"check '{d.Check}' was never evaluated";
+                break;
+            default:
+                IReadOnlyList<CheckStatistics> checks = stats.Checks;
+                if (d.Endpoint is { } step && scenario.Journey is { } journey)
+                {
+                    var names = journey.Requests.Where(r => r.Name == step).SelectMany(r => r.Checks).Select(c => c.Name).ToHashSet();
+                    checks = stats.Checks.Where(c => names.Contains(c.Name)).ToList();
+                }
+                actual = expression.Metric.ValueOf(checks);
+                if (checks.Sum(c => c.Total) == 0) note = "no check was evaluated";
+                break;
+        }
+        if (double.IsNaN(actual)) note ??= "no value was measured";
+        return Result(expression, actual, note);
+    }
+
+    private static ThresholdResult Result(ThresholdExpression expression, double actual, string? note)
+    {
         return new ThresholdResult(
             expression.Definition,
             expression.Metric.Name,

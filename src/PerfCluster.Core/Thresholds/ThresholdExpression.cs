@@ -34,7 +34,7 @@ public sealed record ThresholdExpression(
     private const string LatencyUnits = "us, µs, ms, s, m";
 
     /// <summary>"overall" or the endpoint the threshold is scoped to.</summary>
-    public string Scope => Definition.Endpoint ?? ThresholdResult.OverallScope;
+    public string Scope => Definition.Scope ?? ThresholdResult.OverallScope;
 
     /// <summary>Whether a measured value satisfies the threshold; NaN (nothing measured) never does.</summary>
     public bool IsSatisfiedBy(double actual) => Operator.Holds(actual, Limit);
@@ -111,19 +111,19 @@ public sealed record ThresholdExpression(
                                     $"{LatencyUnits} (a bare number means seconds)"),
                 };
 
-            case ThresholdMetricKind.ErrorRate:
+            case ThresholdMetricKind.ErrorRate or ThresholdMetricKind.Ratio:
                 if (lower == "%")
                 {
                     if (number > 100)
-                        throw fail($"error_rate of {number.ToString(CultureInfo.InvariantCulture)}% in threshold \"{text}\" " +
+                        throw fail($"{metric.Name} of {number.ToString(CultureInfo.InvariantCulture)}% in threshold \"{text}\" " +
                                    "is above 100%; expected a percentage from 0% to 100%");
                     return number / 100;
                 }
                 if (lower.Length != 0)
-                    throw fail($"unknown unit '{unit}' for error_rate in threshold \"{text}\"; expected a fraction " +
+                    throw fail($"unknown unit '{unit}' for {metric.Name} in threshold \"{text}\"; expected a fraction " +
                                "(e.g. 0.05) or a percentage (e.g. 5%)");
                 if (number > 1)
-                    throw fail($"error_rate {number.ToString(CultureInfo.InvariantCulture)} in threshold \"{text}\" is above 1; " +
+                    throw fail($"{metric.Name} {number.ToString(CultureInfo.InvariantCulture)} in threshold \"{text}\" is above 1; " +
                                $"expected a fraction from 0 to 1 or a percentage: write {number.ToString(CultureInfo.InvariantCulture)}% " +
                                $"or {(number / 100).ToString(CultureInfo.InvariantCulture)}");
                 return number;
@@ -153,7 +153,7 @@ public sealed record ThresholdExpression(
     private static string ValueHint(ThresholdMetric metric) => metric.Kind switch
     {
         ThresholdMetricKind.Latency => $"a number with an optional unit ({LatencyUnits}; a bare number means seconds), e.g. 2s or 300ms",
-        ThresholdMetricKind.ErrorRate => "a fraction or a percentage, e.g. 0.05 or 5%",
+        ThresholdMetricKind.ErrorRate or ThresholdMetricKind.Ratio => "a fraction or a percentage, e.g. 0.05 or 5%",
         ThresholdMetricKind.Throughput => "a number of requests per second, e.g. 100",
         _ => "a count, e.g. 0 or 1000",
     };

@@ -13,7 +13,7 @@ public static class ThresholdFormat
         return kind switch
         {
             ThresholdMetricKind.Latency => value.ToString("0.######", c) + "s",
-            ThresholdMetricKind.ErrorRate => (value * 100).ToString("0.##", c) + "%",
+            ThresholdMetricKind.ErrorRate or ThresholdMetricKind.Ratio => (value * 100).ToString("0.##", c) + "%",
             ThresholdMetricKind.Throughput => value.ToString("0.##", c) + "/s",
             _ => value.ToString("0.##", c),
         };

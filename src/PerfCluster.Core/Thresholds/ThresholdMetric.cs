@@ -16,6 +16,21 @@ public enum ThresholdMetricKind
     Requests,
     /// <summary>Number of failed requests, all kinds or one <see cref="Metrics.ErrorKind"/>.</summary>
     Errors,
+    /// <summary>A fraction between 0 and 1 other than the error rate: checks passed, a flow's failed iterations.</summary>
+    Ratio,
+}
+
+/// <summary>What a threshold metric is measured on.</summary>
+public enum ThresholdSubject
+{
+    /// <summary>Requests: the scenario's, or one endpoint's or step's.</summary>
+    Requests,
+    /// <summary>Every named check of the scenario together (<c>checks</c>).</summary>
+    Checks,
+    /// <summary>One flow's iterations (<c>iteration_duration p95</c>, <c>iterations</c>, <c>failed_iterations</c>, <c>failed_rate</c>).</summary>
+    Flow,
+    /// <summary>One named check (<c>rate</c>, <c>passes</c>, <c>failures</c>).</summary>
+    Check,
 }
 
 /// <summary>
@@ -29,13 +44,40 @@ public sealed record ThresholdMetric
 
     /// <summary>The canonical names, as listed in "unknown metric" messages.</summary>
     public static readonly IReadOnlyList<string> CanonicalNames =
-        ["p50", "p90", "p95", "p99", "p99.9", "min", "mean", "max", "error_rate", "throughput", "requests", "errors", "errors.<kind>"];
+        ["p50", "p90", "p95", "p99", "p99.9", "min", "mean", "max", "error_rate", "throughput", "requests", "errors", "errors.<kind>",
+         "checks", "iteration_duration <p50..max> (flow)", "iterations (flow)", "failed_iterations (flow)", "failed_rate (flow)",
+         "rate (check)", "passes (check)", "failures (check)"];
 
-    private ThresholdMetric(string name, ThresholdMetricKind kind, ErrorKind? errorKind = null)
+    private ThresholdMetric(string name, ThresholdMetricKind kind, ErrorKind? errorKind = null, ThresholdSubject subject = ThresholdSubject.Requests)
     {
         Name = name;
         Kind = kind;
         ErrorKind = errorKind;
+        Subject = subject;
+    }
+
+    public ThresholdSubject Subject { get; }
+
+    /// <summary>A flow's figure, in the canonical unit.</summary>
+    public double ValueOf(Results.TimingStatistics flow) => Name switch
+    {
+        "iterations" => flow.Iterations,
+        "failed_iterations" => flow.Failed,
+        "failed_rate" => flow.FailedRate,
+        _ => flow.Iterations == 0 ? double.NaN : LatencyOf(flow.Duration, Name["iteration_duration ".Length..]),
+    };
+
+    /// <summary>A check's figure (<paramref name="checks"/> together for <c>checks</c>): NaN when none was evaluated.</summary>
+    public double ValueOf(IReadOnlyList<Results.CheckStatistics> checks)
+    {
+        var passes = checks.Sum(c => c.Passes);
+        var failures = checks.Sum(c => c.Failures);
+        return Name switch
+        {
+            "passes" => passes,
+            "failures" => failures,
+            _ => passes + failures == 0 ? double.NaN : (double)passes / (passes + failures),
+        };
     }
 
     public string Name { get; }
@@ -58,7 +100,9 @@ public sealed record ThresholdMetric
         };
     }
 
-    private double LatencyOf(LatencySummary latency) => Name switch
+    private double LatencyOf(LatencySummary latency) => LatencyOf(latency, Name);
+
+    private static double LatencyOf(LatencySummary latency, string name) => name switch
     {
         "p50" => latency.P50,
         "p90" => latency.P90,
@@ -88,8 +132,32 @@ public sealed record ThresholdMetric
 
         if (TryResolveLatency(name, out metric)) return true;
 
+        if (name.StartsWith("iteration_duration", StringComparison.Ordinal))
+        {
+            var rest = name["iteration_duration".Length..].Trim().TrimStart('.');
+            if (rest.Length == 0) rest = "p95";
+            if (!TryResolveLatency(rest, out var latency)) return false;
+            metric = new ThresholdMetric("iteration_duration " + latency.Name, ThresholdMetricKind.Latency, subject: ThresholdSubject.Flow);
+            return true;
+        }
+
         switch (name)
         {
+            case "checks":
+                metric = new ThresholdMetric("checks", ThresholdMetricKind.Ratio, subject: ThresholdSubject.Checks);
+                return true;
+            case "iterations" or "failed_iterations":
+                metric = new ThresholdMetric(name, ThresholdMetricKind.Requests, subject: ThresholdSubject.Flow);
+                return true;
+            case "failed_rate":
+                metric = new ThresholdMetric(name, ThresholdMetricKind.Ratio, subject: ThresholdSubject.Flow);
+                return true;
+            case "rate":
+                metric = new ThresholdMetric(name, ThresholdMetricKind.Ratio, subject: ThresholdSubject.Check);
+                return true;
+            case "passes" or "failures":
+                metric = new ThresholdMetric(name, ThresholdMetricKind.Requests, subject: ThresholdSubject.Check);
+                return true;
             case "error_rate":
                 metric = new ThresholdMetric("error_rate", ThresholdMetricKind.ErrorRate);
                 return true;

@@ -22,7 +22,7 @@ public sealed record ThresholdResult(
 
     public ThresholdMetricKind Kind => ThresholdMetric.KindOf(Metric);
 
-    public bool IsOverall => Definition.Endpoint is null;
+    public bool IsOverall => Definition.Scope is null;
 
     /// <summary>The expression as written, trimmed.</summary>
     public string Expression => Definition.Expression.Trim();

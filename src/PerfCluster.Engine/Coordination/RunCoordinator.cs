@@ -57,6 +57,8 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     private bool _interrupted;
     private string? _stopReason;
     private string? _abortedBecause;
+    /// <summary>Per unique feeder, the rows handed out so far: every index below the value belongs to some worker.</summary>
+    private readonly Dictionary<string, int> _leased = new(StringComparer.Ordinal);
 
     public RunCoordinator(string runId, ScenarioDefinition? scenario, IActorRef listener, int? minWorkers, CoordinatorSettings settings,
         bool durable, bool takeover)
@@ -274,6 +276,9 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
                 if (done.Unacknowledged > 0) Note($"worker {done.Node}: {done.Unacknowledged} metric deltas were never acknowledged");
                 if (_awaiting.Count == 0) FinishRun();
                 return true;
+            case LeaseRows lease:
+                Lease(lease);
+                return true;
             case WorkerNote note:
                 Note(note.Text);
                 _listener.Tell(new AlertRaised(_runId, Scenario.Name, "firing", "worker memory limit", "critical",
@@ -327,6 +332,27 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// Hands out the next block of a unique feeder's rows: each index at most once in the run, whichever worker asks,
+    /// also across re-splits and takeovers (a durable run stores the lease before it answers).
+    /// </summary>
+    private void Lease(LeaseRows lease)
+    {
+        var feeder = Scenario.Journey?.Feeders.FirstOrDefault(f => f.Name == lease.Feeder);
+        var rows = feeder?.Rows.Count ?? 0;
+        var from = Math.Min(_leased.GetValueOrDefault(lease.Feeder), rows);
+        var to = (int)Math.Min(rows, from + (long)Math.Clamp(lease.Count, 1, 65_536));
+        var reply = new RowsLeased(_runId, lease.Feeder, from, to);
+        if (to == from)
+        {
+            Sender.Tell(reply);
+            return;
+        }
+        _leased[lease.Feeder] = to;
+        if (_checkpoints is not null) _checkpoints.Tell(new RunCheckpointsProtocol.Lease(lease.Feeder, to, Sender, reply));
+        else Sender.Tell(reply);
     }
 
     private void AddCandidate(Member worker) => _candidates[worker.Address] = CapacityOf(worker);
@@ -487,6 +513,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
         if (listener is null && ActorRegistry.For(Context.System).TryGet<RecoveredRunsKey>(out var follower)) listener = follower;
         (_scenario, _listener, _minWorkers) = (scenario, listener ?? Context.System.DeadLetters, state.MinWorkers);
         _notes.AddRange(state.Notes);
+        foreach (var (feeder, to) in state.Leased) _leased[feeder] = to;
         _listener.Tell(new RunTakenOver(_runId, scenario, _startAt, gap, _cluster.SelfAddress.ToString()));
         _aggregator = Context.ActorOf(MetricsAggregator.Props(_runId, scenario, _listener, _startAt, _settings.MetricsLateness,
             _checkpoints, state.Batches), "metrics");

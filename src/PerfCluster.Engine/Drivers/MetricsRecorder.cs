@@ -20,12 +20,65 @@ public sealed class MetricsRecorder
     private long _abandoned;
     private long _dropped;
 
+    private readonly (string Name, bool Group)[] _timings;
+    private readonly Recorder[] _durations;
+    private readonly long[] _completed;
+    private readonly long[] _failed;
+    private readonly string[] _checks;
+    private readonly long[] _passes;
+    private readonly long[] _failures;
+
     public MetricsRecorder(IReadOnlyList<string> endpointNames)
+        : this(endpointNames, [], [])
+    {
+    }
+
+    /// <param name="timings">Journeys: the flows and groups whose durations are recorded, by index.</param>
+    /// <param name="checks">Journeys: the named checks, by index.</param>
+    public MetricsRecorder(IReadOnlyList<string> endpointNames, IReadOnlyList<(string Name, bool Group)> timings, IReadOnlyList<string> checks)
     {
         _names = endpointNames.ToArray();
         _latency = _names.Select(_ => NewRecorder()).ToArray();
         _service = _names.Select(_ => NewRecorder()).ToArray();
         _errors = _names.Select(_ => new long[ErrorKinds.Count]).ToArray();
+        _timings = timings.ToArray();
+        _durations = _timings.Select(_ => NewRecorder()).ToArray();
+        _completed = new long[_timings.Length];
+        _failed = new long[_timings.Length];
+        _checks = checks.ToArray();
+        _passes = new long[_checks.Length];
+        _failures = new long[_checks.Length];
+    }
+
+    /// <summary>One flow iteration or group block ended, from <paramref name="startTimestamp"/> (its intended start in the open model).</summary>
+    public void RecordTiming(int timing, long startTimestamp, long endTimestamp, bool failed)
+    {
+        _durations[timing].RecordValue(Micros(startTimestamp, endTimestamp));
+        Interlocked.Increment(ref failed ? ref _failed[timing] : ref _completed[timing]);
+    }
+
+    public void RecordCheck(int check, bool passed) => Interlocked.Increment(ref passed ? ref _passes[check] : ref _failures[check]);
+
+    /// <summary>Journeys: the flows', groups' and checks' figures since the last call.</summary>
+    public (IReadOnlyList<TimingDelta> Timings, IReadOnlyList<CheckDelta> Checks) FlushJourney()
+    {
+        var timings = new List<TimingDelta>();
+        for (var i = 0; i < _timings.Length; i++)
+        {
+            var durations = _durations[i].GetIntervalHistogram();
+            var completed = Interlocked.Exchange(ref _completed[i], 0);
+            var failed = Interlocked.Exchange(ref _failed[i], 0);
+            if (durations.TotalCount == 0 && completed == 0 && failed == 0) continue;
+            timings.Add(new TimingDelta(_timings[i].Name, _timings[i].Group, Latency.Encode(durations), completed, failed));
+        }
+        var checks = new List<CheckDelta>();
+        for (var i = 0; i < _checks.Length; i++)
+        {
+            var passes = Interlocked.Exchange(ref _passes[i], 0);
+            var failures = Interlocked.Exchange(ref _failures[i], 0);
+            if (passes + failures > 0) checks.Add(new CheckDelta(_checks[i], passes, failures));
+        }
+        return (timings, checks);
     }
 
     /// <summary>Optional source of the connection pool's wait count (the driver's), read at each flush.</summary>

@@ -32,8 +32,12 @@ public static class RequestDrivers
     public static string? EngineProblem(TestPlan plan)
     {
         foreach (var s in plan.Scenarios)
+        {
+            if (s.Journey is not null && s.Http.Engine == HttpEngine.Fast)
+                return $"scenario '{s.Name}' sets http.engine = fast, but journeys (flows) read answers and keep cookies, which the fast engine does not; use auto.";
             if (s.Http.Engine == HttpEngine.Fast && FastHttpDriver.Unsupported(s) is { } why)
                 return $"scenario '{s.Name}' sets http.engine = fast, but the fast engine cannot run it: {why}. Use auto or sockets-http-handler.";
+        }
         return null;
     }
 

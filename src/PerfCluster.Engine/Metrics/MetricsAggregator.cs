@@ -53,7 +53,10 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
         _runId = runId;
         _scenario = scenario;
         _listener = listener;
-        _windows = new WindowAggregator(scenario.Name, scenario.Endpoints.Select(e => e.Name), lateness);
+        _windows = scenario.Journey is { } journey
+            ? new WindowAggregator(scenario.Name, scenario.Endpoints.Select(e => e.Name), journey.Flows.Select(f => f.Name),
+                journey.Groups.Select(g => g.Name), journey.Checks.Select(c => c.Name), lateness)
+            : new WindowAggregator(scenario.Name, scenario.Endpoints.Select(e => e.Name), lateness);
         _startTimestamp = Stopwatch.GetTimestamp() + (long)((startAt - DateTimeOffset.UtcNow).TotalSeconds * Stopwatch.Frequency);
         _monitor = Context.ActorOf(RunMonitorActor.Props(runId, scenario, listener, Context.Parent, startAt), "alerts");
         if (RunTimeline.IsAvailable(Context.System))

@@ -55,6 +55,15 @@ public static class RunProtocol
     /// <summary>The coordinator has re-split the released share over the other workers: the worker may stop its users.</summary>
     public sealed record ShareReleased(string RunId) : IClusterMessage;
 
+    /// <summary>
+    /// A worker asks for the next <paramref name="Count"/> rows of a unique feeder. The coordinator hands out each row
+    /// index once per run (one message per block of rows, never per row), and the reply is <see cref="RowsLeased"/>.
+    /// </summary>
+    public sealed record LeaseRows(string RunId, string Node, string Feeder, int Count) : IClusterMessage;
+
+    /// <summary>Rows [From, To) of a unique feeder belong to the asking worker; From == To: the feeder has no row left.</summary>
+    public sealed record RowsLeased(string RunId, string Feeder, int From, int To) : IClusterMessage;
+
     /// <summary>A worker finished its share and every delta it sent was acknowledged (or gave up waiting).</summary>
     public sealed record ShareCompleted(string RunId, string Node, long LastSeq, int PeakUsers, long Unacknowledged, string? StoppedBecause = null) : IClusterMessage;
 

@@ -30,6 +30,9 @@ public static class RunCheckpointsEvents
     /// <summary>The run manager's index: a run that may need taking over.</summary>
     public sealed record RunOpened(string RunId) : IPersistedPayload;
 
+    /// <summary>Rows below <c>To</c> of a unique feeder were handed out: a coordinator that takes the run over starts there.</summary>
+    public sealed record RowsLeased(string RunId, string Feeder, int To, DateTimeOffset At) : IPersistedPayload;
+
     /// <summary>The run ended (completed, interrupted or failed): nothing to take over any more.</summary>
     public sealed record RunClosed(string RunId) : IPersistedPayload;
 }
@@ -54,6 +57,9 @@ public sealed record RecoveredRunState(
 {
     public static RecoveredRunState Empty(string runId) => new(runId, null, default, null, null, [], [], null);
 
+    /// <summary>Per unique feeder, the rows handed out so far (every index below the value).</summary>
+    public ImmutableDictionary<string, int> Leased { get; init; } = ImmutableDictionary<string, int>.Empty;
+
     /// <summary>Set when the run was stopped or aborted before it was taken over.</summary>
     public RunCheckpointsEvents.RunStopped? Stopped { get; init; }
 
@@ -67,6 +73,7 @@ public sealed record RecoveredRunState(
         RunCheckpointsEvents.DeltasMerged m => this with { Batches = Batches.Add(m.Deltas), LastWrite = m.At },
         RunCheckpointsEvents.RunNoted n => this with { Notes = Notes.Add(n.Note), LastWrite = n.At },
         RunCheckpointsEvents.RunStopped s => this with { Stopped = Stopped ?? s, LastWrite = s.At },
+        RunCheckpointsEvents.RowsLeased l => this with { Leased = Leased.SetItem(l.Feeder, Math.Max(l.To, Leased.GetValueOrDefault(l.Feeder))), LastWrite = l.At },
         _ => this,
     };
 }
@@ -81,6 +88,9 @@ public static class RunCheckpointsProtocol
     public sealed record Checkpointed(long Id);
 
     public sealed record Note(string Text);
+
+    /// <summary>Store a lease of feeder rows, then send <paramref name="Reply"/> to <paramref name="ReplyTo"/>: no row is handed out before it is stored.</summary>
+    public sealed record Lease(string Feeder, int To, IActorRef ReplyTo, object Reply);
 
     public sealed record Stop(string Reason, bool Aborted);
 
@@ -129,6 +139,12 @@ public sealed class RunCheckpoints : ReceivePersistentActor
         });
         Command<RunCheckpointsProtocol.Stop>(st =>
             Persist(new RunCheckpointsEvents.RunStopped(_runId, st.Reason, st.Aborted, DateTimeOffset.UtcNow), e => _state = _state.Apply(e)));
+        Command<RunCheckpointsProtocol.Lease>(l =>
+            Persist(new RunCheckpointsEvents.RowsLeased(_runId, l.Feeder, l.To, DateTimeOffset.UtcNow), e =>
+            {
+                _state = _state.Apply(e);
+                l.ReplyTo.Tell(l.Reply);
+            }));
         Command<RunCheckpointsProtocol.Note>(n => Persist(new RunCheckpointsEvents.RunNoted(_runId, n.Text, DateTimeOffset.UtcNow), _ => { }));
         Command<RunCheckpointsProtocol.Close>(_ =>
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using PerfCluster.Core.Profiles;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Drivers;
+using PerfCluster.Engine.Steps;
 
 namespace PerfCluster.Engine.Workers;
 
@@ -17,7 +18,12 @@ public sealed class ArrivalPacer
     private static readonly long SleepThreshold = Stopwatch.Frequency * 3 / 2000;   // sleep while more than 1.5 ms away
 
     private readonly OpenProfile _profile;
-    private readonly IRequestDriver _driver;
+    private readonly IRequestDriver? _driver;
+    private readonly JourneyRunner? _journey;
+    /// <summary>Journeys: users free for the next arrival; a user that must stop is not put back.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentBag<JourneyUser> _idleUsers = new();
+    private readonly int _firstIndex;
+    private int _usersMade;
     private readonly MetricsRecorder _recorder;
     private readonly RequestMix _mix;
     private int _cursor;
@@ -35,9 +41,13 @@ public sealed class ArrivalPacer
     private long _dropped;
     private long _endTimestamp = long.MaxValue;
 
-    public ArrivalPacer(ScenarioDefinition scenario, IRequestDriver driver, MetricsRecorder recorder, long startTimestamp,
-        double fraction, int capacity, CancellationToken abandon)
+    /// <param name="journey">Journeys: runs each arrival as one flow iteration on a user of the pool (global indices from
+    /// <paramref name="firstIndex"/>); null for a request mix, which <paramref name="driver"/> sends.</param>
+    public ArrivalPacer(ScenarioDefinition scenario, IRequestDriver? driver, MetricsRecorder recorder, long startTimestamp,
+        double fraction, int capacity, CancellationToken abandon, JourneyRunner? journey = null, int firstIndex = 0)
     {
+        _journey = journey;
+        _firstIndex = firstIndex;
         _loadTime = scenario.WarmUp + scenario.Load.Duration;
         _profile = new OpenProfile(scenario.Open!, _loadTime);
         _driver = driver;
@@ -139,7 +149,12 @@ public sealed class ArrivalPacer
     {
         try
         {
-            await _driver.ExecuteAsync(endpoint, intendedStart, _abandon).ConfigureAwait(false);
+            if (_journey is not null)
+            {
+                if (!_idleUsers.TryTake(out var user)) user = _journey.NewUser(_firstIndex + Interlocked.Increment(ref _usersMade) - 1);
+                if (await _journey.IterateAsync(user, intendedStart, _abandon).ConfigureAwait(false)) _idleUsers.Add(user);
+            }
+            else await _driver!.ExecuteAsync(endpoint, intendedStart, _abandon).ConfigureAwait(false);
         }
         finally
         {

@@ -7,6 +7,7 @@ using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Profiles;
 using PerfCluster.Engine.Drivers;
 using PerfCluster.Engine.Monitoring;
+using PerfCluster.Engine.Steps;
 using static PerfCluster.Engine.Protocol.RunProtocol;
 
 namespace PerfCluster.Engine.Workers;
@@ -29,6 +30,8 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private sealed class ReleaseTimeout { public static readonly ReleaseTimeout Instance = new(); }
     private sealed class DrainTick { public static readonly DrainTick Instance = new(); }
     private sealed class WatchTick { public static readonly WatchTick Instance = new(); }
+    /// <summary>A user of this share needs the next block of a unique feeder's rows.</summary>
+    private sealed record NeedRows(string Feeder, int Count);
 
     private const int MaxStartsPerTick = 5_000;
 
@@ -43,7 +46,8 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
     private readonly ClosedProfile _profile;
     private readonly MetricsRecorder _recorder;
     private readonly NodeResourceSampler _resources = new();
-    private readonly IRequestDriver _driver;
+    private readonly IRequestDriver? _driver;
+    private readonly JourneyRunner? _journey;
     private readonly CancellationTokenSource _abandon = new();
     private readonly ShareControl _context;
     private readonly long _startTimestamp;
@@ -92,12 +96,22 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         var scenario = assign.Scenario;
         _profile = ClosedProfile.From(scenario.Load, scenario.WarmUp);
         _warmUpWindows = (long)Math.Ceiling(scenario.WarmUp / settings.FlushInterval);
-        _recorder = new MetricsRecorder(scenario.Endpoints.Select(e => e.Name).ToList());
-        _driver = RequestDrivers.Create(scenario, _recorder, Math.Max(1, assign.Share.Count));
         var untilStart = assign.StartAt - DateTimeOffset.UtcNow;
         _startTimestamp = Stopwatch.GetTimestamp() + (long)(untilStart.TotalSeconds * Stopwatch.Frequency);
         var deadline = _startTimestamp + (long)(LoadTime.TotalSeconds * Stopwatch.Frequency);
-        _context = new ShareControl(scenario, _driver, deadline, _abandon.Token, _log);
+        if (scenario.Journey is not null)
+        {
+            _recorder = JourneyRunner.RecorderFor(scenario);
+            var self = Self;
+            _journey = new JourneyRunner(scenario, _recorder, Math.Max(1, assign.Share.Count), (feeder, count) => self.Tell(new NeedRows(feeder, count)),
+                () => Stopwatch.GetTimestamp() >= deadline || _context!.IsOver);
+        }
+        else
+        {
+            _recorder = new MetricsRecorder(scenario.Endpoints.Select(e => e.Name).ToList());
+            _driver = RequestDrivers.Create(scenario, _recorder, Math.Max(1, assign.Share.Count));
+        }
+        _context = new ShareControl(scenario, _driver, deadline, _abandon.Token, _log, _journey);
         _share = assign.Share;
         _runTo = assign.Share.From;
     }
@@ -136,7 +150,8 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         _cluster.Unsubscribe(Self);
         _pacer?.StopAsync();
         _abandon.Cancel();
-        _driver.Dispose();
+        _driver?.Dispose();
+        _journey?.Dispose();
         _abandon.Dispose();
     }
 
@@ -147,7 +162,8 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
             case Begin:
                 if (_assign.Scenario.IsOpen)
                 {
-                    _pacer = new ArrivalPacer(_assign.Scenario, _driver, _recorder, _startTimestamp, OpenFraction(_share), _share.Count, _abandon.Token);
+                    _pacer = new ArrivalPacer(_assign.Scenario, _driver, _recorder, _startTimestamp, OpenFraction(_share), _share.Count, _abandon.Token,
+                        _journey, _share.From);
                     _pacer.Start();
                 }
                 else Timers.StartPeriodicTimer(SpawnTick.Instance, SpawnTick.Instance, TimeSpan.Zero, _settings.SpawnInterval);
@@ -172,6 +188,13 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
                 break;
             case ResendTick:
                 ResendUnacknowledged();
+                _journey?.RetryLeases();
+                break;
+            case NeedRows need:
+                _coordinator.Tell(new LeaseRows(_assign.RunId, _node, need.Feeder, need.Count));
+                break;
+            case RowsLeased leased when leased.RunId == _assign.RunId:
+                _journey?.Grant(leased.Feeder, leased.From, leased.To);
                 break;
             case EndOfLoad:
                 EndLoad(_assign.Scenario.Load.GracefulStop, naturalEnd: true);
@@ -473,7 +496,12 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         };
         _connectionWaits = waits;
         _lastCpu = cpu;
-        var delta = new MetricsDelta(_assign.RunId, _node, ++_seq, interval - _warmUpWindows, _recorder.Flush(), activeUsers, sample, final);
+        var (timings, checks) = _recorder.FlushJourney();
+        var delta = new MetricsDelta(_assign.RunId, _node, ++_seq, interval - _warmUpWindows, _recorder.Flush(), activeUsers, sample, final)
+        {
+            Timings = timings,
+            Checks = checks,
+        };
         _unacked[delta.Seq] = (delta, Stopwatch.GetTimestamp());
         if (!_watch.Lost) _aggregator.Tell(delta, Self);
         if (!final) ShedIfOverLimit(sample.WorkingSetBytes);

@@ -3,6 +3,7 @@ using Akka.Event;
 using PerfCluster.Core.Profiles;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Drivers;
+using PerfCluster.Engine.Steps;
 
 namespace PerfCluster.Engine.Workers;
 
@@ -13,14 +14,19 @@ namespace PerfCluster.Engine.Workers;
 /// end. Users count themselves in and out of <see cref="LiveUsers"/>, which is how the executor knows
 /// how many are active and when the last one has finished.
 /// </summary>
-public sealed class ShareControl(ScenarioDefinition scenario, IRequestDriver driver, long deadlineTimestamp, CancellationToken abandon, ILoggingAdapter? log = null)
+public sealed class ShareControl(ScenarioDefinition scenario, IRequestDriver? driver, long deadlineTimestamp, CancellationToken abandon,
+    ILoggingAdapter? log = null, JourneyRunner? journey = null)
 {
     private long _deadline = deadlineTimestamp;
     private int _live;
 
     public ScenarioDefinition Scenario { get; } = scenario;
     public RequestMix Mix { get; } = new(scenario.Endpoints, scenario.Distribution);
-    public IRequestDriver Driver { get; } = driver;
+    /// <summary>A request mix's driver; null for a journey scenario, whose <see cref="Journey"/> runs the users' iterations.</summary>
+    public IRequestDriver? Driver { get; } = driver;
+
+    /// <summary>Journeys: runs each iteration's flow; null for a request mix.</summary>
+    public JourneyRunner? Journey { get; } = journey;
     /// <summary>Cancelled when the graceful-stop period is over: in-flight requests are abandoned.</summary>
     public CancellationToken Abandon { get; } = abandon;
 

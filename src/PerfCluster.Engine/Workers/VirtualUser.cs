@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PerfCluster.Engine.Steps;
 
 namespace PerfCluster.Engine.Workers;
 
@@ -14,13 +15,17 @@ internal sealed class VirtualUser
 
     private readonly ShareControl _share;
     private readonly WakeSignal _wake;
+    private readonly int _index;
     private int _cursor;
     private int _state;
+    /// <summary>Journeys: the user's variables, cookies and rows, made at its first iteration.</summary>
+    private JourneyUser? _journeyUser;
 
     public VirtualUser(ShareControl share, WakeSignal wake, int globalIndex)
     {
         _share = share;
         _wake = wake;
+        _index = globalIndex;
         _cursor = share.Mix.StartCursor(globalIndex);
     }
 
@@ -44,8 +49,16 @@ internal sealed class VirtualUser
             await Task.Yield();   // off the group's thread
             while (ShouldContinue())
             {
-                var endpoint = _share.Mix.Next(Random.Shared, ref _cursor);
-                if (!await _share.Driver.ExecuteAsync(endpoint, null, _share.Abandon).ConfigureAwait(false)) break;
+                if (_share.Journey is { } journey)
+                {
+                    _journeyUser ??= journey.NewUser(_index);
+                    if (!await journey.IterateAsync(_journeyUser, null, _share.Abandon).ConfigureAwait(false)) break;
+                }
+                else
+                {
+                    var endpoint = _share.Mix.Next(Random.Shared, ref _cursor);
+                    if (!await _share.Driver!.ExecuteAsync(endpoint, null, _share.Abandon).ConfigureAwait(false)) break;
+                }
                 await ThinkAsync(_share.Scenario.Load.Think.Sample(Random.Shared)).ConfigureAwait(false);
             }
         }

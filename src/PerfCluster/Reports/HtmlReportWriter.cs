@@ -107,9 +107,11 @@ public static class HtmlReportWriter
         h.Append(ReportCharts.UsersOverTime(s.Timeline, $"{id}-users")).Append('\n');
         h.Append(ReportCharts.PercentileSpectrum(s, $"{id}-spectrum")).Append('\n');
         if (ReportCharts.NodeCpuOverTime(s.Timeline, $"{id}-cpu") is { } cpu) h.Append(cpu).Append('\n');
+        if (s.Journey is not null) h.Append(ReportCharts.StepLatencies(s.Endpoints, $"{id}-steps")).Append('\n');
         h.Append("</div>\n");
 
         Endpoints(h, s);
+        if (s.Journey is { } journey) Journey(h, journey);
         Workers(h, s);
         Alerts(h, run, scenarios, test);
         h.Append("</section>\n");
@@ -200,9 +202,28 @@ public static class HtmlReportWriter
         h.Append("</tbody>\n</table>\n");
     }
 
+    /// <summary>Journeys: each flow's and group's iterations and durations, and each named check.</summary>
+    private static void Journey(StringBuilder h, JourneyDocument j)
+    {
+        h.Append("<h3>Flows</h3>\n<table>\n<thead><tr><th>flow / group</th><th>iterations</th><th>failed</th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr></thead>\n<tbody>\n");
+        foreach (var (name, t) in j.Flows.Select(f => ("flow " + f.Key, f.Value)).Concat(j.Groups.Select(g => ("group " + g.Key, g.Value))))
+        {
+            h.Append("<tr><td>").Append(E(name)).Append("</td><td>").Append(Count(t.Iterations)).Append("</td><td>").Append(Count(t.Failed))
+                .Append("</td><td>").Append(E(Latency(t.Duration.P50))).Append("</td><td>").Append(E(Latency(t.Duration.P95)))
+                .Append("</td><td>").Append(E(Latency(t.Duration.P99))).Append("</td><td>").Append(E(Latency(t.Duration.Max))).Append("</td></tr>\n");
+        }
+        h.Append("</tbody>\n</table>\n");
+        if (j.Checks.Count == 0) return;
+        h.Append("<h3>Checks</h3>\n<table>\n<thead><tr><th>check</th><th>passed</th><th>failed</th><th>rate</th></tr></thead>\n<tbody>\n");
+        foreach (var (name, c) in j.Checks)
+            h.Append("<tr class=\"").Append(c.Failures == 0 ? "pass" : "fail").Append("\"><td>").Append(E(name)).Append("</td><td>").Append(Count(c.Passes))
+                .Append("</td><td>").Append(Count(c.Failures)).Append("</td><td>").Append(E(Percent(c.Rate))).Append("</td></tr>\n");
+        h.Append("</tbody>\n</table>\n");
+    }
+
     private static void Endpoints(StringBuilder h, LoadTestDocument s)
     {
-        h.Append("<h3>Endpoints</h3>\n");
+        h.Append(s.Journey is null ? "<h3>Endpoints</h3>\n" : "<h3>Steps</h3>\n");
         if (s.Endpoints.Count == 0)
         {
             h.Append("<p class=\"muted\">No endpoint figures.</p>\n");

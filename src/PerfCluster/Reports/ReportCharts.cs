@@ -104,6 +104,32 @@ public static partial class ReportCharts
         return plot;
     });
 
+    /// <summary>Journeys: p50, p95 and p99 of every request step, side by side, so the slow step stands out.</summary>
+    public static string StepLatencies(IReadOnlyDictionary<string, FiguresDocument> steps, string id) => Render(id, "latency per step", () =>
+    {
+        var measured = steps.Where(s => s.Value.Requests > 0).ToList();
+        if (measured.Count == 0) return null;
+        var plot = NewPlot("Latency per step", "step", "latency (ms)");
+        var series = new (string Label, Func<LatencyDocument, double?> Value)[] { ("p50", l => l.P50), ("p95", l => l.P95), ("p99", l => l.P99) };
+        for (var k = 0; k < series.Length; k++)
+        {
+            var bars = measured.Select((step, i) => new ScottPlot.Bar
+            {
+                Position = i * (series.Length + 1) + k,
+                Value = (series[k].Value(step.Value.Latency) ?? 0) * 1000,
+            }).ToList();
+            var plotted = plot.Add.Bars(bars);
+            plotted.LegendText = series[k].Label;
+            plotted.Color = plot.Add.Palette.GetColor(k);
+        }
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (var i = 0; i < measured.Count; i++) ticks.AddMajor(i * (series.Length + 1) + 1, measured[i].Key);
+        plot.Axes.Bottom.TickGenerator = ticks;
+        plot.Axes.Margins(bottom: 0);
+        plot.ShowLegend(Alignment.UpperLeft);
+        return plot;
+    });
+
     /// <summary>Each generating node's CPU (percent of one core) per second; nothing when the timeline has no nodes.</summary>
     public static string? NodeCpuOverTime(IReadOnlyList<WindowDocument> timeline, string id)
     {

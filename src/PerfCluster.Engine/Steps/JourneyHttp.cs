@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net;
+using PerfCluster.Core.Metrics;
+using PerfCluster.Engine.Drivers;
+
+namespace PerfCluster.Engine.Steps;
+
+/// <summary>What one request of a journey got back: the status (0 when no answer came), the body and headers when asked for.</summary>
+internal readonly record struct HttpAnswer(int Status, string? Body, List<KeyValuePair<string, string>>? Headers, ErrorKind? TransportError, bool Abandoned, long SentAt, long EndAt);
+
+/// <summary>
+/// The HTTP client of a share's journeys: one tuned <see cref="SocketsHttpHandler"/> for every virtual user (connections
+/// up to the share's users, or <c>http.max-connections</c>), no automatic cookies or redirects: each user's cookie jar is
+/// applied per request, so users never share a session.
+/// </summary>
+internal sealed class JourneyHttp : IDisposable
+{
+    private static readonly HashSet<string> ContentHeaderNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Content-Type", "Content-Encoding", "Content-Language", "Content-MD5", "Content-Disposition", "Content-Range",
+    };
+
+    private readonly HttpMessageInvoker _invoker;
+
+    public JourneyHttp(Uri target, int connections, TimeSpan connectTimeout)
+    {
+        Target = target;
+        var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = Math.Max(1, connections),
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            ConnectTimeout = connectTimeout,
+            UseProxy = false,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+        };
+        _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+    }
+
+    public Uri Target { get; }
+
+    public static bool IsContentHeader(string name) => ContentHeaderNames.Contains(name);
+
+    public async Task<HttpAnswer> SendAsync(HttpMethod method, Uri uri, List<KeyValuePair<string, string>> headers, byte[]? body,
+        CookieContainer? jar, bool readBody, bool readHeaders, TimeSpan timeout, CancellationToken stop)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        linked.CancelAfter(timeout);
+        using var request = new HttpRequestMessage(method, uri);
+        if (body is not null) request.Content = new ByteArrayContent(body);
+        foreach (var (name, value) in headers)
+        {
+            if (IsContentHeader(name)) request.Content?.Headers.TryAddWithoutValidation(name, value);
+            else request.Headers.TryAddWithoutValidation(name, value);
+        }
+        if (jar is not null && jar.Count > 0 && jar.GetCookieHeader(uri) is { Length: > 0 } cookie) request.Headers.TryAddWithoutValidation("Cookie", cookie);
+
+        var sentAt = Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await _invoker.SendAsync(request, linked.Token).ConfigureAwait(false);
+            string? text = null;
+            if (readBody) text = await response.Content.ReadAsStringAsync(linked.Token).ConfigureAwait(false);
+            else
+            {
+                await using var stream = await response.Content.ReadAsStreamAsync(linked.Token).ConfigureAwait(false);
+                await stream.CopyToAsync(Stream.Null, linked.Token).ConfigureAwait(false);
+            }
+            var end = Stopwatch.GetTimestamp();
+            List<KeyValuePair<string, string>>? list = null;
+            if (readHeaders || jar is not null)
+            {
+                if (response.Headers.TryGetValues("Set-Cookie", out var setCookies) && jar is not null)
+                    foreach (var setCookie in setCookies)
+                        try { jar.SetCookies(uri, setCookie); } catch (CookieException) { }
+                if (readHeaders)
+                {
+                    list = new List<KeyValuePair<string, string>>();
+                    foreach (var header in response.Headers)
+                    foreach (var value in header.Value) list.Add(new(header.Key, value));
+                    foreach (var header in response.Content.Headers)
+                    foreach (var value in header.Value) list.Add(new(header.Key, value));
+                }
+            }
+            return new HttpAnswer((int)response.StatusCode, text, list, null, false, sentAt, end);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return new HttpAnswer(0, null, null, null, true, sentAt, Stopwatch.GetTimestamp());
+        }
+        catch (OperationCanceledException)
+        {
+            return new HttpAnswer(0, null, null, ErrorKind.Timeout, false, sentAt, Stopwatch.GetTimestamp());
+        }
+        catch (Exception e)
+        {
+            return new HttpAnswer(0, null, null, HttpDriver.Classify(e), false, sentAt, Stopwatch.GetTimestamp());
+        }
+    }
+
+    public void Dispose() => _invoker.Dispose();
+}
