@@ -183,7 +183,8 @@ internal sealed class FlowReader
         var section = ScenarioKeys.Read(obj, ScenarioKeys.RequestStep);
         var pathField = section.Field("path") ?? throw new ScenarioException("a request step needs a 'path' (e.g. path = \"/shop/projects\")", obj.Position);
         var pathText = pathField.Value.AsString(pathField.Key).Trim();
-        if (!pathText.StartsWith('/') || pathText.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        var literal = System.Text.RegularExpressions.Regex.Replace(pathText, "{{.*?}}", "x");
+        if (!pathText.StartsWith('/') || literal.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
             throw new ScenarioException($"a request path starts with '/' and has no whitespace, but is '{pathText}'", pathField.Value.Position);
         var path = Template.Parse(pathText, pathField.Value.Position);
         var method = section.Field("method") is { } m ? EndpointReader.Method(m.Value.AsString(m.Key).Trim(), m.Key, m.Value.Position) : "GET";

@@ -42,6 +42,7 @@ public sealed class PersistenceSerializer : SerializerWithStringManifest
         [typeof(RunCheckpointsEvents.RunBegun)] = "run-begun",
         [typeof(RunCheckpointsEvents.DeltasMerged)] = "run-deltas-merged",
         [typeof(RunCheckpointsEvents.RunNoted)] = "run-noted",
+        [typeof(RunCheckpointsEvents.RowsLeased)] = "rows-leased",
         [typeof(RunCheckpointsEvents.RunStopped)] = "run-stopped",
         [typeof(RunCheckpointsEvents.RunOpened)] = "run-opened",
         [typeof(RunCheckpointsEvents.RunClosed)] = "run-closed",

@@ -15,17 +15,21 @@ public static class DemoCommand
     public static Command Create()
     {
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Report directory (default: results/<run-id>/)." };
+        var journey = new Option<bool>("--journey")
+        {
+            Description = "Run the shop journey (hocon/scenarios/journey.conf: log in once per user, list projects, create a task, read it back) instead.",
+        };
         var verbose = PerfClusterCli.Verbose();
         var logFormat = PerfClusterCli.LogFormat();
-        var command = new Command("demo", "Run the Light Load scenario for 20 s against a built-in demo target and write the report.")
+        var command = new Command("demo", "Run the Light Load scenario (or, with --journey, the shop journey) for 20 s against a built-in demo target and write the report.")
         {
-            output, verbose, logFormat,
+            output, journey, verbose, logFormat,
         };
         command.SetAction(async (parse, _) =>
         {
             Logging.Configure(parse.GetValue(verbose), parse.GetValue(logFormat)!);
             await using var target = await DemoTarget.StartAsync(new DemoTargetOptions(Port: 0));
-            var scenarioFile = Path.Combine(AppContext.BaseDirectory, "hocon", "scenarios", "light.conf");
+            var scenarioFile = Path.Combine(AppContext.BaseDirectory, "hocon", "scenarios", parse.GetValue(journey) ? "journey.conf" : "light.conf");
             var plan = ScenarioLoader.LoadFile(scenarioFile, new ScenarioOverrides(
                 Target: target.BaseUrl, Duration: DemoDuration, RampUp: TimeSpan.FromSeconds(2)));
             Console.Out.WriteLine($"Demo target started on {target.BaseUrl}");

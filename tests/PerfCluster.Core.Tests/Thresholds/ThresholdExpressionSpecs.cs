@@ -187,7 +187,8 @@ public class ThresholdExpressionSpecs
 
         Assert.Equal(
             "unknown metric 'p95x' in threshold \"p95x < 2s\"; expected one of: p50, p90, p95, p99, p99.9, min, mean, max, " +
-            "error_rate, throughput, requests, errors, errors.<kind>",
+            "error_rate, throughput, requests, errors, errors.<kind>, checks, iteration_duration <p50..max> (flow), iterations (flow), " +
+            "failed_iterations (flow), failed_rate (flow), rate (check), passes (check), failures (check)",
             error.Message);
         Assert.Same(position, error.Position);
         Assert.StartsWith("shop.conf:14:9: unknown metric 'p95x'", error.Describe());

@@ -53,6 +53,7 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
             "akka.tcp://perfcluster@127.0.0.1:4053/user/listener-run-1", 2, DateTimeOffset.Parse("2026-11-26T11:59:59.5Z"));
         yield return new RunCheckpointsEvents.DeltasMerged("run-1", [JournalDelta], DateTimeOffset.Parse("2026-11-26T12:00:03Z"));
         yield return new RunCheckpointsEvents.RunNoted("run-1", "worker n2 was lost", DateTimeOffset.Parse("2026-11-26T12:00:04Z"));
+        yield return new RunCheckpointsEvents.RowsLeased("run-1", "users", 4096, DateTimeOffset.Parse("2026-11-26T12:00:05Z"));
         yield return new RunCheckpointsEvents.RunStopped("run-1", "interrupted", false, DateTimeOffset.Parse("2026-11-26T12:00:05Z"));
         yield return new RunCheckpointsEvents.RunOpened("run-1");
         yield return new RunCheckpointsEvents.RunClosed("run-1");

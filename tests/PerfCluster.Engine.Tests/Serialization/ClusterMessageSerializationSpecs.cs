@@ -53,9 +53,15 @@ public class ClusterMessageSerializationSpecs : TestKit
         yield return new StopShare("run-1", "interrupted");
         yield return new ReleaseShare("run-1", "akka.tcp://perfcluster@127.0.0.1:4053");
         yield return new ShareReleased("run-1");
+        yield return new LeaseRows("run-1", "akka.tcp://perfcluster@127.0.0.1:4053", "users", 64);
+        yield return new RowsLeased("run-1", "users", 128, 192);
         yield return new ShareCompleted("run-1", "akka.tcp://perfcluster@127.0.0.1:4053", 42, 5, 1, "coordinator lost");
         yield return new MetricsDelta("run-1", "node", 7, 6, [new EndpointDelta("projects", Latency.Encode(h), [0, 1, 0, 0, 2, 0, 0])], 5,
-            new GeneratorSample(0.25, 123_456_789, 2, 3), true);
+            new GeneratorSample(0.25, 123_456_789, 2, 3), true)
+        {
+            Timings = [new TimingDelta("checkout", false, Latency.Encode(h), 4, 1), new TimingDelta("pay", true, Latency.Encode(h), 5, 0)],
+            Checks = [new CheckDelta("has_token", 9, 1)],
+        };
         yield return new MetricsAck("run-1", "node", 7);
         yield return new WorkerNote("run-1", "akka.tcp://perfcluster@127.0.0.1:4053", "shed 4 of its 20 users");
         var at = DateTimeOffset.Parse("2026-11-26T15:00:00Z");
