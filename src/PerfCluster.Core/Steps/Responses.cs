@@ -10,36 +10,59 @@ namespace PerfCluster.Core.Steps;
 
 /// <summary>
 /// A JMESPath expression compiled once (JmesPath.Net) and evaluated against a response's JSON body. A string result
-/// is its text; numbers and booleans their JSON text; null or no match is "not found".
+/// is its text; numbers and booleans their JSON text; objects and arrays compact JSON; null or no match is "not found".
+/// The most common expressions, plain paths of names and indices (<c>token</c>, <c>projects[0].id</c>,
+/// <c>items[-1]</c>), take a fast path on System.Text.Json with the same result; everything else goes to JmesPath.Net.
 /// </summary>
 public sealed class JsonPath
 {
     private static readonly JmesPath Engine = new();
+    private static readonly Regex SimplePath = new(@"^[A-Za-z_][A-Za-z0-9_]*(\[-?\d+\])*(\.[A-Za-z_][A-Za-z0-9_]*(\[-?\d+\])*)*$", RegexOptions.CultureInvariant);
     private readonly JmesPathExpression _expression;
+    /// <summary>The fast path: property names (strings) and indices (ints) in order; null for a full JMESPath expression.</summary>
+    private readonly object[]? _steps;
 
-    private JsonPath(string text, JmesPathExpression expression)
+    private JsonPath(string text, JmesPathExpression expression, object[]? steps)
     {
         Text = text;
         _expression = expression;
+        _steps = steps;
     }
 
     public string Text { get; }
 
     public static JsonPath Parse(string text, SourcePosition? position)
     {
+        JmesPathExpression expression;
         try
         {
-            return new JsonPath(text, Engine.Parse(text));
+            expression = Engine.Parse(text);
         }
         catch (Exception e)
         {
             throw new ScenarioException($"'{text}' is not a JMESPath expression: {e.Message}", position);
         }
+        return new JsonPath(text, expression, SimplePath.IsMatch(text) ? StepsOf(text) : null);
+    }
+
+    private static object[] StepsOf(string text)
+    {
+        var steps = new List<object>();
+        foreach (var part in text.Split('.'))
+        {
+            var bracket = part.IndexOf('[');
+            steps.Add(bracket < 0 ? part : part[..bracket]);
+            if (bracket < 0) continue;
+            foreach (var index in part[(bracket + 1)..^1].Split("]["))
+                steps.Add(int.Parse(index, CultureInfo.InvariantCulture));
+        }
+        return steps.ToArray();
     }
 
     /// <summary>The value at the path, as text; null when the body is not JSON or the path selects nothing.</summary>
     public string? Select(ResponseView response)
     {
+        if (_steps is not null) return SelectSimple(response);
         if (response.Json is not { } json) return null;
         JToken? token;
         try
@@ -59,13 +82,64 @@ public sealed class JsonPath
             _ => token.ToString(Formatting.None),
         };
     }
+
+    private string? SelectSimple(ResponseView response)
+    {
+        if (response.Document is not { } document) return null;
+        var at = document.RootElement;
+        foreach (var step in _steps!)
+        {
+            if (step is string name)
+            {
+                if (at.ValueKind != System.Text.Json.JsonValueKind.Object || !at.TryGetProperty(name, out at)) return null;
+            }
+            else
+            {
+                if (at.ValueKind != System.Text.Json.JsonValueKind.Array) return null;
+                var length = at.GetArrayLength();
+                var index = (int)step < 0 ? length + (int)step : (int)step;
+                if (index < 0 || index >= length) return null;
+                at = at[index];
+            }
+        }
+        return at.ValueKind switch
+        {
+            System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined => null,
+            System.Text.Json.JsonValueKind.String => at.GetString(),
+            System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Array => System.Text.Json.JsonSerializer.Serialize(at),
+            _ => at.GetRawText(),
+        };
+    }
 }
 
 /// <summary>The parts of an answer extractors and checks read; the JSON body is parsed once, when first needed.</summary>
-public sealed class ResponseView(int status, string body, IReadOnlyList<KeyValuePair<string, string>> headers, TimeSpan latency)
+public sealed class ResponseView(int status, string body, IReadOnlyList<KeyValuePair<string, string>> headers, TimeSpan latency) : IDisposable
 {
     private bool _parsed;
     private JToken? _json;
+    private bool _documentParsed;
+    private System.Text.Json.JsonDocument? _document;
+
+    /// <summary>The body as System.Text.Json reads it (the fast path of plain JSON paths); null when it is not JSON.</summary>
+    public System.Text.Json.JsonDocument? Document
+    {
+        get
+        {
+            if (_documentParsed) return _document;
+            _documentParsed = true;
+            try
+            {
+                _document = System.Text.Json.JsonDocument.Parse(Body);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                _document = null;
+            }
+            return _document;
+        }
+    }
+
+    public void Dispose() => _document?.Dispose();
 
     public int Status { get; } = status;
     public string Body { get; } = body;

@@ -46,6 +46,8 @@ public sealed class JourneyRunner : IDisposable
     private readonly Dictionary<Step, HttpMethod> _methods = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, int> _checkIndex = new(StringComparer.Ordinal);
     private readonly FeederRows[] _feeders;
+    /// <summary>Per request step: whether its body and its headers must be read (extractors and checks that need them).</summary>
+    private readonly (bool Body, bool Headers)[] _reads;
     private readonly double[] _flowWeights;
     private readonly double _totalWeight;
 
@@ -59,10 +61,14 @@ public sealed class JourneyRunner : IDisposable
         _timeout = scenario.Http.Timeout;
         _http = new JourneyHttp(scenario.Target, scenario.Http.MaxConnections > 0 ? scenario.Http.MaxConnections : connections, scenario.Http.Timeout);
         var requests = _journey.Requests;
+        _reads = new (bool, bool)[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
             _requestIndex[requests[i]] = i;
             _methods[requests[i]] = new HttpMethod(requests[i].Method);
+            _reads[i] = (requests[i].Checks.Any(c => c.Kind is not (CheckKind.Status or CheckKind.LatencyUnder)) ||
+                         requests[i].Extract.Any(e => e.Source is ExtractSource.Json or ExtractSource.Regex),
+                         requests[i].Extract.Any(e => e.Source is ExtractSource.Header or ExtractSource.Cookie));
         }
         var groups = _journey.Groups;
         for (var i = 0; i < groups.Count; i++) _groupIndex[groups[i]] = _journey.Flows.Count + i;
@@ -245,9 +251,7 @@ public sealed class JourneyRunner : IDisposable
             return Flow.Next;
         }
         if (_journey.Cookies) state.User.Jar ??= new CookieContainer();
-        var needBody = step.Checks.Any(c => c.Kind is not (CheckKind.Status or CheckKind.LatencyUnder)) ||
-                       step.Extract.Any(e => e.Source is ExtractSource.Json or ExtractSource.Regex);
-        var needHeaders = step.Extract.Any(e => e.Source is ExtractSource.Header or ExtractSource.Cookie);
+        var (needBody, needHeaders) = _reads[index];
         var answer = await _http.SendAsync(_methods[step], uri!, headers, body, state.User.Jar, needBody, needHeaders,
             step.Timeout ?? _timeout, state.Abandon).ConfigureAwait(false);
         if (answer.Abandoned)
@@ -262,10 +266,10 @@ public sealed class JourneyRunner : IDisposable
             if (!expected) error = ErrorKinds.ForStatus(answer.Status);
             if (step.Extract.Count > 0 || step.Checks.Count > 0)
             {
-                var view = new ResponseView(answer.Status, answer.Body ?? "", (IReadOnlyList<KeyValuePair<string, string>>?)answer.Headers ?? [],
+                using var view = new ResponseView(answer.Status, answer.Body ?? "", (IReadOnlyList<KeyValuePair<string, string>>?)answer.Headers ?? [],
                     Stopwatch.GetElapsedTime(answer.SentAt, answer.EndAt))
                 {
-                    Cookies = CookiesOf(answer, state.User.Jar, uri!),
+                    Cookies = step.Extract.Any(e => e.Source == ExtractSource.Cookie) ? CookiesOf(answer, state.User.Jar, uri!) : Empty,
                 };
                 if (expected)
                 {
@@ -292,6 +296,8 @@ public sealed class JourneyRunner : IDisposable
         if (error is not null) state.Failed = true;
         return Flow.Next;
     }
+
+    private static readonly Dictionary<string, string> Empty = new();
 
     private static Dictionary<string, string> CookiesOf(HttpAnswer answer, CookieContainer? jar, Uri uri)
     {

@@ -172,6 +172,22 @@ public sealed class JourneyLoadingSpecs : IDisposable
         Assert.Equal(holds, condition.Holds(user));
     }
 
+    [Theory]
+    [InlineData("id", "42")]
+    [InlineData("projects[0].id", "7")]
+    [InlineData("projects[-1].name", "b")]
+    [InlineData("projects[5].id", null)]
+    [InlineData("projects[0]", "{\"id\":7,\"name\":\"a\"}")]
+    [InlineData("ok", "true")]
+    [InlineData("none", null)]
+    [InlineData("length(projects)", "2")]
+    [InlineData("projects[?id > `7`].name | [0]", "b")]
+    public void Should_select_json_the_same_on_the_fast_path_and_in_full_jmespath(string path, string? expected)
+    {
+        using var response = new ResponseView(200, """{"id": 42, "ok": true, "none": null, "projects": [{"id": 7, "name": "a"}, {"id": 8, "name": "b"}]}""", [], TimeSpan.Zero);
+        Assert.Equal(expected, JsonPath.Parse(path, null).Select(response));
+    }
+
     [Fact]
     public void Should_extract_and_check_json_regex_and_headers()
     {
