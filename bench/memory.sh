@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"10000 100000 1000000"}
+# SCENARIO=idle-journey measures journey users (three variables, cookies on) instead of plain ones.
 OUT=bench/out
 mkdir -p "$OUT"
 command -v nginx >/dev/null || { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
@@ -26,7 +27,7 @@ PY
 }
 run() {
   rm -rf "$OUT/mem-$1"
-  BENCH_USERS=$1 BENCH_DURATION=${2:-30s} "$OUT/perfcluster/perfcluster" run bench/scenarios/idle-users.conf --out "$OUT/mem-$1" >/dev/null 2>&1 || true
+  BENCH_USERS=$1 BENCH_DURATION=${2:-30s} "$OUT/perfcluster/perfcluster" run "bench/scenarios/${SCENARIO:-idle-users}.conf" --out "$OUT/mem-$1" >/dev/null 2>&1 || true
   figures "$OUT/mem-$1/report.json" "$1"
 }
 read -r BASE _ _ < <(run 1 10s)

@@ -44,7 +44,7 @@ internal sealed class JourneyHttp : IDisposable
     public static bool IsContentHeader(string name) => ContentHeaderNames.Contains(name);
 
     public async Task<HttpAnswer> SendAsync(HttpMethod method, Uri uri, List<KeyValuePair<string, string>> headers, byte[]? body,
-        CookieContainer? jar, bool readBody, bool readHeaders, TimeSpan timeout, CancellationToken stop)
+        JourneyUser? cookies, bool readBody, bool readHeaders, TimeSpan timeout, CancellationToken stop)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop);
         linked.CancelAfter(timeout);
@@ -55,7 +55,7 @@ internal sealed class JourneyHttp : IDisposable
             if (IsContentHeader(name)) request.Content?.Headers.TryAddWithoutValidation(name, value);
             else request.Headers.TryAddWithoutValidation(name, value);
         }
-        if (jar is not null && jar.Count > 0 && jar.GetCookieHeader(uri) is { Length: > 0 } cookie) request.Headers.TryAddWithoutValidation("Cookie", cookie);
+        if (cookies?.Jar is { Count: > 0 } sent && sent.GetCookieHeader(uri) is { Length: > 0 } cookie) request.Headers.TryAddWithoutValidation("Cookie", cookie);
 
         var sentAt = Stopwatch.GetTimestamp();
         try
@@ -70,11 +70,15 @@ internal sealed class JourneyHttp : IDisposable
             }
             var end = Stopwatch.GetTimestamp();
             List<KeyValuePair<string, string>>? list = null;
-            if (readHeaders || jar is not null)
+            if (readHeaders || cookies is not null)
             {
-                if (response.Headers.TryGetValues("Set-Cookie", out var setCookies) && jar is not null)
+                // The jar is made when the first cookie arrives: a million users of a site without cookies hold none.
+                if (cookies is not null && response.Headers.TryGetValues("Set-Cookie", out var setCookies))
+                {
+                    var jar = cookies.Jar ??= new CookieContainer();
                     foreach (var setCookie in setCookies)
                         try { jar.SetCookies(uri, setCookie); } catch (CookieException) { }
+                }
                 if (readHeaders)
                 {
                     list = new List<KeyValuePair<string, string>>();

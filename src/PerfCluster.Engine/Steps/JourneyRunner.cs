@@ -250,9 +250,8 @@ public sealed class JourneyRunner : IDisposable
             state.Failed = true;
             return Flow.Next;
         }
-        if (_journey.Cookies) state.User.Jar ??= new CookieContainer();
         var (needBody, needHeaders) = _reads[index];
-        var answer = await _http.SendAsync(_methods[step], uri!, headers, body, state.User.Jar, needBody, needHeaders,
+        var answer = await _http.SendAsync(_methods[step], uri!, headers, body, _journey.Cookies ? state.User : null, needBody, needHeaders,
             step.Timeout ?? _timeout, state.Abandon).ConfigureAwait(false);
         if (answer.Abandoned)
         {

@@ -71,7 +71,7 @@ public sealed class JourneyEndToEndSpecs
 
         await run.WaitForOutputAsync("started on 3 worker(s)", TimeSpan.FromSeconds(40));
         await Task.Delay(TimeSpan.FromSeconds(3));
-        var victim = WorkerPids(run.Pid).First();
+        var victim = Cluster.ClusterEndToEndSpecs.WorkerPids(run.Pid).First();
         using (var kill = Process.Start("kill", ["-KILL", victim.ToString()])) kill!.WaitForExit();
         var code = await run.WaitAsync(TimeSpan.FromSeconds(90));
 
@@ -101,13 +101,5 @@ public sealed class JourneyEndToEndSpecs
         Assert.Contains($"{file}:4:", stderr);
         Assert.Contains(message, stderr);
         Assert.DoesNotContain("   at ", stderr + stdout);
-    }
-
-    private static List<int> WorkerPids(int coordinatorPid)
-    {
-        using var pgrep = Process.Start(new ProcessStartInfo("pgrep", ["-P", coordinatorPid.ToString()]) { RedirectStandardOutput = true })!;
-        var pids = pgrep.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
-        pgrep.WaitForExit();
-        return pids.Where(p => File.Exists($"/proc/{p}/cmdline") && File.ReadAllText($"/proc/{p}/cmdline").Contains("worker")).ToList();
     }
 }

@@ -37,7 +37,8 @@ public partial class ClusterEndToEndSpecs
         test.GetProperty("timeline").EnumerateArray().Select(w => w.GetProperty("active_users").GetInt32())
             .SkipLast(1).TakeLast(windows).ToList();
 
-    private static List<int> WorkerPids(int coordinatorPid)
+    /// <summary>The worker processes a <c>perfcluster run --workers N</c> started.</summary>
+    internal static List<int> WorkerPids(int coordinatorPid)
     {
         using var pgrep = Process.Start(new ProcessStartInfo("pgrep", ["-P", coordinatorPid.ToString()]) { RedirectStandardOutput = true })!;
         var pids = pgrep.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
