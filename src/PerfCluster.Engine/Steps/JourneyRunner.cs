@@ -60,6 +60,7 @@ public sealed class JourneyRunner : IDisposable
         _isOver = isOver;
         _timeout = scenario.Http.Timeout;
         _http = new JourneyHttp(scenario.Target, scenario.Http.MaxConnections > 0 ? scenario.Http.MaxConnections : connections, scenario.Http.Timeout);
+        recorder.ConnectionWaits = () => _http.ConnectionWaits;
         var requests = _journey.Requests;
         _reads = new (bool, bool)[requests.Count];
         for (var i = 0; i < requests.Count; i++)

@@ -97,6 +97,27 @@ public sealed class RunCheckpointsSpecs : TestKit
     }
 
     [Fact]
+    public void Should_store_a_lease_of_unique_rows_before_answering_and_read_the_highest_back()
+    {
+        var runId = "r-" + Guid.NewGuid().ToString("N")[..8];
+        Recover(runId, out var journal);
+        journal.Tell(new RunCheckpointsProtocol.Begin(Scenario, DateTimeOffset.UtcNow, "listener", null));
+        journal.Tell(new RunCheckpointsProtocol.Lease("users", 16, TestActor, "first"));
+        ExpectMsg("first", TimeSpan.FromSeconds(10));
+        journal.Tell(new RunCheckpointsProtocol.Lease("users", 48, TestActor, "second"));
+        journal.Tell(new RunCheckpointsProtocol.Lease("items", 4, TestActor, "third"));
+        ExpectMsg("second", TimeSpan.FromSeconds(10));
+        ExpectMsg("third", TimeSpan.FromSeconds(10));
+        StopAndWait(journal);
+
+        var state = Recover(runId, out _);
+
+        // A coordinator that takes the run over hands out users from row 48 and items from row 4: none twice.
+        Assert.Equal(48, state.Leased["users"]);
+        Assert.Equal(4, state.Leased["items"]);
+    }
+
+    [Fact]
     public void Should_delete_the_state_of_a_run_that_ended()
     {
         var runId = "r-" + Guid.NewGuid().ToString("N")[..8];
