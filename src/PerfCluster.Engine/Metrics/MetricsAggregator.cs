@@ -155,10 +155,13 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
                 var closed = CloseWindows();
                 var elapsed = Stopwatch.GetElapsedTime(_startTimestamp);
                 if (elapsed < TimeSpan.Zero) return;
+                var (flows, _, checks) = _scenario.Journey is null ? ([], [], []) : _windows.JourneyTotals();
                 _listener.Tell(new RunProgress(_runId, _scenario.Name, elapsed, _scenario.LoadTime,
                     _activeUsers.Values.Sum(), closed.Count > 0 ? closed[^1] : null, _windows.Totals(null, elapsed))
                 {
                     DroppedIterations = _windows.DroppedIterations,
+                    Flows = flows,
+                    Checks = checks,
                 });
                 break;
             case NodeLost lost:

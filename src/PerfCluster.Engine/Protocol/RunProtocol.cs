@@ -79,6 +79,12 @@ public static class RunProtocol
     {
         /// <summary>Open model: iterations dropped so far for want of a free user (the generator is the bottleneck).</summary>
         public long DroppedIterations { get; init; }
+
+        /// <summary>Journeys: each flow's iterations so far (completed, failed, durations); empty for a request mix.</summary>
+        public IReadOnlyList<TimingStatistics> Flows { get; init; } = [];
+
+        /// <summary>Journeys: each named check's passes and failures so far.</summary>
+        public IReadOnlyList<CheckStatistics> Checks { get; init; } = [];
     }
 
     public sealed record RunStarted(string RunId, string Scenario, DateTimeOffset StartAt, int Workers) : IClusterMessage;

@@ -57,7 +57,19 @@ public abstract class ProgressView
                $"users {p.ActiveUsers,5} | rps {rps,8:0.0} | requests {t.Requests,9} | " +
                $"p50 {Format.Ms(t.Latency.P50)} p95 {Format.Ms(t.Latency.P95)} p99 {Format.Ms(t.Latency.P99)} | " +
                $"errors {t.Errors} ({t.ErrorRate:P2})" +
+               Journey(p) +
                (p.DroppedIterations > 0 ? $" | dropped {p.DroppedIterations}: the generator is the bottleneck" : "");
+    }
+
+    /// <summary>Journeys: iterations so far (and failed ones), and the checks' pass rate.</summary>
+    protected static string Journey(RunProgress p)
+    {
+        if (p.Flows.Count == 0) return "";
+        var iterations = p.Flows.Sum(f => f.Completed + f.Failed);
+        var failed = p.Flows.Sum(f => f.Failed);
+        var passes = p.Checks.Sum(c => c.Passes);
+        var total = passes + p.Checks.Sum(c => c.Failures);
+        return $" | iterations {iterations} ({failed} failed)" + (total > 0 ? $" | checks {(double)passes / total:P2}" : "");
     }
 }
 
@@ -167,6 +179,7 @@ internal sealed class LiveProgressView : ProgressView
             captions.Add($"[yellow]{p.DroppedIterations} iterations dropped for want of a free user: the generator, not the target, is the bottleneck (raise max-users or add workers)[/]");
         foreach (var a in firing)
             captions.Add($"[{(a.Severity == "critical" ? "red" : "yellow")}]ALERT {Markup.Escape(a.Name)} ({Markup.Escape(a.Condition)}) since {a.Second} s: {Markup.Escape(a.Evidence)}[/]");
+        if (p is { Flows.Count: > 0 }) captions.Add($"[grey]{Markup.Escape(Journey(p).TrimStart(' ', '|').Replace(" | ", ", "))}[/]");
         if (captions.Count > 0) table.Caption(string.Join("\n", captions));
         table.AddColumns("elapsed", "remaining", "users", "rps", "requests", "p50", "p95", "p99", "errors");
         if (p is null)

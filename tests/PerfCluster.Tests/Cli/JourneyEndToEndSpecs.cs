@@ -33,6 +33,7 @@ public sealed class JourneyEndToEndSpecs
             "run", JourneyFile, "--target", target.BaseUrl.ToString(), "--duration", "4s", "--users", "12", "--out", dir.Sub("out"));
 
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Matches(@"\| iterations \d+ \(0 failed\) \| checks 100", stdout);   // the live line
         var test = ReportFiles.Read(dir.Sub("out")).GetProperty("load_tests").GetProperty("journey");
         Assert.Equal(0, test.GetProperty("errors").GetInt64());
         AssertShopTruth(target.Shop, test);
