@@ -19,7 +19,8 @@ public sealed class HttpDriver : IRequestDriver
     private sealed record Prepared(HttpMethod Method, Uri Uri, KeyValuePair<string, string>[] Headers,
         KeyValuePair<string, string>[] ContentHeaders, byte[]? Body, EndpointDefinition Endpoint);
 
-    private static readonly HashSet<string> ContentHeaderNames = new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>Headers that belong on the request content, not the request (the journey client uses them too).</summary>
+    internal static readonly HashSet<string> ContentHeaderNames = new(StringComparer.OrdinalIgnoreCase)
     {
         "Content-Type", "Content-Encoding", "Content-Language", "Content-MD5", "Content-Disposition", "Content-Range",
     };
@@ -103,7 +104,8 @@ public sealed class HttpDriver : IRequestDriver
         return true;
     }
 
-    private static async Task DrainAsync(HttpResponseMessage response, CancellationToken token)
+    /// <summary>Reads a body to its end into a pooled buffer, keeping nothing.</summary>
+    internal static async Task DrainAsync(HttpResponseMessage response, CancellationToken token)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);

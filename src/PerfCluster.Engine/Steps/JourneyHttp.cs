@@ -15,11 +15,6 @@ internal readonly record struct HttpAnswer(int Status, string? Body, List<KeyVal
 /// </summary>
 internal sealed class JourneyHttp : IDisposable
 {
-    private static readonly HashSet<string> ContentHeaderNames = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Content-Type", "Content-Encoding", "Content-Language", "Content-MD5", "Content-Disposition", "Content-Range",
-    };
-
     private readonly HttpMessageInvoker _invoker;
     /// <summary>One slot per connection of the pool.</summary>
     private readonly SemaphoreSlim _slots;
@@ -45,7 +40,7 @@ internal sealed class JourneyHttp : IDisposable
 
     public Uri Target { get; }
 
-    public static bool IsContentHeader(string name) => ContentHeaderNames.Contains(name);
+    public static bool IsContentHeader(string name) => HttpDriver.ContentHeaderNames.Contains(name);
 
     public async Task<HttpAnswer> SendAsync(HttpMethod method, Uri uri, List<KeyValuePair<string, string>> headers, byte[]? body,
         JourneyUser? cookies, bool readBody, bool readHeaders, TimeSpan timeout, CancellationToken stop)
@@ -101,11 +96,7 @@ internal sealed class JourneyHttp : IDisposable
             using var response = await _invoker.SendAsync(request, linked.Token).ConfigureAwait(false);
             string? text = null;
             if (readBody) text = await response.Content.ReadAsStringAsync(linked.Token).ConfigureAwait(false);
-            else
-            {
-                await using var stream = await response.Content.ReadAsStreamAsync(linked.Token).ConfigureAwait(false);
-                await stream.CopyToAsync(Stream.Null, linked.Token).ConfigureAwait(false);
-            }
+            else await HttpDriver.DrainAsync(response, linked.Token).ConfigureAwait(false);
             var end = Stopwatch.GetTimestamp();
             List<KeyValuePair<string, string>>? list = null;
             if (readHeaders || cookies is not null)

@@ -126,8 +126,6 @@ public sealed class JourneyRunner : IDisposable
             var setup = await RunAsync(_journey.Setup, state).ConfigureAwait(false);
             if (setup is Flow.EndUser or Flow.Abandoned) return false;
             if (state.Failed || setup == Flow.EndIteration) return true;   // the setup runs again on the next iteration
-            user.SetUp = true;
-            state.Failed = false;
         }
         user.SetUp = true;
         var flowIndex = PickFlow();

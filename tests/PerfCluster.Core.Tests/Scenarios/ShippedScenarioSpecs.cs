@@ -9,7 +9,7 @@ public class ShippedScenarioSpecs
 {
     private static readonly Uri DemoTarget = new("http://127.0.0.1:8000");
 
-    private static string ScenarioFolder
+    internal static string ScenarioFolder
     {
         get
         {

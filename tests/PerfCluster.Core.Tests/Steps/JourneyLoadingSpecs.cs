@@ -22,17 +22,12 @@ public sealed class JourneyLoadingSpecs : IDisposable
 
     private ScenarioException Rejects(string text) => Assert.Throws<ScenarioException>(() => Load(text));
 
-    private static string RepoFile(params string[] parts)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PerfCluster.sln"))) dir = dir.Parent;
-        return Path.Combine([dir!.FullName, .. parts]);
-    }
+    private static string JourneyFile => Path.Combine(Scenarios.ShippedScenarioSpecs.ScenarioFolder, "journey.conf");
 
     [Fact]
     public void Should_load_the_shipped_journey_with_its_steps_feeder_and_thresholds()
     {
-        var scenario = ScenarioLoader.LoadFile(RepoFile("hocon", "scenarios", "journey.conf")).Scenarios.Single();
+        var scenario = ScenarioLoader.LoadFile(JourneyFile).Scenarios.Single();
         var journey = Assert.IsType<Journey>(scenario.Journey);
         Assert.Equal(["login", "projects", "create_task", "get_task"], scenario.Endpoints.Select(e => e.Name));
         Assert.Equal("/shop/projects/{{project}}/tasks", scenario.Endpoints[2].Path);
@@ -49,7 +44,7 @@ public sealed class JourneyLoadingSpecs : IDisposable
     [Fact]
     public void Should_read_its_written_form_back_to_the_same_journey()
     {
-        var scenario = ScenarioLoader.LoadFile(RepoFile("hocon", "scenarios", "journey.conf")).Scenarios.Single();
+        var scenario = ScenarioLoader.LoadFile(JourneyFile).Scenarios.Single();
         var back = ScenarioJson.Read(ScenarioJson.Write(scenario));
         Assert.Equal(scenario.Endpoints.Select(e => e.Name), back.Endpoints.Select(e => e.Name));
         Assert.Equal(scenario.Journey!.Feeders[0].Rows.Count, back.Journey!.Feeders[0].Rows.Count);
