@@ -55,6 +55,7 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
     private int _peakUsers;
     // How the run ended early, for its result: stopped (interrupted) or aborted by an alert rule (not interrupted).
     private bool _interrupted;
+    private readonly List<string> _refusals = new();
     private string? _stopReason;
     private string? _abortedBecause;
     /// <summary>Per unique feeder, the rows handed out so far: every index below the value belongs to some worker.</summary>
@@ -279,6 +280,9 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
             case LeaseRows lease:
                 Lease(lease);
                 return true;
+            case ShareRefused refused:
+                ShareRefused(refused);
+                return true;
             case WorkerNote note:
                 Note(note.Text);
                 _listener.Tell(new AlertRaised(_runId, Scenario.Name, "firing", "worker memory limit", "critical",
@@ -424,6 +428,28 @@ public sealed class RunCoordinator : UntypedActor, IWithTimers
             if (resplit) Resplit($"worker {release.Node} is leaving");
         }
         Sender.Tell(new ShareReleased(_runId));
+    }
+
+    /// <summary>
+    /// A worker would not run its share: it is no candidate for this run any more, and the others take the load over.
+    /// With none left the run fails with the worker's reason: load that cannot go where the scenario says is no result.
+    /// </summary>
+    private void ShareRefused(ShareRefused refused)
+    {
+        var address = AddressOf(refused.Node);
+        if (address is null || !_awaiting.Remove(address)) return;
+        _active.Remove(address);
+        _candidates.Remove(address);
+        _refusals.Add($"worker {refused.Node} refused its share: {refused.Reason}");
+        Note(_refusals[^1]);
+        if (_awaiting.Count == 0 && _candidates.Count == 0)
+        {
+            Timers.Cancel(RunWatchdog.Instance);
+            Fail(string.Join("; ", _refusals));
+            return;
+        }
+        Resplit($"worker {refused.Node} refused its share");
+        if (_awaiting.Count == 0) FinishRun();
     }
 
     private void StopShares(string reason)

@@ -5,8 +5,10 @@ using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
 using Akka.Remote.Hosting;
+using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Persistence;
+using PerfCluster.Engine.Security;
 using PerfCluster.Engine.Workers;
 using PerfCluster.Engine.Stores;
 
@@ -32,6 +34,13 @@ public sealed record NodeOptions
     /// lost (<c>perfcluster coordinator</c>); off for the embedded and <c>--workers</c> modes, which die with their process.
     /// </summary>
     public bool Failover { get; init; }
+    /// <summary>Mutual TLS on the cluster transport (<see cref="ClusterTls"/>); null: plain TCP, for loopback or --insecure-cluster.</summary>
+    public ClusterTls? Tls { get; init; }
+    /// <summary>
+    /// Hosts this node's worker sends load to besides <c>perfcluster.worker.allowed-targets</c>: the targets of the
+    /// scenario a local command runs (<c>perfcluster run</c>, <c>--workers N</c>), or <c>perfcluster worker --allow-target</c>.
+    /// </summary>
+    public IReadOnlyList<string> AllowedTargets { get; init; } = [];
 }
 
 public static class PerfClusterHosting
@@ -76,11 +85,7 @@ public static class PerfClusterHosting
                 l.AddLogger<SerilogLogger>();
                 l.LogLevel = options.Verbose ? Akka.Event.LogLevel.InfoLevel : Akka.Event.LogLevel.WarningLevel;
             })
-            .WithRemoting(new RemoteOptions
-            {
-                HostName = options.Host ?? config.GetString("perfcluster.node.host", "127.0.0.1"),
-                Port = options.Port ?? config.GetInt("perfcluster.node.port", 0),
-            })
+            .WithRemoting(Remoting(options, config))
             .WithClustering(new ClusterOptions
             {
                 Roles = options.Roles.ToArray(),
@@ -93,7 +98,8 @@ public static class PerfClusterHosting
             if (options.Persistence) TryAddPersistence(builder, config, options.DataDir);
         }
         if (options.Roles.Contains(ClusterRoles.Worker))
-            builder.AddWorkerAgent(ExecutorSettingsFrom(config), config.GetTimeSpan("perfcluster.worker.coordinator-lost-timeout"));
+            builder.AddWorkerAgent(ExecutorSettingsFrom(config) with { AllowedTargets = WorkerTargets(config, options.AllowedTargets) },
+                config.GetTimeSpan("perfcluster.worker.coordinator-lost-timeout"));
         if (options.Seeds.Count == 0)
         {
             builder.AddStartup((system, _) =>
@@ -104,6 +110,32 @@ public static class PerfClusterHosting
             });
         }
         return builder;
+    }
+
+    /// <summary>A worker's allow-list: <c>perfcluster.worker.allowed-targets</c> and <paramref name="extra"/>; empty, loopback only.</summary>
+    /// <exception cref="FormatException">An entry is neither a host name, an address, a network nor *.</exception>
+    public static TargetAllowList WorkerTargets(Config config, IEnumerable<string> extra) =>
+        TargetAllowList.ForWorker((config.GetStringList(TargetAllowList.WorkerSetting) ?? []).Concat(extra).ToList());
+
+    private static RemoteOptions Remoting(NodeOptions options, Config config)
+    {
+        var remote = new RemoteOptions
+        {
+            HostName = options.Host ?? config.GetString("perfcluster.node.host", "127.0.0.1"),
+            Port = options.Port ?? config.GetInt("perfcluster.node.port", 0),
+        };
+        if (options.Tls is not { } tls) return remote;
+        remote.EnableSsl = true;
+        remote.Ssl = new SslOptions
+        {
+            X509Certificate = tls.Certificate,
+            SuppressValidation = false,
+            RequireMutualAuthentication = true,
+            // Peers are known by their CA, not their names: pod IPs and advertised names change.
+            ValidateCertificateHostname = false,
+            CustomValidator = tls.Validate,
+        };
+        return remote;
     }
 
     /// <summary>

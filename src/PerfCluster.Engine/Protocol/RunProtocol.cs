@@ -44,6 +44,12 @@ public static class RunProtocol
         IActorRef Aggregator,
         IActorRef Coordinator) : IClusterMessage;
 
+    /// <summary>
+    /// A worker would not run its share (a target outside its <c>perfcluster.worker.allowed-targets</c>): the coordinator
+    /// re-splits the load over the other workers, and fails the run when none is left.
+    /// </summary>
+    public sealed record ShareRefused(string RunId, string Node, string Reason) : IClusterMessage;
+
     /// <summary>The load was re-split (a worker joined, left or was lost): this worker's users are now <paramref name="Share"/>.</summary>
     public sealed record UpdateShare(string RunId, UserShare Share, string Reason) : IClusterMessage;
 

@@ -5,6 +5,7 @@ using Akka.Event;
 using PerfCluster.Core.Coordination;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Profiles;
+using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Drivers;
 using PerfCluster.Engine.Monitoring;
 using PerfCluster.Engine.Steps;
@@ -554,6 +555,9 @@ public sealed record ExecutorSettings(
 
     public static readonly ExecutorSettings Default = new(
         TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(3));
+
+    /// <summary>The targets this worker sends load to, whoever assigns the share (<c>perfcluster.worker.allowed-targets</c>).</summary>
+    public TargetAllowList AllowedTargets { get; init; } = TargetAllowList.ForWorker([]);
 
     /// <summary>Working set above which the share sheds users (<c>perfcluster.worker.memory-limit</c>); 0: never.</summary>
     public long MemoryLimitBytes { get; init; }

@@ -83,6 +83,10 @@ public sealed class WorkerAgent : UntypedActor, IWithTimers
             case AssignShare assign when _draining:
                 _log.Warning("Run {RunId}: refusing a share while this worker is shutting down", assign.RunId);
                 break;
+            case AssignShare assign when _settings.AllowedTargets.Refusal(assign.Scenario) is { } refusal:
+                _log.Warning("Run {RunId}: refusing the share {Coordinator} assigned: {Reason}", assign.RunId, assign.Coordinator.Path.Address, refusal);
+                assign.Coordinator.Tell(new ShareRefused(assign.RunId, _node, refusal));
+                break;
             case AssignShare assign:
                 var existing = Context.Child(ChildName(assign.RunId));
                 if (!existing.IsNobody())

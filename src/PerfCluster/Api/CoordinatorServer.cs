@@ -20,6 +20,7 @@ using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Hosting;
+using PerfCluster.Engine.Security;
 using Serilog;
 using PerfCluster.Engine.Protocol;
 
@@ -40,6 +41,8 @@ public sealed record CoordinatorServerOptions
     public string? DataDir { get; init; }
     /// <summary>Seed nodes (akka.tcp://perfcluster@host:port) of a cluster to join, e.g. another coordinator's; none: this node forms one.</summary>
     public IReadOnlyList<string> Seeds { get; init; } = [];
+    /// <summary>Mutual TLS on the cluster transport; null: plain TCP.</summary>
+    public ClusterTls? Tls { get; init; }
     /// <summary>The scheduler's clock (default: the system clock).</summary>
     public TimeProvider? ScheduleClock { get; init; }
 }
@@ -107,6 +110,7 @@ public sealed class CoordinatorServer : IAsyncDisposable
             DataDir = options.DataDir,
             Seeds = options.Seeds,
             Failover = true,
+            Tls = options.Tls,
         };
         builder.Services.AddSingleton(SchedulerSettings.From(PerfClusterHosting.Effective(node)) with
         {

@@ -28,10 +28,12 @@ public static class CoordinatorCommand
         var token = new Option<string?>("--token") { Description = $"Bearer token every /api request must carry (default: ${TokenVariable})." };
         var verbose = PerfClusterCli.Verbose();
         var logFormat = PerfClusterCli.LogFormat();
+        var security = new ClusterSecurity();
         var command = new Command("coordinator", "Run a coordinator node: it forms the cluster, runs load tests on the workers that join, and serves the HTTP API.")
         {
             host, port, http, seeds, config, token, verbose, logFormat,
         };
+        foreach (var option in security.Options) command.Options.Add(option);
         command.SetAction(async (parse, _) =>
         {
             Logging.Configure(parse.GetValue(verbose), parse.GetValue(logFormat)!);
@@ -45,6 +47,8 @@ public static class CoordinatorCommand
                 throw new UsageException(
                     $"refusing to serve the API on {parse.GetValue(http)} without a token: anyone who can reach it could start load tests " +
                     $"and remove cluster members. Pass --token or set {TokenVariable}, or bind --http to 127.0.0.1.");
+            var nodeConfig = LocalNode.LoadNodeConfig(parse.GetValue(config)?.FullName);
+            var tls = security.Resolve(parse, nodeConfig, clusterHost, "coordinator");
             EnsurePortFree(clusterHost, clusterPort, "the cluster transport");
             if (endpoint.Port != 0) EnsurePortFree(endpoint.Address, endpoint.Port, "the HTTP API");
             var options = new CoordinatorServerOptions
@@ -54,9 +58,10 @@ public static class CoordinatorCommand
                 Http = endpoint,
                 HttpHost = httpHost,
                 Token = apiToken,
-                NodeConfig = LocalNode.LoadNodeConfig(parse.GetValue(config)?.FullName),
+                NodeConfig = nodeConfig,
+                Tls = tls,
                 Verbose = parse.GetValue(verbose),
-                Seeds = (parse.GetValue(seeds) ?? []).Select(WorkerCommand.SeedAddress).ToList(),
+                Seeds = (parse.GetValue(seeds) ?? []).Select(s => WorkerCommand.SeedAddress(s, tls is not null)).ToList(),
             };
 
             CoordinatorServer server;

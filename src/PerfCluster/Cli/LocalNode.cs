@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PerfCluster.Core.Hocon;
+using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Hosting;
 using Serilog;
@@ -40,12 +41,17 @@ public sealed class LocalNode : IAsyncDisposable
     public IActorRef RunManager { get; }
 
     /// <summary>The embedded node: both roles unless <paramref name="roles"/> says otherwise (--workers: coordinator only).</summary>
-    public static async Task<LocalNode> StartAsync(string? configFile, bool verbose, IReadOnlyList<string>? roles = null, string? dataDir = null)
+    public static async Task<LocalNode> StartAsync(string? configFile, bool verbose, IReadOnlyList<string>? roles = null, string? dataDir = null,
+        IReadOnlyList<string>? allowedTargets = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog();
-        var options = new NodeOptions { Config = LoadNodeConfig(configFile), Verbose = verbose, DataDir = dataDir };
+        var options = new NodeOptions
+        {
+            Config = LoadNodeConfig(configFile), Verbose = verbose, DataDir = dataDir, AllowedTargets = allowedTargets ?? [],
+        };
+        WorkerTargets(options);
         if (roles is not null) options = options with { Roles = roles };
         builder.Services.AddAkka(PerfClusterHosting.SystemName, (akka, _) => akka.AddPerfClusterNode(options));
         var host = builder.Build();
@@ -54,6 +60,19 @@ public sealed class LocalNode : IAsyncDisposable
         var registry = host.Services.GetRequiredService<ActorRegistry>();
         var manager = await registry.GetAsync<RunManager>();
         return new LocalNode(host, system, manager);
+    }
+
+    /// <summary>The worker's allow-list of <paramref name="options"/>, or exit 2 naming the entry that is not a host.</summary>
+    public static TargetAllowList WorkerTargets(NodeOptions options)
+    {
+        try
+        {
+            return PerfClusterHosting.WorkerTargets(PerfClusterHosting.Effective(options), options.AllowedTargets);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     /// <summary>Node settings from --config, or hocon/perfcluster.conf beside the executable, else none.</summary>

@@ -16,7 +16,7 @@ public sealed class LocalWorkers : IAsyncDisposable
 
     public int Count => _workers.Count;
 
-    public static LocalWorkers Start(int count, string seed, string? configFile, bool verbose)
+    public static LocalWorkers Start(int count, string seed, string? configFile, bool verbose, IReadOnlyList<string> allowedTargets)
     {
         var workers = new LocalWorkers();
         for (var i = 0; i < count; i++)
@@ -27,6 +27,11 @@ public sealed class LocalWorkers : IAsyncDisposable
             {
                 info.ArgumentList.Add("--config");
                 info.ArgumentList.Add(configFile);
+            }
+            foreach (var target in allowedTargets)
+            {
+                info.ArgumentList.Add("--allow-target");
+                info.ArgumentList.Add(target);
             }
             if (verbose) info.ArgumentList.Add("--verbose");
             var process = Process.Start(info) ?? throw new UsageException("could not start a worker process");

@@ -24,6 +24,7 @@ public static class PerfClusterCli
             WorkerCommand.Create(),
             ScheduleCommand.Create(),
             HealthCommand.Create(),
+            CertCommand.Create(),
         };
 
     public static async Task<int> RunAsync(string[] args)

@@ -150,9 +150,11 @@ public static class RunCommand
     {
         ThresholdEvaluator.ValidatePlan(plan);
         await Preflight.CheckAsync(plan);
+        // The command's own workers send load where its scenarios say (perfcluster.worker.allowed-targets adds to that).
+        var hosts = TargetAllowList.HostsOf(plan);
         if (options.Workers is not { } count)
         {
-            await using var node = await LocalNode.StartAsync(options.ConfigFile, options.Verbose, dataDir: options.DataDir);
+            await using var node = await LocalNode.StartAsync(options.ConfigFile, options.Verbose, dataDir: options.DataDir, allowedTargets: hosts);
             options.Review?.Attach(node.System);
             return await RunPlanAsync(plan, options.OutputDirectory,
                 (runId, scenario, onEvent, interrupt) => RunClient.RunAsync(node.System, node.RunManager, runId, scenario, onEvent, interrupt), options.Iterations,
@@ -162,7 +164,7 @@ public static class RunCommand
         // --workers N: this process coordinates, N child processes generate the load.
         await using var coordinator = await LocalNode.StartAsync(options.ConfigFile, options.Verbose, [ClusterRoles.Coordinator], options.DataDir);
         options.Review?.Attach(coordinator.System);
-        await using var workers = LocalWorkers.Start(count, coordinator.SeedAddress, options.ConfigFile, options.Verbose);
+        await using var workers = LocalWorkers.Start(count, coordinator.SeedAddress, options.ConfigFile, options.Verbose, hosts);
         Console.Out.WriteLine($"Coordinating {count} local worker process(es) through {coordinator.SeedAddress}");
         return await RunPlanAsync(plan, options.OutputDirectory,
             (runId, scenario, onEvent, interrupt) => RunClient.RunAsync(coordinator.System, coordinator.RunManager, runId, scenario, onEvent, interrupt, minWorkers: count),

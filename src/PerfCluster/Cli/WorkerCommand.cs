@@ -34,12 +34,19 @@ public static class WorkerCommand
         {
             Description = "Serve /healthz (actor system alive) and /readyz (Up in the cluster) on HOST:PORT, e.g. 0.0.0.0:8080 (default: no HTTP listener).",
         };
+        var allow = new Option<string[]>("--allow-target")
+        {
+            Description = "A host, address or network (CIDR) this worker may send load to, besides perfcluster.worker.allowed-targets (repeat for several; * for any). None: loopback only.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var verbose = PerfClusterCli.Verbose();
         var logFormat = PerfClusterCli.LogFormat();
+        var security = new ClusterSecurity();
         var command = new Command("worker", "Run a worker node that joins a PerfCluster cluster and generates its share of the load.")
         {
-            seeds, host, port, capacity, config, health, verbose, logFormat,
+            seeds, host, port, capacity, config, health, allow, verbose, logFormat,
         };
+        foreach (var option in security.Options) command.Options.Add(option);
         command.SetAction(async (parse, _) =>
         {
             Logging.Configure(parse.GetValue(verbose), parse.GetValue(logFormat)!);
@@ -47,29 +54,41 @@ public static class WorkerCommand
             if (!(cap > 0) || double.IsInfinity(cap)) throw new UsageException($"--capacity must be a positive number (got {cap})");
             var p = parse.GetValue(port);
             if (p is < 0 or > 65535) throw new UsageException($"--port must be between 0 and 65535 (got {p})");
+            var nodeConfig = LocalNode.LoadNodeConfig(parse.GetValue(config)?.FullName);
+            var bind = parse.GetValue(host)!;
+            var tls = security.Resolve(parse, nodeConfig, bind, "worker");
             var options = new NodeOptions
             {
                 Roles = [ClusterRoles.Worker, ClusterRoles.CapacityPrefix + cap.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-                Host = parse.GetValue(host),
+                Host = bind,
                 Port = p,
-                Seeds = parse.GetValue(seeds)!.Select(SeedAddress).ToList(),
-                Config = LocalNode.LoadNodeConfig(parse.GetValue(config)?.FullName),
+                Seeds = parse.GetValue(seeds)!.Select(s => SeedAddress(s, tls is not null)).ToList(),
+                Config = nodeConfig,
                 Verbose = parse.GetValue(verbose),
+                Tls = tls,
+                AllowedTargets = parse.GetValue(allow) ?? [],
             };
+            var targets = LocalNode.WorkerTargets(options);
+            if (!ClusterSecurity.IsLoopback(bind) && targets.OnlyLoopback)
+                Log.Warning("This worker sends load to loopback only: set {Setting} (or --allow-target) to the systems under test",
+                    PerfCluster.Core.Scenarios.TargetAllowList.WorkerSetting);
             var healthEndpoint = parse.GetValue(health) is { } h ? CoordinatorCommand.ParseHttp(h).Endpoint : null;
             return await RunNodeAsync(options, "Worker", healthEndpoint);
         });
         return command;
     }
 
-    /// <summary>"host:port" (or a full akka.tcp address) → the seed address a node joins through.</summary>
-    public static string SeedAddress(string seed)
+    /// <summary>
+    /// "host:port" (or a full akka.tcp / akka.ssl.tcp address) → the seed address a node joins through; with TLS the
+    /// transport's protocol is akka.ssl.tcp.
+    /// </summary>
+    public static string SeedAddress(string seed, bool tls)
     {
-        if (seed.StartsWith("akka.tcp://", StringComparison.Ordinal)) return seed;
+        if (seed.StartsWith("akka.tcp://", StringComparison.Ordinal) || seed.StartsWith("akka.ssl.tcp://", StringComparison.Ordinal)) return seed;
         var colon = seed.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(seed[(colon + 1)..], out var port) || port is < 1 or > 65535)
             throw new UsageException($"--seed must be host:port (got '{seed}')");
-        return $"akka.tcp://{PerfClusterHosting.SystemName}@{seed[..colon]}:{port}";
+        return $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{PerfClusterHosting.SystemName}@{seed[..colon]}:{port}";
     }
 
     /// <summary>

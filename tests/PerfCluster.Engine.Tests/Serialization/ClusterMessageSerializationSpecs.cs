@@ -55,6 +55,7 @@ public class ClusterMessageSerializationSpecs : TestKit
         yield return new ShareReleased("run-1");
         yield return new LeaseRows("run-1", "akka.tcp://perfcluster@127.0.0.1:4053", "users", 64);
         yield return new RowsLeased("run-1", "users", 128, 192);
+        yield return new ShareRefused("run-1", "akka.ssl.tcp://perfcluster@127.0.0.1:4053", "scenario 'a' targets 10.0.0.1, which this worker does not send load to");
         yield return new ShareCompleted("run-1", "akka.tcp://perfcluster@127.0.0.1:4053", 42, 5, 1, "coordinator lost");
         yield return new MetricsDelta("run-1", "node", 7, 6, [new EndpointDelta("projects", Latency.Encode(h), [0, 1, 0, 0, 2, 0, 0])], 5,
             new GeneratorSample(0.25, 123_456_789, 2, 3), true)

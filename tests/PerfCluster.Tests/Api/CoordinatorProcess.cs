@@ -24,10 +24,10 @@ public sealed class CoordinatorProcess : IAsyncDisposable
     /// <summary>The API base URL, e.g. http://127.0.0.1:41311/.</summary>
     public Uri Api { get; }
     public string ApiText => Api.ToString().TrimEnd('/');
-    /// <summary>akka.tcp://perfcluster@127.0.0.1:PORT</summary>
+    /// <summary>akka.tcp://perfcluster@127.0.0.1:PORT (akka.ssl.tcp with cluster TLS)</summary>
     public string ClusterAddress { get; }
     /// <summary>127.0.0.1:PORT, what a worker's --seed takes.</summary>
-    public string Seed => ClusterAddress["akka.tcp://perfcluster@".Length..];
+    public string Seed => ClusterAddress[(ClusterAddress.IndexOf('@') + 1)..];
     public HttpClient Http { get; }
 
     /// <summary>Starts a coordinator on free loopback ports with <paramref name="config"/> as its node settings, if given.</summary>
@@ -38,9 +38,11 @@ public sealed class CoordinatorProcess : IAsyncDisposable
     /// joining the cluster of <paramref name="seeds"/> (host:port) when any are given.
     /// </summary>
     public static async Task<CoordinatorProcess> StartAsync(
-        string? config, string? token, IReadOnlyDictionary<string, string?>? environment, IReadOnlyList<string> seeds)
+        string? config, string? token, IReadOnlyDictionary<string, string?>? environment, IReadOnlyList<string> seeds,
+        IReadOnlyList<string>? extraArgs = null)
     {
         var args = new List<string> { "coordinator", "--port", "0", "--http", "127.0.0.1:0" };
+        args.AddRange(extraArgs ?? []);
         if (config is not null) args.AddRange(["--config", config]);
         if (token is not null) args.AddRange(["--token", token]);
         foreach (var seed in seeds) args.AddRange(["--seed", seed]);
@@ -59,7 +61,7 @@ public sealed class CoordinatorProcess : IAsyncDisposable
         }
     }
 
-    private static readonly Regex ReadyPattern = new(@"Coordinator ready: cluster (?<cluster>akka\.tcp://perfcluster@[\d.]+:\d+), API (?<api>http://[\d.]+:\d+)");
+    private static readonly Regex ReadyPattern = new(@"Coordinator ready: cluster (?<cluster>akka(\.ssl)?\.tcp://perfcluster@[\d.]+:\d+), API (?<api>http://[\d.]+:\d+)");
 
     private static Regex ReadyLine() => ReadyPattern;
 
