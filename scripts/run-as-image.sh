@@ -5,7 +5,10 @@
 # differs, and each line printed as "run: ..." shows it:
 #   the coordinator's DNS name and $(POD_IP) -> 127.0.0.1, 0.0.0.0 -> 127.0.0.1, the ports (two nodes
 #   share the host), /config -> k8s/base/config, /results and /data -> a temporary directory,
-#   $(CPU_LIMIT) -> 1, http://perfcluster-coordinator:7070 -> the local API.
+#   $(CPU_LIMIT) -> 1, http://perfcluster-coordinator:7070 -> the local API, and the worker also sends load to
+#   the local target (--allow-target 127.0.0.1, where the pods' allow-list names the system under test).
+# The cluster transport runs mutual TLS as in the pods: a CA and a node certificate are made with
+# `perfcluster cert` and given through the Secret's variables (PERFCLUSTER_TLS_CERT, _KEY, _CA).
 # The nightly scenario's target is a local `perfcluster target`, and its baseline is recorded first (the
 # cluster's PostgreSQL store is replaced by SQLite, as in overlays/local, unless PERFCLUSTER_DB_CONNECTION
 # is set); both add the same short --target/--users/--duration overrides.
@@ -62,6 +65,11 @@ wait_ready() {   # wait_ready NAME URL: the image's health command, as the readi
   exit 3
 }
 
+# The perfcluster-cluster-tls Secret, made the way docs/security.md says.
+perfcluster cert create-ca --dir "$work/tls" > /dev/null && perfcluster cert issue node --dir "$work/tls" > /dev/null \
+  || { echo "run-as-image: could not make the cluster certificates" >&2; exit 2; }
+export PERFCLUSTER_TLS_CERT=$work/tls/node.crt PERFCLUSTER_TLS_KEY=$work/tls/node.key PERFCLUSTER_TLS_CA=$work/tls/ca.crt
+
 if [ -z "${TARGET:-}" ]; then
   start target target --port "$target_port"
   TARGET=http://127.0.0.1:$target_port
@@ -73,7 +81,7 @@ wait_ready coordinator "http://127.0.0.1:$http_port/readyz"
 
 PERFCLUSTER_HEALTH_URL=http://127.0.0.1:$health_port/healthz \
   start worker worker --seed "127.0.0.1:$cluster_port" --host 127.0.0.1 --port "$worker_port" --capacity 1 \
-  --health "127.0.0.1:$health_port" --config "$config/perfcluster.conf" --log-format json
+  --health "127.0.0.1:$health_port" --config "$config/perfcluster.conf" --log-format json --allow-target 127.0.0.1
 wait_ready worker "http://127.0.0.1:$health_port/readyz"
 # The Dockerfile's HEALTHCHECK: `perfcluster health` with the URL from $PERFCLUSTER_HEALTH_URL.
 PERFCLUSTER_HEALTH_URL=http://127.0.0.1:$http_port/healthz perfcluster health --timeout 3s || exit 3

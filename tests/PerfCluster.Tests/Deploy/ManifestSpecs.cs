@@ -5,6 +5,7 @@ using k8s.Models;
 using PerfCluster.Cli;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Persistence;
+using PerfCluster.Engine.Security;
 
 namespace PerfCluster.Tests.Deploy;
 
@@ -20,6 +21,7 @@ public class ManifestSpecs
     [
         CoordinatorCommand.TokenVariable, PersistenceSettings.ConnectionVariable, PersistenceSettings.ProviderVariable,
         PersistenceSettings.DataDirVariable, HealthCommand.UrlVariable, RemoteCoordinator.CoordinatorVariable,
+        ClusterTlsFiles.CertificateVariable, ClusterTlsFiles.KeyVariable, ClusterTlsFiles.AuthorityVariable, ClusterTlsFiles.PasswordVariable,
     ];
 
     [LintDeployFact]
@@ -204,6 +206,23 @@ public class ManifestSpecs
         Check(Args(workerContainer, "--seed").All(coordinatorSeeds.Contains), "the workers' seeds must be coordinator pods");
         Check(Arg(workerContainer, "--host") == "$(POD_IP)", "workers advertise their pod IP");
         Check(workerContainer.Env.Any(e => e.Name == "POD_IP" && e.ValueFrom?.FieldRef?.FieldPath == "status.podIP"), "POD_IP comes from the downward API");
+
+        // The cluster transport runs mutual TLS on every node that binds it: certificate, key and CA are keys of a mounted Secret.
+        foreach (var (name, template) in pods.Take(2))
+        {
+            var container = template.Spec.Containers.Single();
+            foreach (var variable in new[] { ClusterTlsFiles.CertificateVariable, ClusterTlsFiles.KeyVariable, ClusterTlsFiles.AuthorityVariable })
+            {
+                var path = container.Env?.SingleOrDefault(e => e.Name == variable)?.Value;
+                var mount = path is null ? null : container.VolumeMounts?.SingleOrDefault(m => path.StartsWith(m.MountPath + "/", StringComparison.Ordinal));
+                var secretName = template.Spec.Volumes?.SingleOrDefault(v => v.Name == mount?.Name)?.Secret?.SecretName;
+                var secret = secrets.SingleOrDefault(s => s.Metadata.Name == secretName);
+                var key = path is null || mount is null ? null : path[(mount.MountPath.Length + 1)..];
+                Check(key is not null && secret?.StringData?.ContainsKey(key) == true,
+                    $"{name}: {variable} must name a key of a mounted Secret (got {path ?? "nothing"})");
+            }
+            Check(!container.Args.Contains("--insecure-cluster"), $"{name}: --insecure-cluster has no place in a deployment");
+        }
 
         // HTTP: probes hit the endpoints the binary serves, on the port its args open.
         CheckProbes(coordinatorContainer, "--http", Check);

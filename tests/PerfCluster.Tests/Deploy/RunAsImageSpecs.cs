@@ -52,7 +52,8 @@ public class RunAsImageSpecs
             .Replace("/config/", config + "/");
         var lines = stdout.Split('\n').Where(l => l.StartsWith("run: ", StringComparison.Ordinal)).Select(l => l["run: ".Length..]).ToList();
         Assert.Contains(Local(objects.OfType<V1StatefulSet>().Single().Spec.Template.Spec.Containers[0].Args), lines);
-        Assert.Contains(Local(objects.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[0].Args), lines);
+        // The worker also sends load to the local target, where the pods' allow-list names the system under test.
+        Assert.Contains(Local(objects.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[0].Args) + " --allow-target 127.0.0.1", lines);
         var nightly = objects.OfType<V1CronJob>().Single().Spec.JobTemplate.Spec.Template.Spec.Containers[0].Args;
         var outAt = nightly.IndexOf("--out");
         Assert.Contains(lines, l => l.StartsWith(Local(nightly.Take(outAt)) + " --out ", StringComparison.Ordinal) && l.Contains("/results/nightly --target "));
