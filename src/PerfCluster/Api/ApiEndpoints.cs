@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -25,18 +25,31 @@ public static class ApiEndpoints
     /// Every /api request needs <c>Authorization: Bearer TOKEN</c> when <paramref name="token"/> is set; bad
     /// input of any kind becomes a problem+json answer (400, 404, 409, 413), never a stack trace.
     /// </summary>
-    public static void UseApiErrorsAndAuth(this WebApplication app, string? token)
+    public static void UseApiErrorsAndAuth(this WebApplication app, ApiGuard guard)
     {
-        var expected = token is null ? null : Encoding.UTF8.GetBytes(token);
         app.Use(async (ctx, next) =>
         {
-            if (expected is not null && (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/metrics"))
-                && !Authorized(ctx.Request, expected))
+            ApiGuard.AddHeaders(ctx);
+            if (guard.RequiresToken && (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/metrics")))
             {
-                ctx.Response.Headers.WWWAuthenticate = "Bearer";
-                await Problem(StatusCodes.Status401Unauthorized, "Unauthorized",
-                    "this coordinator needs 'Authorization: Bearer <token>' (the token it was started with)").ExecuteAsync(ctx);
-                return;
+                var client = ctx.Connection.RemoteIpAddress ?? IPAddress.None;
+                if (guard.LockedOut(client))
+                {
+                    await TooManyFailures(ctx, guard);
+                    return;
+                }
+                if (!Authorized(ctx.Request, guard))
+                {
+                    if (!guard.Fail(client))
+                    {
+                        await TooManyFailures(ctx, guard);
+                        return;
+                    }
+                    ctx.Response.Headers.WWWAuthenticate = "Bearer";
+                    await Problem(StatusCodes.Status401Unauthorized, "Unauthorized",
+                        "this coordinator needs 'Authorization: Bearer <token>' (the token it was started with)").ExecuteAsync(ctx);
+                    return;
+                }
             }
             try
             {
@@ -70,14 +83,21 @@ public static class ApiEndpoints
     /// The bearer header, or for a GET of an event stream only, <c>?access_token=</c>: a browser's EventSource
     /// cannot send headers, and the dashboard follows runs with one.
     /// </summary>
-    private static bool Authorized(HttpRequest request, byte[] expected)
+    private static Task TooManyFailures(HttpContext ctx, ApiGuard guard)
+    {
+        ctx.Response.Headers.RetryAfter = ((int)Math.Ceiling(guard.FailureWindow.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status429TooManyRequests, "Too many failed attempts",
+            $"{guard.FailureLimit} requests from this address had no valid token within {guard.FailureWindow.TotalSeconds:0} s; try again later").ExecuteAsync(ctx);
+    }
+
+    private static bool Authorized(HttpRequest request, ApiGuard guard)
     {
         var header = request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";
         string? given = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : null;
         if (given is null && HttpMethods.IsGet(request.Method) && request.Path.Value?.EndsWith("/events", StringComparison.Ordinal) == true)
             given = request.Query["access_token"].ToString();
-        return !string.IsNullOrEmpty(given) && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), expected);
+        return guard.Matches(given);
     }
 
     public static IResult Problem(int status, string title, string detail) =>

@@ -41,6 +41,8 @@ public sealed record CoordinatorServerOptions
     public string? DataDir { get; init; }
     /// <summary>Seed nodes (akka.tcp://perfcluster@host:port) of a cluster to join, e.g. another coordinator's; none: this node forms one.</summary>
     public IReadOnlyList<string> Seeds { get; init; } = [];
+    /// <summary>The API's HTTPS certificate (with its key); null: plain HTTP.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? HttpsCertificate { get; init; }
     /// <summary>Mutual TLS on the cluster transport; null: plain TCP.</summary>
     public ClusterTls? Tls { get; init; }
     /// <summary>The scheduler's clock (default: the system clock).</summary>
@@ -80,7 +82,10 @@ public sealed class CoordinatorServer : IAsyncDisposable
         builder.Services.AddSerilog();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(options.Http);
+            k.Listen(options.Http, listen =>
+            {
+                if (options.HttpsCertificate is { } certificate) listen.UseHttps(certificate);
+            });
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = ApiEndpoints.MaxBodyBytes;
         });
@@ -100,6 +105,14 @@ public sealed class CoordinatorServer : IAsyncDisposable
             throw new InvalidOperationException(e.Message, e);
         }
         builder.Services.AddSingleton(allowed);
+        try
+        {
+            builder.Services.AddSingleton(ApiGuard.From(PerfClusterHosting.Effective(new NodeOptions { Config = options.NodeConfig }), options.Token));
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidOperationException(e.Message, e);
+        }
         var node = new NodeOptions
         {
             Roles = [ClusterRoles.Coordinator],
@@ -129,7 +142,7 @@ public sealed class CoordinatorServer : IAsyncDisposable
         builder.Services.AddHostedService<SchedulerService>();
 
         var app = builder.Build();
-        app.UseApiErrorsAndAuth(options.Token);
+        app.UseApiErrorsAndAuth(app.Services.GetRequiredService<ApiGuard>());
         app.MapHealthChecks("/healthz", Health(LivenessTag));
         app.MapHealthChecks("/readyz", Health(ReadinessTag));
         app.MapRunsApi();
@@ -154,7 +167,8 @@ public sealed class CoordinatorServer : IAsyncDisposable
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
                 .Select(a => new Uri(a)).First();
             var host = options.HttpHost.Contains(':') && !options.HttpHost.StartsWith('[') ? $"[{options.HttpHost}]" : options.HttpHost;
-            return new CoordinatorServer(app, new Uri($"http://{host}:{bound.Port}"), cluster.SelfAddress.ToString());
+            var scheme = options.HttpsCertificate is null ? "http" : "https";
+            return new CoordinatorServer(app, new Uri($"{scheme}://{host}:{bound.Port}"), cluster.SelfAddress.ToString());
         }
         catch
         {

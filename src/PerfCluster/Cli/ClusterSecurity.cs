@@ -45,7 +45,7 @@ public sealed class ClusterSecurity
             {
                 return ClusterTls.Load(files);
             }
-            catch (ClusterTlsException e)
+            catch (TlsFileException e)
             {
                 throw new UsageException(e.Message);
             }

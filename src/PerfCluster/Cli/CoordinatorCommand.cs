@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using PerfCluster.Api;
+using PerfCluster.Engine.Security;
 using Serilog;
 
 namespace PerfCluster.Cli;
@@ -13,6 +15,9 @@ namespace PerfCluster.Cli;
 public static class CoordinatorCommand
 {
     public const string TokenVariable = "PERFCLUSTER_API_TOKEN";
+    public const string HttpsCertificateVariable = "PERFCLUSTER_API_CERT";
+    public const string HttpsKeyVariable = "PERFCLUSTER_API_KEY";
+    public const string HttpsPasswordVariable = "PERFCLUSTER_API_CERT_PASSWORD";
 
     public static Command Create()
     {
@@ -26,12 +31,17 @@ public static class CoordinatorCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var token = new Option<string?>("--token") { Description = $"Bearer token every /api request must carry (default: ${TokenVariable})." };
+        var httpsCert = new Option<string?>("--api-cert")
+        {
+            Description = $"Serve the API over HTTPS with this certificate: PEM (with --api-key) or .pfx (password in ${HttpsPasswordVariable}); default ${HttpsCertificateVariable}.",
+        };
+        var httpsKey = new Option<string?>("--api-key") { Description = $"The PEM private key of --api-cert; default ${HttpsKeyVariable}." };
         var verbose = PerfClusterCli.Verbose();
         var logFormat = PerfClusterCli.LogFormat();
         var security = new ClusterSecurity();
         var command = new Command("coordinator", "Run a coordinator node: it forms the cluster, runs load tests on the workers that join, and serves the HTTP API.")
         {
-            host, port, http, seeds, config, token, verbose, logFormat,
+            host, port, http, seeds, config, token, httpsCert, httpsKey, verbose, logFormat,
         };
         foreach (var option in security.Options) command.Options.Add(option);
         command.SetAction(async (parse, _) =>
@@ -49,6 +59,7 @@ public static class CoordinatorCommand
                     $"and remove cluster members. Pass --token or set {TokenVariable}, or bind --http to 127.0.0.1.");
             var nodeConfig = LocalNode.LoadNodeConfig(parse.GetValue(config)?.FullName);
             var tls = security.Resolve(parse, nodeConfig, clusterHost, "coordinator");
+            var https = HttpsCertificate(parse.GetValue(httpsCert), parse.GetValue(httpsKey), nodeConfig);
             EnsurePortFree(clusterHost, clusterPort, "the cluster transport");
             if (endpoint.Port != 0) EnsurePortFree(endpoint.Address, endpoint.Port, "the HTTP API");
             var options = new CoordinatorServerOptions
@@ -60,6 +71,7 @@ public static class CoordinatorCommand
                 Token = apiToken,
                 NodeConfig = nodeConfig,
                 Tls = tls,
+                HttpsCertificate = https,
                 Verbose = parse.GetValue(verbose),
                 Seeds = (parse.GetValue(seeds) ?? []).Select(s => WorkerCommand.SeedAddress(s, tls is not null)).ToList(),
             };
@@ -128,6 +140,29 @@ public static class CoordinatorCommand
         }
     }
 
+    /// <summary>The API's certificate from --api-cert/--api-key, else PERFCLUSTER_API_CERT/_KEY, else perfcluster.api.tls; null: HTTP.</summary>
+    private static X509Certificate2? HttpsCertificate(string? certificate, string? key, Akka.Configuration.Config? nodeConfig)
+    {
+        var config = PerfCluster.Engine.Hosting.PerfClusterHosting.Effective(new PerfCluster.Engine.Hosting.NodeOptions { Config = nodeConfig });
+        string? Pick(string? flag, string variable, string setting)
+        {
+            var value = flag ?? Environment.GetEnvironmentVariable(variable) ?? config.GetString($"perfcluster.api.tls.{setting}", "");
+            return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+        }
+        var path = Pick(certificate, HttpsCertificateVariable, "certificate");
+        var keyPath = Pick(key, HttpsKeyVariable, "key");
+        if (path is null)
+            return keyPath is null ? null : throw new UsageException("--api-key needs --api-cert (the certificate it belongs to)");
+        try
+        {
+            return CertificateFiles.LoadWithKey(path, keyPath, Pick(null, HttpsPasswordVariable, "password"), "the API certificate");
+        }
+        catch (TlsFileException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
     /// <summary>--token, else $PERFCLUSTER_API_TOKEN; empty means none.</summary>
     public static string? ResolveToken(string? option)
     {
@@ -142,7 +177,8 @@ public static class CoordinatorCommand
     public static (string Host, IPEndPoint Endpoint) ParseHttp(string text)
     {
         var trimmed = text.Trim();
-        if (trimmed.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) trimmed = trimmed["http://".Length..].TrimEnd('/');
+        foreach (var scheme in new[] { "http://", "https://" })
+            if (trimmed.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) trimmed = trimmed[scheme.Length..].TrimEnd('/');
         var colon = trimmed.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(trimmed[(colon + 1)..], out var port) || port is < 0 or > 65535)
             throw new UsageException($"--http must be HOST:PORT, e.g. 127.0.0.1:7070 (got '{text}')");

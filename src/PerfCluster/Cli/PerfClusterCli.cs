@@ -45,6 +45,11 @@ public static class PerfClusterCli
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }
+        catch (PerfCluster.Engine.Security.TlsFileException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
         catch (ScenarioException e)
         {
             Console.Error.WriteLine($"error: {e.Describe()}");

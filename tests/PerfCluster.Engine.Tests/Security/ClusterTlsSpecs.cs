@@ -75,12 +75,12 @@ public sealed class ClusterTlsSpecs : IDisposable
         var ca = Write("ca.crt", _ca.Certificate);
         var other = Write("other.crt", ClusterCertificates.CreateAuthority("other").Certificate);
 
-        var noKey = Assert.Throws<ClusterTlsException>(() => ClusterTls.Load(new ClusterTlsFiles(crt, null, null, ca)));
-        var wrongCa = Assert.Throws<ClusterTlsException>(() => ClusterTls.Load(new ClusterTlsFiles(crt, Write("node.key", node.Key), null, other)));
-        var noCa = Assert.Throws<ClusterTlsException>(() => ClusterTls.Load(new ClusterTlsFiles(crt, null, null, null)));
-        var missing = Assert.Throws<ClusterTlsException>(() => ClusterTls.Load(new ClusterTlsFiles(Path.Combine(_dir, "none.crt"), null, null, ca)));
+        var noKey = Assert.Throws<TlsFileException>(() => ClusterTls.Load(new ClusterTlsFiles(crt, null, null, ca)));
+        var wrongCa = Assert.Throws<TlsFileException>(() => ClusterTls.Load(new ClusterTlsFiles(crt, Write("node.key", node.Key), null, other)));
+        var noCa = Assert.Throws<TlsFileException>(() => ClusterTls.Load(new ClusterTlsFiles(crt, null, null, null)));
+        var missing = Assert.Throws<TlsFileException>(() => ClusterTls.Load(new ClusterTlsFiles(Path.Combine(_dir, "none.crt"), null, null, ca)));
 
-        Assert.Contains("cannot read the node certificate", noKey.Message);
+        Assert.Contains("cannot read cluster TLS: the node certificate", noKey.Message);
         Assert.Contains("is not a certificate of the cluster CA", wrongCa.Message);
         Assert.Contains("--tls-ca", noCa.Message);
         Assert.Contains("none.crt does not exist", missing.Message);

@@ -61,7 +61,7 @@ public sealed class CoordinatorProcess : IAsyncDisposable
         }
     }
 
-    private static readonly Regex ReadyPattern = new(@"Coordinator ready: cluster (?<cluster>akka(\.ssl)?\.tcp://perfcluster@[\d.]+:\d+), API (?<api>http://[\d.]+:\d+)");
+    private static readonly Regex ReadyPattern = new(@"Coordinator ready: cluster (?<cluster>akka(\.ssl)?\.tcp://perfcluster@[\d.]+:\d+), API (?<api>https?://[\d.]+:\d+)");
 
     private static Regex ReadyLine() => ReadyPattern;
 

@@ -1,3 +1,6 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using PerfCluster.Engine.Security;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
@@ -26,12 +29,27 @@ public sealed class CoordinatorClient : IDisposable
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>A PEM file with the CA that issued the coordinator's HTTPS certificate, when it is not one the system trusts.</summary>
+    public const string AuthorityVariable = "PERFCLUSTER_COORDINATOR_CA";
+
+    private static readonly Lazy<X509Certificate2?> Authority = new(() =>
+        Environment.GetEnvironmentVariable(AuthorityVariable) is { Length: > 0 } path
+            ? CertificateFiles.Load(path, $"the coordinator's CA (${AuthorityVariable})")
+            : null);
+
     private readonly HttpClient _http;
 
+    /// <exception cref="TlsFileException">PERFCLUSTER_COORDINATOR_CA names a file that is not a certificate.</exception>
     public CoordinatorClient(Uri coordinator, string? token)
     {
         Coordinator = coordinator;
-        _http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = ConnectTimeout })
+        var handler = new SocketsHttpHandler { ConnectTimeout = ConnectTimeout };
+        if (Authority.Value is { } authority)
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                errors == SslPolicyErrors.None
+                || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None
+                   && CertificateFiles.ChainProblem(certificate as X509Certificate2, authority) is null;
+        _http = new HttpClient(handler)
         {
             BaseAddress = coordinator,
             Timeout = Timeout.InfiniteTimeSpan,
