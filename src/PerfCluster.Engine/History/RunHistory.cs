@@ -26,6 +26,12 @@ public sealed class RunHistory : StoreActor<RunHistoryState>
             PersistThenReply(new RunRecorded(s), _ => ack);
         });
         Command<GetHistory>(q => Sender.Tell(new RunList(State.Query(q.Scenario, q.Limit))));
+        Command<ClaimRunId>(cmd =>
+        {
+            if (string.IsNullOrWhiteSpace(cmd.Wanted)) { Fail("a run id to claim is empty"); return; }
+            var id = State.FreeRunId(cmd.Wanted);
+            PersistThenReply(new RunIdClaimed(id, DateTimeOffset.UtcNow), _ => new RunIdGranted(id));
+        });
     }
 
     public static Props Props(int snapshotEvery) => Akka.Actor.Props.Create<RunHistory>(snapshotEvery);

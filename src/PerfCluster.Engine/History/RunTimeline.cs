@@ -77,6 +77,8 @@ public sealed class RunTimeline : ReceivePersistentActor
         });
         Command<RunTimelineProtocol.GetTimeline>(_ =>
             Sender.Tell(new RunTimelineProtocol.Timeline(_runId, _storedScenario, _windows.ToList())));
+        // A reader started for one question (PerfClusterStore.GetTimelineAsync) goes away after it.
+        Command<PerfCluster.Engine.Persistence.StoreProtocol.Retire>(_ => Context.Stop(Self));
     }
 
     public static string PersistenceIdOf(string runId) => "run-timeline-" + runId;

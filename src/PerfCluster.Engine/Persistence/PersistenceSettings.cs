@@ -113,6 +113,10 @@ public sealed record PersistenceSettings
                   connection-string = {{connection}}
                   provider-name = {{provider}}
                   auto-initialize = on
+                  # Several processes write these journals one after another (StoreLock), each request from a new actor
+                  # with its own writer id; the replay filter would take that for concurrent writers and drop events.
+                  # The journal's unique (persistence id, sequence number) already refuses a second writer of a number.
+                  replay-filter.mode = off
                 }
               }
               snapshot-store {

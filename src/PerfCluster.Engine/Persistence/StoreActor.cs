@@ -17,7 +17,30 @@ public static class StoreProtocol
     /// How the actor recovered: from the snapshot at <paramref name="RecoveredFromSnapshot"/> (null: none) plus
     /// <paramref name="EventsReplayed"/> later events; <paramref name="LastSnapshot"/> is the newest snapshot it saved or loaded.
     /// </summary>
+    /// <summary>
+    /// The one request of a fresh actor is answered: it stops once the snapshot it may be writing is stored (and the
+    /// older ones are deleted), or at once when none is.
+    /// </summary>
+    public sealed record Retire
+    {
+        public static readonly Retire Instance = new();
+        private Retire() { }
+    }
+
     public sealed record StoreStatus(string PersistenceId, long LastSequenceNr, long? RecoveredFromSnapshot, int EventsReplayed, long? LastSnapshot);
+}
+
+/// <summary>
+/// Why a store actor stopped before it could answer (its recovery failed), for the one request that started it:
+/// the ask sees the actor stop, and says why instead of waiting for a timeout.
+/// </summary>
+public static class StoreActorFailures
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ActorPath, string> Reasons = new();
+
+    internal static void Record(ActorPath actor, string reason) => Reasons[actor] = reason;
+
+    public static string? Take(ActorPath actor) => Reasons.TryRemove(actor, out var reason) ? reason : null;
 }
 
 /// <summary>
@@ -34,6 +57,8 @@ public abstract class StoreActor<TState> : ReceivePersistentActor
     private long? _recoveredFromSnapshot;
     private long? _lastSnapshot;
     private int _eventsReplayed;
+    private bool _snapshotPending;
+    private bool _retiring;
 
     protected StoreActor(string persistenceId, int snapshotEvery, TState empty)
     {
@@ -60,15 +85,26 @@ public abstract class StoreActor<TState> : ReceivePersistentActor
             if (_lastSnapshot is { } latest && seq < latest)
             {
                 DeleteSnapshot(seq);
-                return;
             }
-            _lastSnapshot = seq;
-            if (seq > 1) DeleteSnapshots(new SnapshotSelectionCriteria(seq - 1));
+            else
+            {
+                _lastSnapshot = seq;
+                if (seq > 1) DeleteSnapshots(new SnapshotSelectionCriteria(seq - 1));
+            }
+            SnapshotDone();
+        });
+        Command<StoreProtocol.Retire>(_ =>
+        {
+            _retiring = true;
+            if (!_snapshotPending) Context.Stop(Self);
         });
         Command<DeleteSnapshotSuccess>(_ => { });
         Command<DeleteSnapshotFailure>(f => Log.Warning(f.Cause, "Deleting an old snapshot of {PersistenceId} failed", PersistenceId));
-        Command<SaveSnapshotFailure>(f => Log.Warning(f.Cause, "Snapshot of {PersistenceId} at {SequenceNr} failed; recovery replays more events",
-            PersistenceId, f.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(f =>
+        {
+            Log.Warning(f.Cause, "Snapshot of {PersistenceId} at {SequenceNr} failed; recovery replays more events", PersistenceId, f.Metadata.SequenceNr);
+            SnapshotDone();
+        });
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(f => Log.Warning(f.Cause, "Deleting old snapshots of {PersistenceId} failed", PersistenceId));
         Command<StoreProtocol.GetStoreStatus>(_ => Sender.Tell(
@@ -93,8 +129,18 @@ public abstract class StoreActor<TState> : ReceivePersistentActor
             _awaitingWrite = null;
             State = Apply(State, e);
             replyTo.Tell(reply(State));
-            if (LastSequenceNr % _snapshotEvery == 0) SaveSnapshot(ToSnapshot(State));
+            if (LastSequenceNr % _snapshotEvery == 0)
+            {
+                _snapshotPending = true;
+                SaveSnapshot(ToSnapshot(State));
+            }
         });
+    }
+
+    private void SnapshotDone()
+    {
+        _snapshotPending = false;
+        if (_retiring) Context.Stop(Self);
     }
 
     protected void Fail(string message) => Sender.Tell(new Status.Failure(new StoreException(message)));
@@ -115,7 +161,8 @@ public abstract class StoreActor<TState> : ReceivePersistentActor
 
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
-        Log.Error(reason, "{PersistenceId} could not be read from the store; retrying with back-off", PersistenceId);
+        StoreActorFailures.Record(Self.Path, $"could not read the store: {reason.GetBaseException().Message}");
+        Log.Warning("{PersistenceId} could not be read from the store: {Reason}", PersistenceId, reason.GetBaseException().Message);
         base.OnRecoveryFailure(reason, message);
     }
 }

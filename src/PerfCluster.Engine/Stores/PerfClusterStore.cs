@@ -18,11 +18,12 @@ namespace PerfCluster.Engine.Stores;
 /// <summary>
 /// Baselines, run history and schedules for the CLI, the HTTP API and the coordinator's scheduler. <see cref="OpenAsync"/> starts a small local actor system
 /// with nothing but persistence (for <c>perfcluster baseline list</c> and friends); <see cref="Attach"/> uses the
-/// store of a running node (<see cref="PersistenceHosting.AddPerfClusterPersistence"/>). A node lives long beside other
-/// writers of the same journal (the other coordinator, the CLI adding a schedule or a baseline), and a persistent actor
-/// knows only what it read when it recovered and what it wrote itself: an attached store therefore asks a fresh actor
-/// for every request, which reads the latest state (snapshot and later events) and goes away after answering, one
-/// request at a time per journal on the node. Every failure,
+/// store of a running node (<see cref="PersistenceHosting.AddPerfClusterPersistence"/>). Several processes write the same
+/// journals (coordinators, and CLI commands adding a schedule, a baseline or a run to the history), and a persistent actor
+/// knows only what it read when it recovered and what it wrote itself: every request therefore goes to a fresh actor,
+/// which reads the latest state (snapshot and later events), writes, answers and goes away, under the store's
+/// cross-process <see cref="StoreLock"/> (one request at a time per store), so no two writers compute the same
+/// sequence or version number. Every failure,
 /// including a database that cannot be opened or does not answer, surfaces as a <see cref="StoreException"/>
 /// whose message can be shown to the user as it is.
 /// </summary>
@@ -46,16 +47,16 @@ public sealed class PerfClusterStore : IAsyncDisposable
     private readonly Journal _baselines;
     private readonly Journal _history;
     private readonly Journal _schedules;
+    private readonly StoreLock? _lock;
     private int _disposed;
 
-    /// <summary>
-    /// One of the store's persistent actors: <paramref name="Registered"/>, the one started with the system, answers
-    /// when <paramref name="Fresh"/> is null; otherwise every request goes to a new actor made from it.
-    /// </summary>
-    private sealed record Journal(string Name, IActorRef Registered, Props? Fresh);
+    /// <summary>One of the store's persistent actors: every request goes to a new actor made from <paramref name="Fresh"/>.</summary>
+    private sealed record Journal(string Name, Props Fresh);
 
-    private PerfClusterStore(ActorSystem system, bool ownsSystem, Journal baselines, Journal history, Journal schedules, string description)
+    private PerfClusterStore(ActorSystem system, bool ownsSystem, Journal baselines, Journal history, Journal schedules, string description,
+        StoreLock? storeLock)
     {
+        _lock = storeLock;
         _system = system;
         _ownsSystem = ownsSystem;
         _baselines = baselines;
@@ -86,11 +87,12 @@ public sealed class PerfClusterStore : IAsyncDisposable
         {
             var registry = ActorRegistry.For(system);
             PersistenceHosting.StartActors(system, registry, settings);
-            // A short-lived process: the actors it started read the store just now.
+            // Other processes may write between this one's start and its request: every request reads afresh here too.
             var store = new PerfClusterStore(system, ownsSystem: true,
-                new Journal(BaselineLibrary.ActorName, registry.Get<BaselineLibraryKey>(), null),
-                new Journal(RunHistory.ActorName, registry.Get<RunHistoryKey>(), null),
-                new Journal(ScheduleBook.ActorName, registry.Get<ScheduleBookKey>(), null), settings.Describe());
+                new Journal(BaselineLibrary.ActorName, BaselineLibrary.Props(settings.SnapshotEvery)),
+                new Journal(RunHistory.ActorName, RunHistory.Props(settings.SnapshotEvery)),
+                new Journal(ScheduleBook.ActorName, ScheduleBook.Props(settings.SnapshotEvery)),
+                settings.Describe(), StoreLock.For(settings));
             await store.WaitUntilRecoveredAsync(ct).ConfigureAwait(false);
             return store;
         }
@@ -106,14 +108,14 @@ public sealed class PerfClusterStore : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(system);
         var registry = ActorRegistry.For(system);
-        if (!registry.TryGet<BaselineLibraryKey>(out var baselines) || !registry.TryGet<RunHistoryKey>(out var history) ||
-            !registry.TryGet<ScheduleBookKey>(out var schedules))
+        if (!registry.TryGet<BaselineLibraryKey>(out _) || !registry.TryGet<RunHistoryKey>(out _) || !registry.TryGet<ScheduleBookKey>(out _))
             throw new StoreException("persistence is not enabled on this node (no baseline library, run history or schedule book)");
         var snapshotEvery = Math.Max(1, system.Settings.Config.GetInt("perfcluster.persistence.snapshot-every", 50));
         return new PerfClusterStore(system, ownsSystem: false,
-            new Journal(BaselineLibrary.ActorName, baselines, BaselineLibrary.Props(snapshotEvery)),
-            new Journal(RunHistory.ActorName, history, RunHistory.Props(snapshotEvery)),
-            new Journal(ScheduleBook.ActorName, schedules, ScheduleBook.Props(snapshotEvery)), $"the store of node {system.Name}");
+            new Journal(BaselineLibrary.ActorName, BaselineLibrary.Props(snapshotEvery)),
+            new Journal(RunHistory.ActorName, RunHistory.Props(snapshotEvery)),
+            new Journal(ScheduleBook.ActorName, ScheduleBook.Props(snapshotEvery)), $"the store of node {system.Name}",
+            StoreLock.Of(system));
     }
 
     /// <summary>Waits until every store actor has read its state from the database.</summary>
@@ -122,9 +124,9 @@ public sealed class PerfClusterStore : IAsyncDisposable
     /// <summary>How each store actor recovered and where its journal stands (diagnostics).</summary>
     public async Task<IReadOnlyList<StoreProtocol.StoreStatus>> GetStatusAsync(CancellationToken ct = default) =>
     [
-        await AskAsync<StoreProtocol.StoreStatus>(_baselines.Registered, StoreProtocol.GetStoreStatus.Instance, "reading baselines", ct).ConfigureAwait(false),
-        await AskAsync<StoreProtocol.StoreStatus>(_history.Registered, StoreProtocol.GetStoreStatus.Instance, "reading run history", ct).ConfigureAwait(false),
-        await AskAsync<StoreProtocol.StoreStatus>(_schedules.Registered, StoreProtocol.GetStoreStatus.Instance, "reading schedules", ct).ConfigureAwait(false),
+        await AskAsync<StoreProtocol.StoreStatus>(_baselines, StoreProtocol.GetStoreStatus.Instance, "reading baselines", ct).ConfigureAwait(false),
+        await AskAsync<StoreProtocol.StoreStatus>(_history, StoreProtocol.GetStoreStatus.Instance, "reading run history", ct).ConfigureAwait(false),
+        await AskAsync<StoreProtocol.StoreStatus>(_schedules, StoreProtocol.GetStoreStatus.Instance, "reading schedules", ct).ConfigureAwait(false),
     ];
 
     /// <summary>The actor system the store runs on (its own after <see cref="OpenAsync"/>, the node's after <see cref="Attach"/>).</summary>
@@ -181,6 +183,16 @@ public sealed class PerfClusterStore : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(summary);
         await AskAsync<RunRecordedAck>(_history, new RecordRun(summary), $"recording run {summary.RunId}", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reserves a run id in this store: <paramref name="wanted"/>, or <c>wanted-2</c>, <c>wanted-3</c>, ... when another run
+    /// (of this or another process) has it already.
+    /// </summary>
+    public async Task<string> ClaimRunIdAsync(string wanted, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(wanted);
+        return (await AskAsync<RunIdGranted>(_history, new ClaimRunId(wanted), $"claiming run id {wanted}", ct).ConfigureAwait(false)).RunId;
     }
 
     /// <summary>At most <paramref name="limit"/> runs, newest first; only <paramref name="scenario"/>'s when given (case-insensitive).</summary>
@@ -285,13 +297,23 @@ public sealed class PerfClusterStore : IAsyncDisposable
 
     private async Task<T> AskAsync<T>(Journal journal, object message, string what, CancellationToken ct)
     {
-        if (journal.Fresh is null) return await AskAsync<T>(journal.Registered, message, what, ct).ConfigureAwait(false);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var gate = Gates.GetOrCreateValue(_system).GetOrAdd(journal.Name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            return await AskOnceAsync<T>(journal.Fresh, journal.Name, message, what, ct).ConfigureAwait(false);
+            if (_lock is null) return await AskOnceAsync<T>(journal.Fresh, journal.Name, message, what, ct).ConfigureAwait(false);
+            IAsyncDisposable held;
+            try
+            {
+                held = await _lock.AcquireAsync(StoreLock.DefaultWait, ct).ConfigureAwait(false);
+            }
+            catch (StoreException e)
+            {
+                throw new StoreException($"{what} failed: {e.Message}", e);
+            }
+            await using (held)
+                return await AskOnceAsync<T>(journal.Fresh, journal.Name, message, what, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -299,17 +321,29 @@ public sealed class PerfClusterStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts an actor from <paramref name="props"/>, asks it one question and stops it: it reads the store afresh.</summary>
+    /// <summary>
+    /// Starts an actor from <paramref name="props"/>, asks it one question and stops it: it reads the store afresh. An
+    /// actor that cannot read the store stops before it answers: that is a <see cref="StoreException"/> at once, with
+    /// the reason it recorded.
+    /// </summary>
     private async Task<T> AskOnceAsync<T>(Props props, string name, object message, string what, CancellationToken ct)
     {
         var actor = _system.ActorOf(props, $"{name}-{Guid.NewGuid():N}");
+        using var stopWatching = new CancellationTokenSource();
+        var stopped = actor.WatchAsync(stopWatching.Token);
         try
         {
-            return await AskAsync<T>(actor, message, what, ct).ConfigureAwait(false);
+            var answer = AskAsync<T>(actor, message, what, ct);
+            // A failed write is answered just before the actor stops: its answer may arrive after the stop is seen.
+            if (await Task.WhenAny(answer, stopped).ConfigureAwait(false) == stopped
+                && await Task.WhenAny(answer, Task.Delay(TimeSpan.FromMilliseconds(500), ct)).ConfigureAwait(false) != answer)
+                throw new StoreException($"{what} failed: {StoreActorFailures.Take(actor.Path) ?? "the store could not be read"}");
+            return await answer.ConfigureAwait(false);
         }
         finally
         {
-            _system.Stop(actor);
+            await stopWatching.CancelAsync().ConfigureAwait(false);
+            actor.Tell(StoreProtocol.Retire.Instance);
         }
     }
 

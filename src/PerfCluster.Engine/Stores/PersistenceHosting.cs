@@ -32,6 +32,7 @@ public static class PersistenceHosting
     /// <summary>Starts the store actors, each under a back-off supervisor, and registers them.</summary>
     internal static void StartActors(ActorSystem system, IActorRegistry registry, PersistenceSettings settings)
     {
+        StoreLock.Register(system, StoreLock.For(settings));
         registry.Register<BaselineLibraryKey>(system.ActorOf(
             Supervised(BaselineLibrary.Props(settings.SnapshotEvery), "the baseline library"), BaselineLibrary.ActorName));
         registry.Register<RunHistoryKey>(system.ActorOf(

@@ -31,6 +31,7 @@ public sealed class PersistenceSerializer : SerializerWithStringManifest
         [typeof(BaselineEvents.BaselineRemoved)] = "baseline-removed",
         [typeof(BaselineLibrarySnapshot)] = "baseline-library-snapshot",
         [typeof(RunHistoryEvents.RunRecorded)] = "run-recorded",
+        [typeof(RunHistoryEvents.RunIdClaimed)] = "run-id-claimed",
         [typeof(RunHistorySnapshot)] = "run-history-snapshot",
         [typeof(RunTimelineEvents.WindowRecorded)] = "run-window-recorded",
         [typeof(ScheduleBookEvents.ScheduleCreated)] = "schedule-created",

@@ -179,7 +179,9 @@ public static class RunCommand
         IRunReview? review = null)
     {
         var startedAt = DateTimeOffset.UtcNow;
-        var run = TestRun.Start(TestRunId.ForCli(startedAt), plan, startedAt, iterations);
+        var id = TestRunId.ForCli(startedAt);
+        if (review is not null) id = await review.ClaimRunIdAsync(id);
+        var run = TestRun.Start(id, plan, startedAt, iterations);
         var outputDirectory = outputDirectoryOption ?? Path.Combine("results", run.Id.Value);
         using var control = new TestRunControl();
         using var interrupt = new InterruptSignal();

@@ -31,6 +31,9 @@ public interface IRunReview
     RunReport Review(RunReport report);
 
     Task AfterWriteAsync(RunReport report, string outputDirectory);
+
+    /// <summary>The id the run gets: <paramref name="wanted"/>, unless a run in the store has it already.</summary>
+    Task<TestRunId> ClaimRunIdAsync(TestRunId wanted);
 }
 
 /// <summary>
@@ -61,6 +64,25 @@ public class HistoryReview(PersistenceSettings settings) : IRunReview
     public virtual string? AbortReason => null;
 
     public virtual RunReport Review(RunReport report) => report;
+
+    /// <summary>
+    /// Run ids are the start second ("benchmark_1796286407"); two runs started in the same second on one store would share
+    /// a history entry and a timeline, so the id is claimed in the store first. A store that cannot be opened costs
+    /// that guarantee, not the run.
+    /// </summary>
+    public async Task<TestRunId> ClaimRunIdAsync(TestRunId wanted)
+    {
+        try
+        {
+            await using var store = await OpenStoreAsync();
+            return new TestRunId(await store.ClaimRunIdAsync(wanted.Value));
+        }
+        catch (StoreException e)
+        {
+            Console.Error.WriteLine($"warning: the run id could not be reserved in the store: {e.Message}");
+            return wanted;
+        }
+    }
 
     public virtual async Task AfterWriteAsync(RunReport report, string outputDirectory)
     {

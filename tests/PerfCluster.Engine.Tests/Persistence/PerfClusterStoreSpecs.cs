@@ -40,6 +40,56 @@ public abstract class PerfClusterStoreSpecs : IDisposable
         id, scenario, T0.AddMinutes(minutes), TimeSpan.FromSeconds(30), "completed", 1000 + minutes, 33.3, 0.01, 12.5, 40, 80.25, 2,
         RegressionOutcome: minutes % 2 == 0 ? "passed" : null, BaselineName: minutes % 2 == 0 ? "nightly" : null);
 
+    /// <summary>
+    /// Writers as separate processes have them: each store its own actor system (the CLI's), one attached to a node (a
+    /// coordinator's), all on one database at once. Every write lands, versions are numbered without gaps or duplicates,
+    /// and no run is lost from the history.
+    /// </summary>
+    [StoreFact]
+    public async Task Should_number_the_writes_of_concurrent_writers_without_gaps_or_duplicates_and_lose_none()
+    {
+        var settings = _backend.Settings(snapshotEvery: 7);
+        await StoreProbe.CheckAsync(settings);
+        using var node = ActorSystem.Create("writers-node", settings.ToAkkaConfig().WithFallback(TestNodes.Local));
+        PersistenceHosting.StartActors(node, Akka.Hosting.ActorRegistry.For(node), settings);
+        var stores = new List<PerfClusterStore> { PerfClusterStore.Attach(node) };
+        for (var i = 0; i < 3; i++) stores.Add(await PerfClusterStore.OpenAsync(settings));
+        try
+        {
+            const int each = 8;
+            var writes = stores.Select((store, w) => Task.Run(async () =>
+            {
+                var versions = new List<int>();
+                var claims = new List<string>();
+                for (var i = 0; i < each; i++)
+                {
+                    versions.Add((await Save(store, "shared", w * 100 + i)).Version);
+                    await store.RecordRunAsync(Run($"w{w}-r{i}", "Light Load", w * 100 + i));
+                    claims.Add(await store.ClaimRunIdAsync("benchmark_1796286520"));
+                }
+                return (versions, claims);
+            })).ToList();
+            var results = await Task.WhenAll(writes);
+
+            var total = stores.Count * each;
+            Assert.Equal(Enumerable.Range(1, total), results.SelectMany(r => r.versions).Order());
+            var summary = Assert.Single(await stores[0].ListBaselinesAsync());
+            Assert.Equal((total, total), (summary.LatestVersion, summary.VersionCount));
+            Assert.Equal(total, (await stores[2].GetHistoryAsync(limit: 1000)).Select(r => r.RunId).Distinct().Count());
+            var claims = results.SelectMany(r => r.claims).ToList();
+            Assert.Equal(total, claims.Distinct().Count());
+            Assert.Contains("benchmark_1796286520", claims);
+            Assert.Contains($"benchmark_1796286520-{total}", claims);
+            // Every document is the one its writer saved.
+            for (var v = 1; v <= total; v += 5)
+                Assert.Matches("""^\{"name":"shared","p95":\d+\}$""", (await stores[1].GetBaselineAsync("shared", v))!.DocumentJson);
+        }
+        finally
+        {
+            foreach (var store in stores) await store.DisposeAsync();
+        }
+    }
+
     [StoreFact]
     public async Task Should_keep_every_version_and_get_the_latest_or_a_given_one()
     {

@@ -47,7 +47,9 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
         yield return new BaselineLibrarySnapshot([Entry, Entry with { Name = "smoke", Version = 1 }], new Dictionary<string, int> { ["nightly"] = 4, ["smoke"] = 1 });
         yield return new RunHistoryEvents.RunRecorded(Summary);
         yield return new RunHistoryEvents.RunRecorded(Summary with { RegressionOutcome = null, BaselineName = null });
+        yield return new RunHistoryEvents.RunIdClaimed("benchmark_1796286520-2", DateTimeOffset.Parse("2026-12-03T08:28:45Z"));
         yield return new RunHistorySnapshot([Summary, Summary with { RunId = "r2" }]);
+        yield return new RunHistorySnapshot([Summary]) { Claimed = ["benchmark_1796286520", "benchmark_1796286520-2"] };
         yield return new RunTimelineEvents.WindowRecorded("benchmark_1-1", "gate", Window);
         yield return new RunCheckpointsEvents.RunBegun("run-1", JournalScenario, DateTimeOffset.Parse("2026-11-26T12:00:00Z"),
             "akka.tcp://perfcluster@127.0.0.1:4053/user/listener-run-1", 2, DateTimeOffset.Parse("2026-11-26T11:59:59.5Z"));
@@ -140,7 +142,9 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
                     Assert.Equal(s.Schedules, Assert.IsType<ScheduleBookSnapshot>(back).Schedules);
                     break;
                 case RunHistorySnapshot s:
-                    Assert.Equal(s.Runs, Assert.IsType<RunHistorySnapshot>(back).Runs);
+                    var h = Assert.IsType<RunHistorySnapshot>(back);
+                    Assert.Equal(s.Runs, h.Runs);
+                    Assert.Equal(s.Claimed ?? [], h.Claimed ?? []);
                     break;
                 case RunTimelineEvents.WindowRecorded w:
                     var r = Assert.IsType<RunTimelineEvents.WindowRecorded>(back);
