@@ -174,6 +174,40 @@ public class ScheduleEndToEndSpecs
         }
     }
 
+    /// <summary>
+    /// The CLI writes the schedule book while the coordinator's scheduler reads it every second and records a run in it:
+    /// every schedule added is there, the run's start and outcome are recorded, and no command sees a store error.
+    /// </summary>
+    [Fact]
+    public async Task Should_keep_every_cli_write_and_every_scheduler_write_on_the_same_journal()
+    {
+        await using var target = await DemoTarget.StartAsync(new DemoTargetOptions(0, TimeSpan.FromMilliseconds(2), TimeSpan.Zero));
+        using var dir = new TempDirectory();
+        var scenario = dir.File("busy.conf", Scenario(target.BaseUrl, "4s"));
+        var add = await Cli(dir, "schedule", "add", "--cron", "0 3 1 1 *", scenario);
+        Assert.True(add.ExitCode == 0, add.Output);
+
+        await using var server = await StartCoordinatorAsync(dir);
+        using var worker = CliProcess.Start("worker", "--seed", server.ClusterAddress["akka.tcp://perfcluster@".Length..]);
+        await worker.WaitForOutputAsync("Worker ready", TimeSpan.FromSeconds(60));
+        await using var store = PerfClusterStore.Attach(server.Services.GetRequiredService<ActorSystem>());
+        var request = await Cli(dir, "schedule", "run-now", "busy");
+        Assert.True(request.ExitCode == 0, request.Output);
+        await PerfCluster.Tests.Api.WorkerProcess.WaitUntilAsync(async () => (await store.GetScheduleAsync("busy"))?.LastRun is not null,
+            TimeSpan.FromSeconds(30), "the scheduled run did not start");
+
+        // While the run goes (and the scheduler records it), five CLI processes add schedules at once.
+        var adds = await Task.WhenAll(Enumerable.Range(1, 5).Select(i =>
+            Cli(dir, "schedule", "add", "--cron", "0 3 1 1 *", "--name", $"added-{i}", scenario)));
+        var last = await FinishedRunAsync(store, "busy", worker);
+
+        Assert.All(adds, a => Assert.True(a.ExitCode == 0 && !a.Stderr.Contains("warning") && !a.Stderr.Contains("error"), a.Output));
+        Assert.True(last.Outcome == ScheduledRunOutcomes.Passed, $"{last.Outcome}: {last.Detail}");
+        var names = (await store.ListSchedulesAsync()).Select(e => e.Definition.Name).ToList();
+        Assert.Equal(["added-1", "added-2", "added-3", "added-4", "added-5", "busy"], names.Order());
+        await server.StopAsync();
+    }
+
     /// <summary>The coordinator's clock is a day ahead, so the schedule's 03:00 occurrence is due at its first check.</summary>
     private sealed class DayAheadClock : TimeProvider
     {
