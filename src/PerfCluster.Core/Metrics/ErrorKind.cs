@@ -15,7 +15,7 @@ public enum ErrorKind
     Http5xx = 4,
     /// <summary>Any other status the endpoint did not expect (1xx, 2xx or 3xx outside its expect list).</summary>
     UnexpectedStatus = 5,
-    /// <summary>Anything else: DNS failure, protocol error, TLS failure.</summary>
+    /// <summary>Anything else: DNS failure, TLS failure.</summary>
     Other = 6,
     /// <summary>A journey step's template named a variable this user has not set (yet); nothing was sent.</summary>
     MissingVariable = 7,
@@ -25,11 +25,15 @@ public enum ErrorKind
     CheckFailed = 9,
     /// <summary>A unique feeder had no row left for the user (<c>on-exhausted = fail</c>); nothing was sent.</summary>
     FeederExhausted = 10,
+    /// <summary>The answer was not valid HTTP: a status line, header or chunk that cannot be read.</summary>
+    Protocol = 11,
+    /// <summary>The answer's headers passed their limit, or its body <c>http.max-response-size</c>; the connection was dropped.</summary>
+    TooLarge = 12,
 }
 
 public static class ErrorKinds
 {
-    public const int Count = 11;
+    public const int Count = 13;
     public static readonly ErrorKind[] All = Enum.GetValues<ErrorKind>();
 
     /// <summary>snake_case name used in reports and threshold expressions (e.g. "http_5xx").</summary>
@@ -45,6 +49,8 @@ public static class ErrorKinds
         ErrorKind.ExtractFailed => "extract_failed",
         ErrorKind.CheckFailed => "check_failed",
         ErrorKind.FeederExhausted => "feeder_exhausted",
+        ErrorKind.Protocol => "protocol",
+        ErrorKind.TooLarge => "response_too_large",
         _ => "other",
     };
 

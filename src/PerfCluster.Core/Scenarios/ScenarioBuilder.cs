@@ -121,6 +121,13 @@ internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? override
                 throw new ScenarioException($"'{c.Key}' must be 0 (one per user) or more but is {max}", c.Value.Position);
             settings = settings with { MaxConnections = max };
         }
+        if (http.Field("max-response-size") is { } m)
+        {
+            var text = m.Value.AsString(m.Key);
+            if (SizeText.TryParse(text) is not { } size)
+                throw new ScenarioException($"'{m.Key}' must be a size such as 64MB, or 0 for no limit, but is '{text}'", m.Value.Position);
+            settings = settings with { MaxResponseSize = size };
+        }
         if (http.Field("engine") is { } e)
         {
             if (!HttpSettings.TryParseEngine(e.Value.AsString(), out var engine))

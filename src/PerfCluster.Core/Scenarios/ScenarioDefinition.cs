@@ -149,6 +149,15 @@ public sealed record HttpSettings
     /// <summary>Which HTTP client sends the requests (<c>http.engine</c>).</summary>
     public HttpEngine Engine { get; init; } = HttpEngine.Auto;
 
+    public const long DefaultMaxResponseSize = 64L << 20;
+
+    /// <summary>
+    /// The most body bytes one answer may have (<c>http.max-response-size</c>); past it the request fails as
+    /// <c>response_too_large</c> and its connection is dropped. 0: no limit (bodies are read and dropped as they come,
+    /// except where a journey step keeps one for extraction).
+    /// </summary>
+    public long MaxResponseSize { get; init; } = DefaultMaxResponseSize;
+
     /// <summary>Reads an engine name as a scenario or command line writes it: auto, fast or socketshttphandler (any case).</summary>
     public static bool TryParseEngine(string text, out HttpEngine engine)
     {

@@ -125,6 +125,7 @@ public static class ScenarioJson
             json.WriteStartObject("http");
             json.WriteString("timeout", Duration(scenario.Http.Timeout));
             json.WriteNumber("max_connections", scenario.Http.MaxConnections);
+            json.WriteNumber("max_response_size", scenario.Http.MaxResponseSize);
             json.WriteString("engine", scenario.Http.Engine switch
             {
                 HttpEngine.Fast => "fast",

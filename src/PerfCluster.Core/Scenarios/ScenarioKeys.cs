@@ -81,7 +81,7 @@ internal static class ScenarioKeys
         ScenarioAliases,
         BenchmarkKeysIgnored);
 
-    public static readonly KeySet Http = new("http", ["timeout", "max-connections", "engine", "cookies"]);
+    public static readonly KeySet Http = new("http", ["timeout", "max-connections", "engine", "cookies", "max-response-size"]);
 
     /// <summary>One step of a flow: exactly one kind key, and what a failure does.</summary>
     public static readonly KeySet Step = new("a step", ["request", "pause", "group", "repeat", "while", "if", "on-failure"]);

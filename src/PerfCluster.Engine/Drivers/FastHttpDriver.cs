@@ -70,7 +70,7 @@ public sealed class FastHttpDriver : IRequestDriver
         if (Unsupported(scenario) is { } why) throw new ArgumentException($"the fast HTTP engine cannot run this scenario: {why}", nameof(scenario));
         _recorder = recorder;
         _endpoints = scenario.Endpoints.ToArray();
-        _requests = _endpoints.Select(e => FastHttpRequest.Encode(scenario.Target, e)).ToArray();
+        _requests = _endpoints.Select(e => FastHttpRequest.Encode(scenario.Target, e, scenario.Http.MaxResponseSize)).ToArray();
         _host = scenario.Target.DnsSafeHost;
         _port = scenario.Target.Port;
         if (IPAddress.TryParse(_host, out var literal))

@@ -211,7 +211,7 @@ internal sealed class FastHttpLoop
         conn.Attempt = 0;
         conn.Received = 0;
         conn.Sent = 0;
-        conn.Parser.Reset(conn.Request.IsHead);
+        conn.Parser.Reset(conn.Request.IsHead, conn.Request.MaxBody);
         if (AbortedMidway(conn)) return;
         if (conn.Socket is not null && conn.Stale) Close(conn);
         if (conn.Socket is null)
@@ -358,7 +358,10 @@ internal sealed class FastHttpLoop
                     Succeed(conn, conn.Parser.KeepAlive && conn.Start == conn.End);
                     return;
                 case FastHttpParse.Malformed:
-                    Fail(conn, ErrorKind.Other);
+                    Fail(conn, ErrorKind.Protocol);
+                    return;
+                case FastHttpParse.TooLarge:
+                    Fail(conn, ErrorKind.TooLarge);
                     return;
             }
             if (n < free && !untilDrained) return;
@@ -376,7 +379,7 @@ internal sealed class FastHttpLoop
             conn.Attempt++;
             Close(conn);
             conn.Sent = 0;
-            conn.Parser.Reset(conn.Request.IsHead);
+            conn.Parser.Reset(conn.Request.IsHead, conn.Request.MaxBody);
             Connect(conn);
             return;
         }

@@ -21,11 +21,15 @@ internal sealed class FastHttpRequest
         "GET", "HEAD", "CONNECT", "OPTIONS", "DELETE",
     };
 
-    private FastHttpRequest(byte[] bytes, bool head)
+    private FastHttpRequest(byte[] bytes, bool head, long maxBody)
     {
         Bytes = bytes;
         IsHead = head;
+        MaxBody = maxBody;
     }
+
+    /// <summary>The most body bytes its answer may have (<c>http.max-response-size</c>; 0: no limit).</summary>
+    public long MaxBody { get; }
 
     public byte[] Bytes { get; }
 
@@ -59,7 +63,7 @@ internal sealed class FastHttpRequest
     }
 
     /// <summary>Encodes <paramref name="endpoint"/>; call <see cref="Unsupported"/> first.</summary>
-    public static FastHttpRequest Encode(Uri target, EndpointDefinition endpoint)
+    public static FastHttpRequest Encode(Uri target, EndpointDefinition endpoint, long maxBody = 0)
     {
         var uri = new Uri(target, endpoint.Path);
         var body = endpoint.Body is null ? null : Encoding.UTF8.GetBytes(endpoint.Body);
@@ -84,7 +88,7 @@ internal sealed class FastHttpRequest
         var bytes = new byte[head + (body?.Length ?? 0)];
         Encoding.ASCII.GetBytes(text.ToString(), bytes);
         body?.CopyTo(bytes, head);
-        return new FastHttpRequest(bytes, endpoint.Method.Equals("HEAD", StringComparison.OrdinalIgnoreCase));
+        return new FastHttpRequest(bytes, endpoint.Method.Equals("HEAD", StringComparison.OrdinalIgnoreCase), maxBody);
     }
 
     /// <summary>The Host header of <paramref name="uri"/>: host (bracketed when IPv6) and the port unless it is 80.</summary>

@@ -10,6 +10,8 @@ internal enum FastHttpParse
     Done,
     /// <summary>Not a valid HTTP/1.x response: the connection cannot be used any more.</summary>
     Malformed,
+    /// <summary>The headers passed <see cref="FastHttpResponseParser.MaxHeaderBytes"/>, or the body its limit: the connection is dropped.</summary>
+    TooLarge,
 }
 
 /// <summary>
@@ -37,6 +39,8 @@ internal sealed class FastHttpResponseParser
     private bool _keepAlive;
     private bool _http10;
     private bool _lastHeaderFramesBody;
+    private long _maxBody;
+    private long _bodyBytes;
 
     /// <summary>The final response's status code once the status line is parsed.</summary>
     public int StatusCode { get; private set; }
@@ -44,10 +48,14 @@ internal sealed class FastHttpResponseParser
     /// <summary>Once <see cref="FastHttpParse.Done"/>: whether the connection may carry another request.</summary>
     public bool KeepAlive { get; private set; }
 
-    /// <summary>Starts a new response; <paramref name="head"/> when it answers a HEAD request.</summary>
-    public void Reset(bool head)
+    /// <summary>
+    /// Starts a new response; <paramref name="head"/> when it answers a HEAD request. A body longer than
+    /// <paramref name="maxBody"/> bytes (0: no limit) ends the parse with <see cref="FastHttpParse.TooLarge"/>.
+    /// </summary>
+    public void Reset(bool head, long maxBody = 0)
     {
         _head = head;
+        _maxBody = maxBody;
         StartMessage();
     }
 
@@ -56,6 +64,7 @@ internal sealed class FastHttpResponseParser
         _state = State.StatusLine;
         _remaining = 0;
         _headerBytes = 0;
+        _bodyBytes = 0;
         _contentLength = -1;
         _transferEncoding = _chunked = _close = _keepAlive = _http10 = _lastHeaderFramesBody = false;
         StatusCode = 0;
@@ -91,16 +100,18 @@ internal sealed class FastHttpResponseParser
             {
                 case State.StatusLine:
                     if (!TryTakeLine(data, ref pos, out line)) return Incomplete(data.Length - pos);
-                    if (_headerBytes > MaxHeaderBytes || !ParseStatusLine(line)) return FastHttpParse.Malformed;
+                    if (_headerBytes > MaxHeaderBytes) return FastHttpParse.TooLarge;
+                    if (!ParseStatusLine(line)) return FastHttpParse.Malformed;
                     _state = State.Headers;
                     break;
 
                 case State.Headers:
                     if (!TryTakeLine(data, ref pos, out line)) return Incomplete(data.Length - pos);
-                    if (_headerBytes > MaxHeaderBytes) return FastHttpParse.Malformed;
+                    if (_headerBytes > MaxHeaderBytes) return FastHttpParse.TooLarge;
                     if (line.Length == 0)
                     {
-                        if (!EndOfHeaders()) return FastHttpParse.Malformed;
+                        EndOfHeaders();
+                        if (_maxBody > 0 && _state == State.Body && _remaining > _maxBody) return FastHttpParse.TooLarge;
                     }
                     else if (!ParseHeader(line))
                     {
@@ -129,7 +140,9 @@ internal sealed class FastHttpResponseParser
                     break;
 
                 case State.ChunkData:
-                    if (!Skip(data, ref pos)) return FastHttpParse.NeedMore;
+                    var done = Skip(data, ref pos);
+                    if (_maxBody > 0 && _bodyBytes > _maxBody) return FastHttpParse.TooLarge;
+                    if (!done) return FastHttpParse.NeedMore;
                     _state = State.ChunkDataEnd;
                     break;
 
@@ -155,7 +168,7 @@ internal sealed class FastHttpResponseParser
 
                 case State.Trailers:
                     if (!TryTakeLine(data, ref pos, out line)) return Incomplete(data.Length - pos);
-                    if (_headerBytes > MaxHeaderBytes) return FastHttpParse.Malformed;
+                    if (_headerBytes > MaxHeaderBytes) return FastHttpParse.TooLarge;
                     if (line.Length == 0)
                     {
                         Finish();
@@ -167,8 +180,9 @@ internal sealed class FastHttpResponseParser
                     break;
 
                 case State.UntilClose:
+                    _bodyBytes += data.Length - pos;
                     pos = data.Length;
-                    return FastHttpParse.NeedMore;
+                    return _maxBody > 0 && _bodyBytes > _maxBody ? FastHttpParse.TooLarge : FastHttpParse.NeedMore;
 
                 default:
                     return FastHttpParse.Done;
@@ -176,8 +190,11 @@ internal sealed class FastHttpResponseParser
         }
     }
 
+    /// <summary>A line not ended yet: past the limit, headers are too large, and a chunk-size line is not HTTP.</summary>
     private FastHttpParse Incomplete(int pending) =>
-        _headerBytes + pending > MaxHeaderBytes ? FastHttpParse.Malformed : FastHttpParse.NeedMore;
+        _headerBytes + pending <= MaxHeaderBytes ? FastHttpParse.NeedMore
+        : _state == State.ChunkSize ? FastHttpParse.Malformed
+        : FastHttpParse.TooLarge;
 
     private bool TryTakeLine(ReadOnlySpan<byte> data, scoped ref int pos, out ReadOnlySpan<byte> line)
     {
@@ -200,6 +217,7 @@ internal sealed class FastHttpResponseParser
         var take = (int)Math.Min(_remaining, data.Length - pos);
         pos += take;
         _remaining -= take;
+        _bodyBytes += take;
         return _remaining == 0;
     }
 
@@ -295,26 +313,26 @@ internal sealed class FastHttpResponseParser
 
     private static int HexValue(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
 
-    private bool EndOfHeaders()
+    private void EndOfHeaders()
     {
         var status = StatusCode;
         if (status is >= 100 and < 200 && status != 101)
         {
             // An interim response (100 Continue, 103 Early Hints): the final one follows.
             StartMessage();
-            return true;
+            return;
         }
         if (_head || status is 101 or 204 or 304)
         {
             Finish();
             if (status == 101) KeepAlive = false;
-            return true;
+            return;
         }
         if (_transferEncoding)
         {
             _state = _chunked ? State.ChunkSize : State.UntilClose;
             _headerBytes = 0;
-            return true;
+            return;
         }
         if (_contentLength > 0)
         {
@@ -329,7 +347,6 @@ internal sealed class FastHttpResponseParser
         {
             _state = State.UntilClose;
         }
-        return true;
     }
 
     private void Finish()

@@ -28,12 +28,14 @@ public sealed class HttpDriver : IRequestDriver
     private readonly HttpMessageInvoker _invoker;
     private readonly Prepared[] _requests;
     private readonly TimeSpan _timeout;
+    private readonly long _maxBody;
     private readonly MetricsRecorder _recorder;
 
     public HttpDriver(ScenarioDefinition scenario, MetricsRecorder recorder, int connections)
     {
         _recorder = recorder;
         _timeout = scenario.Http.Timeout;
+        _maxBody = scenario.Http.MaxResponseSize;
         _requests = scenario.Endpoints.Select(e => Prepare(scenario.Target, e)).ToArray();
         var handler = new SocketsHttpHandler
         {
@@ -83,7 +85,7 @@ public sealed class HttpDriver : IRequestDriver
         try
         {
             using var response = await _invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            await DrainAsync(response, timeout.Token).ConfigureAwait(false);
+            await DrainAsync(response, _maxBody, timeout.Token).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             error = p.Endpoint.IsExpected(status) ? null : ErrorKinds.ForStatus(status);
         }
@@ -104,19 +106,54 @@ public sealed class HttpDriver : IRequestDriver
         return true;
     }
 
-    /// <summary>Reads a body to its end into a pooled buffer, keeping nothing.</summary>
-    internal static async Task DrainAsync(HttpResponseMessage response, CancellationToken token)
+    /// <summary>
+    /// Reads a body to its end into a pooled buffer, keeping nothing; past <paramref name="maxBody"/> bytes (0: no limit)
+    /// it stops with <see cref="ResponseTooLargeException"/>, and the connection goes with the response.
+    /// </summary>
+    internal static async Task DrainAsync(HttpResponseMessage response, long maxBody, CancellationToken token)
     {
+        CheckDeclaredLength(response, maxBody);
         await using var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
-            while (await stream.ReadAsync(buffer.AsMemory(), token).ConfigureAwait(false) > 0) { }
+            long total = 0;
+            int n;
+            while ((n = await stream.ReadAsync(buffer.AsMemory(), token).ConfigureAwait(false)) > 0)
+                if ((total += n) > maxBody && maxBody > 0) throw new ResponseTooLargeException(maxBody);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>The body as UTF-8 text (a journey step that extracts from it), within the same limit.</summary>
+    internal static async Task<string> ReadTextAsync(HttpResponseMessage response, long maxBody, CancellationToken token)
+    {
+        CheckDeclaredLength(response, maxBody);
+        await using var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+        using var text = new MemoryStream();
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer.AsMemory(), token).ConfigureAwait(false)) > 0)
+            {
+                if (maxBody > 0 && text.Length + n > maxBody) throw new ResponseTooLargeException(maxBody);
+                text.Write(buffer, 0, n);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return Encoding.UTF8.GetString(text.GetBuffer(), 0, (int)text.Length);
+    }
+
+    private static void CheckDeclaredLength(HttpResponseMessage response, long maxBody)
+    {
+        if (maxBody > 0 && response.Content.Headers.ContentLength > maxBody) throw new ResponseTooLargeException(maxBody);
     }
 
     /// <summary>Maps a transport failure to an error kind by walking the exception chain.</summary>
@@ -136,9 +173,13 @@ public sealed class HttpDriver : IRequestDriver
                     return ErrorKind.Timeout;
                 case HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }:
                     return ErrorKind.Reset;
+                case ResponseTooLargeException:
+                case HttpRequestException { HttpRequestError: HttpRequestError.ConfigurationLimitExceeded }:
+                case HttpIOException { HttpRequestError: HttpRequestError.ConfigurationLimitExceeded }:
+                    return ErrorKind.TooLarge;
                 case HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse }:
                 case HttpIOException { HttpRequestError: HttpRequestError.InvalidResponse }:
-                    return ErrorKind.Other;   // a malformed answer is a protocol error, not a dropped connection
+                    return ErrorKind.Protocol;   // a malformed answer is a protocol error, not a dropped connection
             }
         }
         return ex is IOException ? ErrorKind.Reset : ErrorKind.Other;
@@ -146,3 +187,6 @@ public sealed class HttpDriver : IRequestDriver
 
     public void Dispose() => _invoker.Dispose();
 }
+
+/// <summary>An answer's body passed <c>http.max-response-size</c>.</summary>
+public sealed class ResponseTooLargeException(long limit) : IOException($"the response body is larger than {limit} bytes");

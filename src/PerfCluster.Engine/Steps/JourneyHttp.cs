@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using PerfCluster.Core.Metrics;
+using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Drivers;
 
 namespace PerfCluster.Engine.Steps;
@@ -19,10 +20,12 @@ internal sealed class JourneyHttp : IDisposable
     /// <summary>One slot per connection of the pool.</summary>
     private readonly SemaphoreSlim _slots;
     private long _waits;
+    private readonly long _maxBody;
 
-    public JourneyHttp(Uri target, int connections, TimeSpan connectTimeout)
+    public JourneyHttp(Uri target, int connections, TimeSpan connectTimeout, long maxBody = HttpSettings.DefaultMaxResponseSize)
     {
         Target = target;
+        _maxBody = maxBody;
         _slots = new SemaphoreSlim(Math.Max(1, connections));
         var handler = new SocketsHttpHandler
         {
@@ -95,8 +98,8 @@ internal sealed class JourneyHttp : IDisposable
         {
             using var response = await _invoker.SendAsync(request, linked.Token).ConfigureAwait(false);
             string? text = null;
-            if (readBody) text = await response.Content.ReadAsStringAsync(linked.Token).ConfigureAwait(false);
-            else await HttpDriver.DrainAsync(response, linked.Token).ConfigureAwait(false);
+            if (readBody) text = await HttpDriver.ReadTextAsync(response, _maxBody, linked.Token).ConfigureAwait(false);
+            else await HttpDriver.DrainAsync(response, _maxBody, linked.Token).ConfigureAwait(false);
             var end = Stopwatch.GetTimestamp();
             List<KeyValuePair<string, string>>? list = null;
             if (readHeaders || cookies is not null)

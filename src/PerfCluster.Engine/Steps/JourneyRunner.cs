@@ -59,7 +59,8 @@ public sealed class JourneyRunner : IDisposable
         _recorder = recorder;
         _isOver = isOver;
         _timeout = scenario.Http.Timeout;
-        _http = new JourneyHttp(scenario.Target, scenario.Http.MaxConnections > 0 ? scenario.Http.MaxConnections : connections, scenario.Http.Timeout);
+        _http = new JourneyHttp(scenario.Target, scenario.Http.MaxConnections > 0 ? scenario.Http.MaxConnections : connections, scenario.Http.Timeout,
+            scenario.Http.MaxResponseSize);
         recorder.ConnectionWaits = () => _http.ConnectionWaits;
         var requests = _journey.Requests;
         _reads = new (bool, bool)[requests.Count];

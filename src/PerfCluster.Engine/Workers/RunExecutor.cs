@@ -570,13 +570,8 @@ public sealed record ExecutorSettings(
         var size => ParseSize(size),
     };
 
-    private static long ParseSize(string text)
-    {
-        var units = new (string Suffix, long Factor)[] { ("gb", 1L << 30), ("mb", 1L << 20), ("kb", 1L << 10), ("b", 1) };
-        foreach (var (suffix, factor) in units)
-            if (text.EndsWith(suffix, StringComparison.Ordinal) &&
-                double.TryParse(text[..^suffix.Length], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0)
-                return (long)(n * factor);
-        throw new FormatException($"perfcluster.worker.memory-limit must be auto, off or a size such as 2GB (got '{text}')");
-    }
+    private static long ParseSize(string text) =>
+        SizeText.TryParse(text) is > 0 and var bytes
+            ? bytes
+            : throw new FormatException($"perfcluster.worker.memory-limit must be auto, off or a size such as 2GB (got '{text}')");
 }

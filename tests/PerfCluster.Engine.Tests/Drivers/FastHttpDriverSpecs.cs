@@ -226,27 +226,27 @@ public class FastHttpDriverSpecs
     [InlineData("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokXX0\r\n\r\n")]
-    public async Task Should_classify_a_malformed_response_as_other_and_drop_the_connection(string response)
+    public async Task Should_classify_a_malformed_response_as_a_protocol_error_and_drop_the_connection(string response)
     {
         await using var server = new ScriptedHttpServer(r => r.Index == 0 ? ScriptedReply.Of(response) : ScriptedReply.Of(Ok));
 
         var outcome = await Fast(server, requests: 2);
 
         Assert.Equal(2, outcome.Requests);
-        Assert.Equal(1, outcome[ErrorKind.Other]);
+        Assert.Equal(1, outcome[ErrorKind.Protocol]);
         Assert.Equal(1, outcome.Successes);
         Assert.Equal(2, server.Accepts);
     }
 
     [Fact]
-    public async Task Should_classify_headers_over_the_limit_as_other()
+    public async Task Should_classify_headers_over_the_limit_as_too_large()
     {
         var huge = "HTTP/1.1 200 OK\r\nX-Big: " + new string('a', FastHttpResponseParser.MaxHeaderBytes) + "\r\nContent-Length: 0\r\n\r\n";
         await using var server = new ScriptedHttpServer(ScriptedReply.Of(huge));
 
         var outcome = await Fast(server);
 
-        Assert.Equal(1, outcome[ErrorKind.Other]);
+        Assert.Equal(1, outcome[ErrorKind.TooLarge]);
     }
 
     [Fact]
@@ -549,7 +549,7 @@ public class FastHttpDriverSpecs
         Assert.Equal(800, results.Sum());
         Assert.Equal(800, outcome.Requests);
         Assert.Equal(0, outcome.Abandoned);
-        Assert.True(outcome.Successes > 0 && outcome[ErrorKind.Http5xx] > 0 && outcome[ErrorKind.Other] > 0, outcome.ToString());
+        Assert.True(outcome.Successes > 0 && outcome[ErrorKind.Http5xx] > 0 && outcome[ErrorKind.Protocol] > 0, outcome.ToString());
     }
 
     [Theory]

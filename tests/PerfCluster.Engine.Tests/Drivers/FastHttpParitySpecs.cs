@@ -20,7 +20,9 @@ public class FastHttpParitySpecs
 
     /// <param name="ReferenceKind">Where HttpDriver knowingly records another kind than <paramref name="Kind"/>.</param>
     private sealed record Case(Func<ScriptedRequest, ScriptedReply> Script, string Method = "GET", int[]? Expect = null,
-        int Requests = 3, ErrorKind? Kind = null, TimeSpan? Timeout = null, ErrorKind? ReferenceKind = null);
+        int Requests = 3, ErrorKind? Kind = null, TimeSpan? Timeout = null, ErrorKind? ReferenceKind = null, long? MaxResponseSize = null);
+
+    private static readonly string BigChunk = $"10000\r\n{new string('x', 0x10000)}\r\n";
 
     private static readonly Dictionary<string, Case> Cases = new()
     {
@@ -38,10 +40,25 @@ public class FastHttpParitySpecs
         ["503"] = new(_ => ScriptedReply.Of("HTTP/1.1 503 Unavailable\r\nContent-Length: 4\r\n\r\nbusy"), Kind: ErrorKind.Http5xx),
         ["404 expected"] = new(_ => ScriptedReply.Of("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"), Expect: [404]),
         ["200 where 201 expected"] = new(_ => ScriptedReply.Of(Ok), Expect: [201], Kind: ErrorKind.UnexpectedStatus),
-        ["malformed status line"] = new(_ => ScriptedReply.Of("HTTP/1.1 OK 200\r\nContent-Length: 0\r\n\r\n"), Kind: ErrorKind.Other),
-        // A malformed body is a protocol error (other) for both drivers.
+        // The hostile-target matrix: each way an answer can go wrong is an error of its own kind, for both drivers.
+        ["malformed status line"] = new(_ => ScriptedReply.Of("HTTP/1.1 OK 200\r\nContent-Length: 0\r\n\r\n"), Kind: ErrorKind.Protocol),
+        ["not HTTP at all"] = new(_ => ScriptedReply.Of("SSH-2.0-OpenSSH_9.2\r\n"), Kind: ErrorKind.Protocol),
         ["malformed chunk size"] = new(_ => ScriptedReply.Of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnope\r\n"),
-            Kind: ErrorKind.Other),
+            Kind: ErrorKind.Protocol),
+        ["headers over the limit"] = new(_ => ScriptedReply.Of($"HTTP/1.1 200 OK\r\nX-Big: {new string('a', 70 * 1024)}\r\nContent-Length: 0\r\n\r\n"),
+            Kind: ErrorKind.TooLarge),
+        ["declared body over max-response-size"] = new(_ => ScriptedReply.Of($"HTTP/1.1 200 OK\r\nContent-Length: {2 << 20}\r\n\r\n{new string('x', 1000)}"),
+            Kind: ErrorKind.TooLarge, MaxResponseSize: 1 << 20),
+        ["endless chunked body"] = new(_ => ScriptedReply.Forever("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", BigChunk),
+            Kind: ErrorKind.TooLarge, MaxResponseSize: 1 << 20),
+        ["endless chunked body without a size limit"] = new(_ => ScriptedReply.Forever("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", BigChunk),
+            Requests: 1, Kind: ErrorKind.Timeout, Timeout: TimeSpan.FromMilliseconds(800), MaxResponseSize: 0),
+        ["endless body until close"] = new(_ => ScriptedReply.Forever("HTTP/1.0 200 OK\r\n\r\n", new string('y', 8192)),
+            Kind: ErrorKind.TooLarge, MaxResponseSize: 1 << 20),
+        ["one byte per second"] = new(_ => ScriptedReply.Trickle(Ok, TimeSpan.FromSeconds(1)), Requests: 1, Kind: ErrorKind.Timeout,
+            Timeout: TimeSpan.FromMilliseconds(1500)),
+        ["body longer than its Content-Length"] = new(_ => ScriptedReply.Of(Ok + "HTTP/1.1 999 Smuggled\r\n\r\n")),
+        ["HTTP/1.0 body delimited by close"] = new(_ => ScriptedReply.Of("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it", ReplyEnd.Close)),
         ["reset mid-body"] = new(_ => ScriptedReply.Of("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\npartial", ReplyEnd.Reset), Kind: ErrorKind.Reset),
         ["closed mid-body"] = new(_ => ScriptedReply.Of("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\npartial", ReplyEnd.Close), Kind: ErrorKind.Reset),
         ["reset before the response"] = new(_ => ScriptedReply.Of("", ReplyEnd.Reset), Kind: ErrorKind.Reset),
@@ -60,6 +77,7 @@ public class FastHttpParitySpecs
         {
             await using var server = new ScriptedHttpServer(c.Script);
             var scenario = Scenario(server.BaseUrl, method: c.Method, expect: c.Expect, timeout: c.Timeout ?? TimeSpan.FromSeconds(5));
+            if (c.MaxResponseSize is { } max) scenario = scenario with { Http = scenario.Http with { MaxResponseSize = max } };
             outcomes.Add(await Sequential(engine, scenario, c.Requests));
         }
 
@@ -76,6 +94,9 @@ public class FastHttpParitySpecs
         Assert.Equal(c.Requests, fast.Requests);
         if (c.Kind is { } kind) Assert.Equal(c.Requests, fast[kind]);
         else Assert.Equal(0, fast.ErrorCount);
+        // No request outlives its timeout, whatever the server does.
+        var limit = (c.Timeout ?? TimeSpan.FromSeconds(5)).TotalSeconds + 0.5;
+        Assert.All(outcomes, o => Assert.True(o.MaxLatencySeconds <= limit, $"{o.MaxLatencySeconds:0.000} s > {limit} s"));
     }
 
     [Fact]

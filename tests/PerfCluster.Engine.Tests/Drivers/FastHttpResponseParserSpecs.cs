@@ -205,7 +205,7 @@ public class FastHttpResponseParserSpecs
         var parser = NewParser();
         var head = "HTTP/1.1 200 OK\r\nX-Big: " + new string('a', FastHttpResponseParser.MaxHeaderBytes);
 
-        Assert.Equal(FastHttpParse.Malformed, FeedWhole(parser, head).Result);
+        Assert.Equal(FastHttpParse.TooLarge, FeedWhole(parser, head).Result);
     }
 
     [Fact]

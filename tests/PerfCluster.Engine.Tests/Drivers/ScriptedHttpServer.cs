@@ -10,12 +10,24 @@ public enum ReplyEnd { KeepOpen, Close, Reset, Hang }
 
 /// <summary>
 /// Exactly the bytes to answer one request with, written in pieces of <see cref="PieceSize"/> bytes
-/// (0: all at once) with a pause between pieces so that each arrives in its own TCP read.
+/// (0: all at once) with a pause between pieces (<see cref="Pause"/>, 1 ms unless set) so that each arrives
+/// in its own TCP read; then <see cref="Endless"/>, when set, again and again until the client goes away.
 /// </summary>
 public sealed record ScriptedReply(byte[] Bytes, ReplyEnd End = ReplyEnd.KeepOpen, int PieceSize = 0)
 {
+    public TimeSpan Pause { get; init; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Written over and over after <see cref="Bytes"/>: a body that never ends.</summary>
+    public byte[]? Endless { get; init; }
+
     public static ScriptedReply Of(string text, ReplyEnd end = ReplyEnd.KeepOpen, int pieceSize = 0) =>
         new(Encoding.ASCII.GetBytes(text), end, pieceSize);
+
+    /// <summary>One byte at a time, <paramref name="pause"/> apart.</summary>
+    public static ScriptedReply Trickle(string text, TimeSpan pause) => Of(text, pieceSize: 1) with { Pause = pause };
+
+    /// <summary><paramref name="head"/>, then <paramref name="repeated"/> forever.</summary>
+    public static ScriptedReply Forever(string head, string repeated) => Of(head) with { Endless = Encoding.ASCII.GetBytes(repeated) };
 
     public static readonly ScriptedReply Hang = new([], ReplyEnd.Hang);
 }
@@ -98,10 +110,12 @@ public sealed class ScriptedHttpServer : IAsyncDisposable
                 var piece = reply.PieceSize > 0 ? reply.PieceSize : Math.Max(1, reply.Bytes.Length);
                 for (var offset = 0; offset < reply.Bytes.Length; offset += piece)
                 {
-                    if (offset > 0) await Task.Delay(1, _stop.Token);
+                    if (offset > 0) await Task.Delay(reply.Pause, _stop.Token);
                     await stream.WriteAsync(reply.Bytes.AsMemory(offset, Math.Min(piece, reply.Bytes.Length - offset)), _stop.Token);
                     await stream.FlushAsync(_stop.Token);
                 }
+                if (reply.Endless is { } endless)
+                    while (true) await stream.WriteAsync(endless, _stop.Token);   // until the client closes: an IOException ends it
                 if (reply.End == ReplyEnd.Reset)
                 {
                     client.Client.LingerState = new LingerOption(true, 0);   // RST instead of FIN
