@@ -52,6 +52,19 @@ public static class BaselineFile
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(sourceName);
+        try
+        {
+            return Read(text, sourceName);
+        }
+        catch (InvalidOperationException e)
+        {
+            // System.Text.Json reports a lone surrogate escape ("\ud800") in a name this way, not as a JsonException.
+            throw Error(sourceName, null, $"it holds text that is not valid Unicode ({e.Message})");
+        }
+    }
+
+    private static Baseline Read(string text, string sourceName)
+    {
         CheckShape(text, sourceName);
         Baseline? baseline;
         try

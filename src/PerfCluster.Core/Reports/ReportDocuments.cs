@@ -42,6 +42,24 @@ public static class ReportDocuments
     public static ReportDocument Parse(string json, string source)
     {
         ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            return Read(json, source);
+        }
+        catch (InvalidOperationException e)
+        {
+            // System.Text.Json reports a lone surrogate escape ("\ud800") in a name this way, not as a JsonException.
+            throw NotAReport(source, $"it holds text that is not valid Unicode ({e.Message})");
+        }
+        catch (ArgumentException e)
+        {
+            // An object with the same key twice: JsonNode refuses it when the object is first read.
+            throw NotAReport(source, $"an object has a key twice ({e.Message})");
+        }
+    }
+
+    private static ReportDocument Read(string json, string source)
+    {
         JsonNode? root;
         try
         {

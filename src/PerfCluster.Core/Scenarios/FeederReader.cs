@@ -82,6 +82,8 @@ internal static class FeederReader
     {
         var written = file.Value.AsString(file.Key).Trim();
         var origin = file.Value.Position.File;
+        if (written.Length == 0 || written.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+            throw new ScenarioException($"feeder '{name}': '{InputEcho.Cut(written)}' is not a file path", file.Value.Position);
         var baseDir = Path.GetDirectoryName(Path.GetFullPath(origin)) ?? Directory.GetCurrentDirectory();
         var path = Path.GetFullPath(Path.Combine(baseDir, written));
         string text;
