@@ -30,7 +30,11 @@ namespace PerfCluster.Engine.Stores;
 public sealed class PerfClusterStore : IAsyncDisposable
 {
     public const string StoreSystemName = "perfcluster-store";
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// A request's first read in a process also starts the journal (its connection pool and table check): on a busy machine
+    /// that alone has taken seconds, so the budget is generous; a database that is not there is found by the probe at once.
+    /// </summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
     private static readonly Config StoreSystemConfig = ConfigurationFactory.ParseString("""
         akka.actor.provider = local
