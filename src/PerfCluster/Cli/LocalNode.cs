@@ -8,6 +8,7 @@ using PerfCluster.Core.Hocon;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.Hosting;
+using PerfCluster.Engine.Security;
 using Serilog;
 
 namespace PerfCluster.Cli;
@@ -52,6 +53,20 @@ public sealed class LocalNode : IAsyncDisposable
             Config = LoadNodeConfig(configFile), Verbose = verbose, DataDir = dataDir, AllowedTargets = allowedTargets ?? [],
         };
         WorkerTargets(options);
+        // TLS named in the node settings or the environment holds here too, so that --workers processes started with
+        // the same settings can talk to this node.
+        var tls = ClusterTlsFiles.Resolve(PerfClusterHosting.Effective(options), ClusterTlsFiles.None);
+        if (!tls.IsEmpty)
+        {
+            try
+            {
+                options = options with { Tls = ClusterTls.Load(tls) };
+            }
+            catch (TlsFileException e)
+            {
+                throw new UsageException(e.Message);
+            }
+        }
         if (roles is not null) options = options with { Roles = roles };
         builder.Services.AddAkka(PerfClusterHosting.SystemName, (akka, _) => akka.AddPerfClusterNode(options));
         var host = builder.Build();
