@@ -89,9 +89,8 @@ public sealed class PerfClusterStore : IAsyncDisposable
         var system = ActorSystem.Create(StoreSystemName, config);
         try
         {
-            var registry = ActorRegistry.For(system);
-            PersistenceHosting.StartActors(system, registry, settings);
-            // Other processes may write between this one's start and its request: every request reads afresh here too.
+            // No long-lived store actors here: every request reads afresh from a new one, since other processes may write
+            // between this one's start and its request.
             var store = new PerfClusterStore(system, ownsSystem: true,
                 new Journal(BaselineLibrary.ActorName, BaselineLibrary.Props(settings.SnapshotEvery)),
                 new Journal(RunHistory.ActorName, RunHistory.Props(settings.SnapshotEvery)),
