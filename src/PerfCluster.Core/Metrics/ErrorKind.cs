@@ -29,11 +29,21 @@ public enum ErrorKind
     Protocol = 11,
     /// <summary>The answer's headers passed their limit, or its body <c>http.max-response-size</c>; the connection was dropped.</summary>
     TooLarge = 12,
+    /// <summary>A database or cache could not be reached, or dropped the connection (SQLSTATE class 08, a refused socket).</summary>
+    DbConnection = 13,
+    /// <summary>A deadlock or serialisation failure (SQLSTATE 40001, 40P01; MySQL 1213, 1205; SQLite busy or locked): retryable contention.</summary>
+    DbDeadlock = 14,
+    /// <summary>An integrity constraint refused the statement (SQLSTATE class 23: unique, foreign key, not null, check).</summary>
+    DbConstraint = 15,
+    /// <summary>The statement is wrong for this database: syntax, an unknown table or column, no permission (SQLSTATE class 42).</summary>
+    DbSyntax = 16,
+    /// <summary>Any other error the database or cache answered with (its SQLSTATE class or Redis error is in the log).</summary>
+    DbError = 17,
 }
 
 public static class ErrorKinds
 {
-    public const int Count = 13;
+    public const int Count = 18;
     public static readonly ErrorKind[] All = Enum.GetValues<ErrorKind>();
 
     /// <summary>snake_case name used in reports and threshold expressions (e.g. "http_5xx").</summary>
@@ -51,6 +61,11 @@ public static class ErrorKinds
         ErrorKind.FeederExhausted => "feeder_exhausted",
         ErrorKind.Protocol => "protocol",
         ErrorKind.TooLarge => "response_too_large",
+        ErrorKind.DbConnection => "db_connection",
+        ErrorKind.DbDeadlock => "db_deadlock",
+        ErrorKind.DbConstraint => "db_constraint",
+        ErrorKind.DbSyntax => "db_syntax",
+        ErrorKind.DbError => "db_error",
         _ => "other",
     };
 

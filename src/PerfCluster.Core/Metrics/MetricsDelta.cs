@@ -10,7 +10,19 @@ public sealed record EndpointDelta(string Endpoint, byte[] Histogram, long[] Err
 {
     /// <summary>Open model: service times (actual send to last byte), HDR-encoded; null in the closed model.</summary>
     public byte[]? ServiceTime { get; init; }
+
+    /// <summary>SQL and Redis steps: rows read (a Redis GET's hits) in this interval.</summary>
+    public long RowsRead { get; init; }
+
+    /// <summary>SQL steps: rows inserted, updated or deleted in this interval.</summary>
+    public long RowsAffected { get; init; }
 }
+
+/// <summary>
+/// One database's pool on one node in one flush interval: every acquisition's wait for a connection (HDR-encoded, the
+/// count is the acquisitions) and how many gave up at <c>pool-timeout</c>.
+/// </summary>
+public sealed record PoolDelta(string Database, byte[] Waits, long Timeouts);
 
 /// <summary>
 /// What one node recorded for one flow or group of a journey during one flush interval: iteration (or block) durations,
@@ -41,6 +53,9 @@ public sealed record MetricsDelta(
 
     /// <summary>Journeys: passes and failures per named check.</summary>
     public IReadOnlyList<CheckDelta> Checks { get; init; } = [];
+
+    /// <summary>Journeys with SQL or Redis steps: each database's pool waits.</summary>
+    public IReadOnlyList<PoolDelta> Pools { get; init; } = [];
 }
 
 /// <summary>The generator's own cost over one flush interval, so the report can tell who was the bottleneck.</summary>

@@ -16,7 +16,16 @@ public sealed record EndpointStatistics(
     /// (coordinated omission correction).
     /// </summary>
     public LatencySummary? ServiceTime { get; init; }
+
+    /// <summary>SQL and Redis steps: rows read (a Redis GET's hits); 0 for HTTP.</summary>
+    public long RowsRead { get; init; }
+
+    /// <summary>SQL steps: rows inserted, updated or deleted.</summary>
+    public long RowsAffected { get; init; }
 }
+
+/// <summary>One database's connection pool over the measured period: how long steps waited for a connection.</summary>
+public sealed record PoolStatistics(string Database, long Acquired, long Timeouts, LatencySummary Wait);
 
 /// <summary>One closed 1-second window of the timeline (merged over every worker).</summary>
 public sealed record WindowStatistics(

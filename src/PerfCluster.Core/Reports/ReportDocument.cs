@@ -60,6 +60,10 @@ public record FiguresDocument
     [JsonPropertyOrder(-5)] public required long Errors { get; init; }
     /// <summary>Every known error kind (0 when none), then any other kind that occurred.</summary>
     [JsonPropertyOrder(-4)] public required Dictionary<string, long> ErrorsByKind { get; init; }
+    /// <summary>SQL and Redis steps: rows read (a Redis GET's hits); absent where nothing was read from a database.</summary>
+    [JsonPropertyOrder(-3), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? RowsRead { get; init; }
+    /// <summary>SQL steps: rows inserted, updated or deleted.</summary>
+    [JsonPropertyOrder(-2), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? RowsAffected { get; init; }
 }
 
 /// <summary>One scenario as run: its figures, the workload model, the verdict and everything behind it.</summary>
@@ -95,7 +99,14 @@ public sealed record LoadTestDocument : FiguresDocument
 /// <summary>How late the open model dispatched iterations after their intended start, in seconds.</summary>
 /// <summary>A journey's flows and groups (iterations and their durations) and named checks, each by name.</summary>
 public sealed record JourneyDocument(
-    Dictionary<string, TimingDocument> Flows, Dictionary<string, TimingDocument> Groups, Dictionary<string, CheckDocument> Checks);
+    Dictionary<string, TimingDocument> Flows, Dictionary<string, TimingDocument> Groups, Dictionary<string, CheckDocument> Checks)
+{
+    /// <summary>SQL databases: every acquisition's wait for a pooled connection (the database side's coordinated omission).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Dictionary<string, PoolDocument>? Pools { get; init; }
+}
+
+/// <summary>One database's pool: acquisitions, how many gave up at pool-timeout, and the waits (seconds).</summary>
+public sealed record PoolDocument(long Acquired, long Timeouts, LatencyDocument Wait);
 
 /// <summary>One flow's iterations or one group's blocks: durations from start to last step, completed and failed.</summary>
 public sealed record TimingDocument(long Iterations, long Completed, long Failed, double? FailedRate, LatencyDocument Duration);

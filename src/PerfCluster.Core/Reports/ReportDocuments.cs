@@ -172,6 +172,8 @@ public static class ReportDocuments
             Requests = overall.Requests,
             Errors = overall.Errors,
             ErrorsByKind = overall.ErrorsByKind,
+            RowsRead = overall.RowsRead,
+            RowsAffected = overall.RowsAffected,
             Model = scenario.Definition.IsOpen ? "open" : "closed",
             LatencyNote = LatencyNotes.For(scenario.Definition),
             Passed = scenario.Passed,
@@ -205,7 +207,11 @@ public static class ReportDocuments
         return new JourneyDocument(
             stats.Flows.ToDictionary(f => f.Name, Timing, StringComparer.Ordinal),
             stats.Groups.ToDictionary(g => g.Name, Timing, StringComparer.Ordinal),
-            stats.Checks.ToDictionary(c => c.Name, c => new CheckDocument(c.Passes, c.Failures, c.Total == 0 ? null : N(c.Rate)), StringComparer.Ordinal));
+            stats.Checks.ToDictionary(c => c.Name, c => new CheckDocument(c.Passes, c.Failures, c.Total == 0 ? null : N(c.Rate)), StringComparer.Ordinal))
+        {
+            Pools = stats.Pools.Count == 0 ? null
+                : stats.Pools.ToDictionary(p => p.Database, p => new PoolDocument(p.Acquired, p.Timeouts, Latency(p.Wait, p.Acquired > 0)), StringComparer.Ordinal),
+        };
     }
 
     private static FiguresDocument Figures(EndpointStatistics stats)
@@ -223,6 +229,8 @@ public static class ReportDocuments
             Requests = stats.Requests,
             Errors = stats.Errors,
             ErrorsByKind = byKind,
+            RowsRead = stats.RowsRead > 0 || stats.RowsAffected > 0 ? stats.RowsRead : null,
+            RowsAffected = stats.RowsRead > 0 || stats.RowsAffected > 0 ? stats.RowsAffected : null,
         };
     }
 

@@ -42,6 +42,9 @@ public sealed record ScenarioStatistics(
 
     /// <summary>Journeys: each named check's passes and failures.</summary>
     public IReadOnlyList<CheckStatistics> Checks { get; init; } = [];
+
+    /// <summary>Journeys with SQL or Redis steps: each database's pool waits (the database side's coordinated omission).</summary>
+    public IReadOnlyList<PoolStatistics> Pools { get; init; } = [];
 }
 
 /// <summary>One flow's iterations (or one group's blocks) over the measured period.</summary>

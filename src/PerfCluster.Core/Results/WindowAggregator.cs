@@ -27,9 +27,13 @@ public sealed class WindowAggregator
         public readonly LongHistogram Latency = Metrics.Latency.NewHistogram();
         public LongHistogram? ServiceTime;
         public readonly long[] Errors = new long[ErrorKinds.Count];
+        public long RowsRead;
+        public long RowsAffected;
 
-        public void Add(HistogramBase latency, HistogramBase? service, long[] errors)
+        public void Add(HistogramBase latency, HistogramBase? service, long[] errors, long rowsRead = 0, long rowsAffected = 0)
         {
+            RowsRead += rowsRead;
+            RowsAffected += rowsAffected;
             Latency.Add(latency);
             if (service is not null) (ServiceTime ??= Metrics.Latency.NewHistogram()).Add(service);
             for (var k = 0; k < ErrorKinds.Count && k < errors.Length; k++) Errors[k] += errors[k];
@@ -47,6 +51,8 @@ public sealed class WindowAggregator
     private readonly List<(bool Group, string Name)> _timingOrder = new();
     private readonly Dictionary<string, (long Passes, long Failures)> _checks = new();
     private readonly List<string> _checkOrder = new();
+    private readonly Dictionary<string, (LongHistogram Waits, long Timeouts)> _pools = new();
+    private readonly List<string> _poolOrder = new();
 
     /// <summary>Everything merged from deltas of the warm-up (negative seconds): kept out of every other figure.</summary>
     private EndpointTotals? _warmUp;
@@ -119,6 +125,16 @@ public sealed class WindowAggregator
             totals.Durations.Add(Latency.Decode(t.Durations));
             totals.Completed += t.Completed;
             totals.Failed += t.Failed;
+        }
+        foreach (var p in delta.Pools)
+        {
+            if (!_pools.TryGetValue(p.Database, out var pool))
+            {
+                pool = (Latency.NewHistogram(), 0);
+                _poolOrder.Add(p.Database);
+            }
+            pool.Waits.Add(Latency.Decode(p.Waits));
+            _pools[p.Database] = (pool.Waits, pool.Timeouts + p.Timeouts);
         }
         foreach (var c in delta.Checks)
         {
@@ -202,7 +218,7 @@ public sealed class WindowAggregator
         {
             var e = delta.Endpoints[j];
             var histogram = histograms[j];
-            EndpointFor(e.Endpoint).Add(histogram, e.ServiceTime is { } st ? Latency.Decode(st) : null, e.ErrorsByKind);
+            EndpointFor(e.Endpoint).Add(histogram, e.ServiceTime is { } st ? Latency.Decode(st) : null, e.ErrorsByKind, e.RowsRead, e.RowsAffected);
             var errors = e.ErrorsByKind.Sum();
             if (window is not null)
             {
@@ -268,7 +284,7 @@ public sealed class WindowAggregator
     {
         if (endpoint is not null) return StatisticsOf(EndpointFor(endpoint), elapsed);
         var all = new EndpointTotals("overall");
-        foreach (var e in _endpoints.Values) all.Add(e.Latency, e.ServiceTime, e.Errors);
+        foreach (var e in _endpoints.Values) all.Add(e.Latency, e.ServiceTime, e.Errors, e.RowsRead, e.RowsAffected);
         return StatisticsOf(all, elapsed);
     }
 
@@ -314,8 +330,13 @@ public sealed class WindowAggregator
             Flows = TimingsOf(false),
             Groups = TimingsOf(true),
             Checks = _checkOrder.Select(n => new CheckStatistics(n, _checks[n].Passes, _checks[n].Failures)).ToList(),
+            Pools = PoolTotals(),
         };
     }
+
+    /// <summary>Each database's pool waits so far.</summary>
+    public IReadOnlyList<PoolStatistics> PoolTotals() => _poolOrder
+        .Select(n => new PoolStatistics(n, _pools[n].Waits.TotalCount, _pools[n].Timeouts, LatencySummary.From(_pools[n].Waits))).ToList();
 
     private void AddResources(NodeResources r)
     {
@@ -355,6 +376,8 @@ public sealed class WindowAggregator
             LatencySummary.From(t.Latency))
         {
             ServiceTime = t.ServiceTime is null ? null : LatencySummary.From(t.ServiceTime),
+            RowsRead = t.RowsRead,
+            RowsAffected = t.RowsAffected,
         };
     }
 }

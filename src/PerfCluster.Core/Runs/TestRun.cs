@@ -151,7 +151,8 @@ public sealed record TestRun
             StartedAt = StartedAt,
             FinishedAt = finishedAt,
             SourceFile = Plan.SourceFile,
-            SourceText = Plan.SourceText,
+            // The file as written, with any password in it masked (a remote run's text carries its connection strings).
+            SourceText = Steps.Secrets.Mask(Plan.SourceText),
             Scenarios = scenarios,
             Notes = Notes(scenarios),
         };

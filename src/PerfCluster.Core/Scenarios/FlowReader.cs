@@ -11,7 +11,7 @@ namespace PerfCluster.Core.Scenarios;
 /// template is compiled and bound to a variable slot here, so a name that no step extracts and no feeder provides is
 /// a load-time error at its line; step, group and check names must be unique in the scenario.
 /// </summary>
-internal sealed class FlowReader
+internal sealed partial class FlowReader
 {
     private readonly Dictionary<string, SourcePosition> _stepNames = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SourcePosition> _checkNames = new(StringComparer.Ordinal);
@@ -31,6 +31,7 @@ internal sealed class FlowReader
 
     private (Journey, IReadOnlyList<EndpointDefinition>) ReadJourney(Scope scenario, ClosedLoad load, OpenLoad? open)
     {
+        _databases = DatabaseReader.Read(scenario).ToDictionary(d => d.Name, StringComparer.Ordinal);
         var feeders = FeederReader.Read(scenario);
         foreach (var feeder in feeders)
         foreach (var field in feeder.Fields)
@@ -68,16 +69,8 @@ internal sealed class FlowReader
         setup = bound.Steps(setup);
         flows = flows.Select(f => f with { Steps = bound.Steps(f.Steps) }).ToList();
         var cookies = Cookies(scenario);
-        var journey = new Journey(feeders, setup, flows, _variables, SourceJson(source)) { Cookies = cookies };
-        var endpoints = journey.Requests.Select(r => new EndpointDefinition
-        {
-            Name = r.Name,
-            Method = r.Method,
-            Path = r.Path.Text,
-            Headers = r.Headers.ToDictionary(h => h.Name, h => h.Value.Text, StringComparer.OrdinalIgnoreCase),
-            Body = r.Body?.Text,
-            ExpectedStatus = r.ExpectedStatus,
-        }).ToList();
+        var journey = new Journey(feeders, setup, flows, _variables, SourceJson(source)) { Cookies = cookies, Databases = _databases.Values.ToList() };
+        var endpoints = journey.Series.Select(EndpointOf).ToList();
         return (journey, endpoints);
     }
 
@@ -160,8 +153,14 @@ internal sealed class FlowReader
             "group" => Group(field),
             "repeat" => Repeat(field),
             "while" => While(field),
-            _ => If(field),
+            "if" => If(field),
+            "sql" => Sql(field),
+            "transaction" => Transaction(field),
+            "redis" => Redis(field),
+            _ => Set(field),
         };
+        if (_transaction is not null && step is not (SqlStep or SetStep or IfStep or RepeatStep))
+            throw new ScenarioException($"a transaction holds sql, set, if and repeat steps, not {kinds[0]}", obj.Position);
         if (section.Field("on-failure") is { } f) step = step with { OnFailure = OnFailureOf(f) };
         return step;
     }
@@ -407,6 +406,10 @@ internal sealed class FlowReader
                 Body = r.Body?.Bind(table),
                 Checks = r.Checks.Select(c => c.Value is null ? c : c with { Value = c.Value.Bind(table) }).ToList(),
             },
+            SqlStep q => q with { Parameters = q.Parameters.Select(p => p with { Value = p.Value.Bind(table) }).ToList() },
+            TransactionStep t => t with { Steps = Steps(t.Steps) },
+            RedisStep r => r with { Key = r.Key?.Bind(table), Value = r.Value?.Bind(table), Field = r.Field?.Bind(table), Args = r.Args.Select(a => a.Bind(table)).ToList() },
+            SetStep set => set with { Values = set.Values.Select(v => (v.Variable, v.Value.Bind(table))).ToList() },
             GroupStep g => g with { Steps = Steps(g.Steps) },
             RepeatStep rep => rep with { Steps = Steps(rep.Steps) },
             WhileStep w => w with { Condition = w.Condition.Bind(table), Steps = Steps(w.Steps) },

@@ -21,7 +21,7 @@ internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? override
         {
             Name = seed.Name,
             Description = seed.Own?.Value("description")?.AsString("description") ?? seed.Preset?.Description,
-            Target = Target(scenario),
+            Target = Target(scenario, journey is null || journey.Value.Journey.Requests.Count > 0),
             Load = load,
             Open = open,
             WarmUp = warmUp,
@@ -38,7 +38,8 @@ internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? override
         };
     }
 
-    private Uri Target(Scope scenario)
+    /// <summary>Where HTTP requests go; a journey of SQL and Redis steps alone needs none (it gets http://127.0.0.1/, never sent to).</summary>
+    private Uri Target(Scope scenario, bool required)
     {
         if (overrides?.Target is { } overridden)
         {
@@ -50,8 +51,9 @@ internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? override
         var field = scenario.Own?.Field("target")
             ?? Environment(scenario.Own)?.Field("api-base-url")
             ?? scenario.Plan?.Field("target")
-            ?? Environment(scenario.Plan)?.Field("api-base-url")
-            ?? throw new ScenarioException("no target: set 'target' in the scenario or pass --target", scenario.Seed.Position);
+            ?? Environment(scenario.Plan)?.Field("api-base-url");
+        if (field is null && !required) return new Uri("http://127.0.0.1/");
+        if (field is null) throw new ScenarioException("no target: set 'target' in the scenario or pass --target", scenario.Seed.Position);
         var text = field.Value.AsString(field.Key).Trim();
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || !IsHttpUrl(uri))
             throw new ScenarioException(

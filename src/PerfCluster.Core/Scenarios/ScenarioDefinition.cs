@@ -49,6 +49,9 @@ public sealed record ScenarioDefinition
     /// steps are then the <see cref="Endpoints"/>: one named series each.</summary>
     public Journey? Journey { get; init; }
 
+    /// <summary>False for a journey of SQL and Redis steps alone: its target is never sent to, so nothing probes it.</summary>
+    public bool SendsHttp => Journey is not { } j || j.Requests.Count > 0;
+
     /// <summary>How long load is generated: warm-up plus the measured duration.</summary>
     public TimeSpan LoadTime => WarmUp + Load.Duration;
 }

@@ -38,7 +38,8 @@ public static class ScenarioJson
     /// With <paramref name="legacy"/>, an object stored earlier in the record's own shape (it has a "load") is read
     /// with those options.
     /// </summary>
-    public sealed class Converter(JsonSerializerOptions? legacy = null) : System.Text.Json.Serialization.JsonConverter<ScenarioDefinition>
+    /// <param name="secrets">Write connection strings whole (the cluster's messages, which workers run from); otherwise masked (the store).</param>
+    public sealed class Converter(JsonSerializerOptions? legacy = null, bool secrets = false) : System.Text.Json.Serialization.JsonConverter<ScenarioDefinition>
     {
         public override ScenarioDefinition Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
@@ -57,7 +58,7 @@ public static class ScenarioJson
         }
 
         public override void Write(Utf8JsonWriter writer, ScenarioDefinition value, JsonSerializerOptions options) =>
-            writer.WriteRawValue(ScenarioJson.Write(value, indented: false), skipInputValidation: true);
+            writer.WriteRawValue(ScenarioJson.Write(value, indented: false, secrets), skipInputValidation: true);
     }
 
     /// <summary>The workload model's keys: open (arrival rate and pool) or closed (users, ramp-up or stages, think time).</summary>
@@ -108,7 +109,11 @@ public static class ScenarioJson
         json.WriteEndArray();
     }
 
-    public static string Write(ScenarioDefinition scenario, bool indented = true)
+    /// <param name="secrets">
+    /// Write database connection strings whole: only for what a worker or a coordinator must run from. Every other form
+    /// (reports, the API, baselines, the store) masks their passwords, and so does the default.
+    /// </param>
+    public static string Write(ScenarioDefinition scenario, bool indented = true, bool secrets = false)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         using var buffer = new MemoryStream();
@@ -135,7 +140,7 @@ public static class ScenarioJson
             if (scenario.Journey is { } journey) json.WriteBoolean("cookies", journey.Cookies);
             json.WriteEndObject();
 
-            if (scenario.Journey is { } flows) WriteJourney(json, flows);
+            if (scenario.Journey is { } flows) WriteJourney(json, flows, secrets);
             else
             {
                 json.WriteStartArray("endpoints");
@@ -189,8 +194,24 @@ public static class ScenarioJson
     }
 
     /// <summary>Feeders with their rows inline (so no file is needed where it is read back), then setup and flows as written.</summary>
-    private static void WriteJourney(Utf8JsonWriter json, Journey journey)
+    private static void WriteJourney(Utf8JsonWriter json, Journey journey, bool secrets)
     {
+        if (journey.Databases.Count > 0)
+        {
+            json.WriteStartObject("databases");
+            foreach (var db in journey.Databases)
+            {
+                json.WriteStartObject(db.Name);
+                json.WriteString("provider", db.ProviderKey);
+                json.WriteString("connection", secrets ? db.Connection : db.MaskedConnection);
+                if (db.PoolSize > 0) json.WriteNumber("pool_size", db.PoolSize);
+                json.WriteBoolean("prepare", db.Prepare);
+                json.WriteString("timeout", Duration(db.Timeout));
+                json.WriteString("pool_timeout", Duration(db.PoolTimeout));
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
         if (journey.Feeders.Count > 0)
         {
             json.WriteStartObject("feeders");

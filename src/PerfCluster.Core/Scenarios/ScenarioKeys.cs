@@ -68,7 +68,7 @@ internal static class ScenarioKeys
         [
             "target", "endpoints", "request-patterns", "thresholds", "http", "environment-config",
             "alert-thresholds", "regression-thresholds", "think-time", "ramp-up", "graceful-stop", "warm-up", "pre-allocated-users", "max-users",
-            "sla-thresholds", "alert-rules", "monitor", "flow", "flows", "setup", "feeders",
+            "sla-thresholds", "alert-rules", "monitor", "flow", "flows", "setup", "feeders", "databases",
         ],
         ScenarioAliases,
         BenchmarkKeysIgnored);
@@ -84,10 +84,23 @@ internal static class ScenarioKeys
     public static readonly KeySet Http = new("http", ["timeout", "max-connections", "engine", "cookies", "max-response-size"]);
 
     /// <summary>One step of a flow: exactly one kind key, and what a failure does.</summary>
-    public static readonly KeySet Step = new("a step", ["request", "pause", "group", "repeat", "while", "if", "on-failure"]);
+    public static readonly KeySet Step = new("a step", ["request", "pause", "group", "repeat", "while", "if", "sql", "transaction", "redis", "set", "on-failure"]);
 
     /// <summary>The step kinds: the keys of <see cref="Step"/> that say what the step is.</summary>
-    public static readonly string[] StepKinds = ["request", "pause", "group", "repeat", "while", "if"];
+    public static readonly string[] StepKinds = ["request", "pause", "group", "repeat", "while", "if", "sql", "transaction", "redis", "set"];
+
+    /// <summary>One database or cache of <c>databases</c>.</summary>
+    public static readonly KeySet Database = new("a database", ["provider", "connection", "pool-size", "prepare", "timeout", "pool-timeout"]);
+
+    public static readonly KeySet SqlStep = new(
+        "a sql step", ["name", "database", "query", "params", "extract", "min-rows", "timeout", "on-failure"], new Dictionary<string, string> { ["sql"] = "query" });
+
+    public static readonly KeySet SqlParameter = new("a sql parameter", ["value", "type"]);
+
+    public static readonly KeySet TransactionStep = new("a transaction", ["name", "database", "isolation", "steps", "on-failure"]);
+
+    public static readonly KeySet RedisStep = new(
+        "a redis step", ["name", "database", "command", "key", "value", "field", "ttl", "args", "extract", "timeout", "on-failure"]);
 
     public static readonly KeySet RequestStep = new(
         "a request step", ["name", "method", "path", "headers", "body", "expect-status", "timeout", "extract", "check", "on-failure"]);

@@ -83,7 +83,8 @@ public sealed class TargetAllowList
 
     /// <summary>The hosts a plan sends requests to: its targets and Prometheus scrapes.</summary>
     public static IReadOnlyList<string> HostsOf(TestPlan plan) =>
-        plan.Scenarios.SelectMany(s => s.Monitor?.Prometheus is { } scrape ? [s.Target.Host, scrape.Host] : new[] { s.Target.Host })
+        plan.Scenarios.SelectMany(s => (s.Monitor?.Prometheus is { } scrape ? [s.Target.Host, scrape.Host] : new[] { s.Target.Host })
+                .Concat(s.Journey?.Databases.SelectMany(d => d.Hosts) ?? []))
             .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 
     /// <summary>Why the plan may not run here (its first target or required service outside the list), or null.</summary>
@@ -96,6 +97,9 @@ public sealed class TargetAllowList
             return $"scenario '{s.Name}' targets {s.Target.Host}, which {_who} does not send load to; allowed are {_allowed}";
         if (s.Monitor?.Prometheus is { } scrape && !Allows(scrape.Host))
             return $"scenario '{s.Name}' scrapes {scrape.Host}, which is not an allowed target of {_who}";
+        foreach (var db in s.Journey?.Databases ?? [])
+            if (db.Hosts.FirstOrDefault(h => !Allows(h)) is { } host)
+                return $"scenario '{s.Name}' sends load to database '{db.Name}' on {host}, which {_who} does not send load to; allowed are {_allowed}";
         return null;
     }
 }

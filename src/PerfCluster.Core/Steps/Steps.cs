@@ -14,13 +14,21 @@ public abstract record Step
 }
 
 /// <summary>
+/// A step that is one named series of the run (its own latencies, error kinds and counts, merged exactly across workers):
+/// an HTTP request, a SQL statement, a transaction or a Redis command.
+/// </summary>
+public abstract record SeriesStep : Step
+{
+    public required string Name { get; init; }
+}
+
+/// <summary>
 /// An HTTP request with templated path, headers and body; its answer is checked against <see cref="ExpectedStatus"/>
 /// (empty: any 2xx or 3xx) and its checks, and its extractors set variables. <see cref="Name"/> names its own series of
 /// latencies and errors: by default the method and the path template, never the expanded URL.
 /// </summary>
-public sealed record RequestStep : Step
+public sealed record RequestStep : SeriesStep
 {
-    public required string Name { get; init; }
     public string Method { get; init; } = "GET";
     public required Template Path { get; init; }
     public IReadOnlyList<(string Name, Template Value)> Headers { get; init; } = [];
@@ -53,6 +61,9 @@ public sealed record WhileStep(Condition Condition, int Max, IReadOnlyList<Step>
 
 /// <summary>One block or the other, by a condition.</summary>
 public sealed record IfStep(Condition Condition, IReadOnlyList<Step> Then, IReadOnlyList<Step> Else) : Step;
+
+/// <summary>Sets variables of the user from templates (e.g. a key drawn once and used by two steps).</summary>
+public sealed record SetStep(IReadOnlyList<(string Variable, Template Value)> Values) : Step;
 
 /// <summary>A flow: steps run in order, once per iteration; an iteration picks one flow by weight.</summary>
 public sealed record FlowDefinition(string Name, double Weight, IReadOnlyList<Step> Steps);
@@ -104,8 +115,14 @@ public sealed record Journey(
     /// <summary>A cookie jar per virtual user (<c>http.cookies</c>, on by default).</summary>
     public bool Cookies { get; init; } = true;
 
-    /// <summary>Every request step, setup first, then each flow's in order: each is one named series.</summary>
-    public IReadOnlyList<RequestStep> Requests => Setup.Concat(Flows.SelectMany(f => f.Steps)).SelectMany(Walk).OfType<RequestStep>().ToList();
+    /// <summary>The databases and caches its SQL and Redis steps use, by name.</summary>
+    public IReadOnlyList<DatabaseDefinition> Databases { get; init; } = [];
+
+    /// <summary>Every request step, setup first, then each flow's in order.</summary>
+    public IReadOnlyList<RequestStep> Requests => Series.OfType<RequestStep>().ToList();
+
+    /// <summary>Every step that is a named series (requests, SQL, transactions, Redis), setup first, then each flow's in order.</summary>
+    public IReadOnlyList<SeriesStep> Series => Setup.Concat(Flows.SelectMany(f => f.Steps)).SelectMany(Walk).OfType<SeriesStep>().ToList();
 
     /// <summary>Every group step, by name.</summary>
     public IReadOnlyList<GroupStep> Groups => Setup.Concat(Flows.SelectMany(f => f.Steps)).SelectMany(Walk).OfType<GroupStep>().ToList();
@@ -123,6 +140,7 @@ public sealed record Journey(
             RepeatStep r => r.Steps,
             WhileStep w => w.Steps,
             IfStep i => i.Then.Concat(i.Else),
+            TransactionStep t => t.Steps,
             _ => [],
         };
         foreach (var child in children)
@@ -131,6 +149,7 @@ public sealed record Journey(
     }
 
     public bool Equals(Journey? other) => other is not null && Source == other.Source && Cookies == other.Cookies &&
+        Databases.SequenceEqual(other.Databases) &&
         Feeders.Count == other.Feeders.Count && Feeders.Zip(other.Feeders).All(p => p.First.Name == p.Second.Name && p.First.Rows.Count == p.Second.Rows.Count);
 
     public override int GetHashCode() => HashCode.Combine(Source, Cookies, Feeders.Count);

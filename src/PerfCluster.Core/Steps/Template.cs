@@ -7,13 +7,13 @@ namespace PerfCluster.Core.Steps;
 /// <summary>
 /// A text with <c>{{…}}</c> placeholders, compiled once when the scenario is loaded: literal runs, variables (bound
 /// to a slot of the user's <see cref="VariableTable"/>), and the built-ins <c>vu</c>, <c>iteration</c>, <c>uuid</c>,
-/// <c>random_int(a, b)</c> and <c>timestamp_ms</c>. Rendering walks the parts; nothing is parsed per request.
+/// <c>random_int(a, b)</c>, <c>zipf(n, s)</c>, <c>sequence(n)</c> and <c>timestamp_ms</c>. Rendering walks the parts; nothing is parsed per request.
 /// </summary>
 public sealed class Template
 {
-    private enum Kind { Literal, Variable, Vu, Iteration, Uuid, RandomInt, TimestampMs }
+    private enum Kind { Literal, Variable, Vu, Iteration, Uuid, RandomInt, TimestampMs, Zipf, Sequence }
 
-    private readonly record struct Part(Kind Kind, string Text, int Slot = -1, long Low = 0, long High = 0);
+    private readonly record struct Part(Kind Kind, string Text, int Slot = -1, long Low = 0, long High = 0, KeySampler? Keys = null);
 
     private readonly Part[] _parts;
 
@@ -35,7 +35,7 @@ public sealed class Template
     /// <summary>The variable names it refers to (feeder fields as <c>feeder.field</c>), in order of appearance.</summary>
     public IReadOnlyList<string> Variables => _parts.Where(p => p.Kind == Kind.Variable).Select(p => p.Text).Distinct().ToList();
 
-    public static readonly IReadOnlyList<string> BuiltIns = ["vu", "iteration", "uuid", "random_int(a, b)", "timestamp_ms"];
+    public static readonly IReadOnlyList<string> BuiltIns = ["vu", "iteration", "uuid", "random_int(a, b)", "zipf(n, s)", "sequence(n)", "timestamp_ms"];
 
     /// <summary>Compiles <paramref name="text"/>; a placeholder that is not a name or a built-in is an error at <paramref name="position"/>.</summary>
     public static Template Parse(string text, SourcePosition? position)
@@ -80,10 +80,33 @@ public sealed class Template
                 throw new ScenarioException($"random_int takes two integers a ≤ b, e.g. random_int(1, 100), but found '{inner}' in \"{text}\"", position);
             return new Part(Kind.RandomInt, inner, Low: low, High: high);
         }
+        if (inner.StartsWith("zipf", StringComparison.Ordinal) && !IsName(inner))
+        {
+            var args = Arguments(inner, "zipf", text, position);
+            if (args.Length != 2 || !long.TryParse(args[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < 1 ||
+                !double.TryParse(args[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var skew) || !(skew > 0) || skew > 10)
+                throw new ScenarioException($"zipf takes a key count n ≥ 1 and an exponent 0 < s ≤ 10, e.g. zipf(10000, 1.1), but found '{inner}' in \"{text}\"", position);
+            return new Part(Kind.Zipf, inner, Keys: KeySampler.Zipf(n, skew));
+        }
+        if (inner.StartsWith("sequence", StringComparison.Ordinal) && !IsName(inner))
+        {
+            var args = Arguments(inner, "sequence", text, position);
+            if (args.Length != 1 || !long.TryParse(args[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < 1)
+                throw new ScenarioException($"sequence takes a key count n ≥ 1, e.g. sequence(10000), but found '{inner}' in \"{text}\"", position);
+            return new Part(Kind.Sequence, inner, Keys: KeySampler.Sequence(n));
+        }
         if (!IsName(inner))
             throw new ScenarioException(
                 $"'{{{{{inner}}}}}' in template \"{text}\" is neither a variable name nor a built-in ({string.Join(", ", BuiltIns)})", position);
         return new Part(Kind.Variable, inner);
+    }
+
+    private static string[] Arguments(string inner, string function, string text, SourcePosition? position)
+    {
+        var args = inner[function.Length..].Trim();
+        if (args.Length < 2 || args[0] != '(' || args[^1] != ')')
+            throw new ScenarioException($"expected {function}(…) in template \"{text}\" but found '{inner}'", position);
+        return args[1..^1].Split(',').Select(a => a.Trim()).ToArray();
     }
 
     /// <summary>A variable name: letters, digits, '_' and '-', optionally <c>feeder.field</c>.</summary>
@@ -121,6 +144,7 @@ public sealed class Template
                 case Kind.Uuid: into.Append(Guid.NewGuid().ToString("D")); break;
                 case Kind.TimestampMs: into.Append(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()); break;
                 case Kind.RandomInt: into.Append(Random.Shared.NextInt64(part.Low, part.High + 1)); break;
+                case Kind.Zipf or Kind.Sequence: into.Append(part.Keys!.Next()); break;
                 default:
                     var value = user[part.Slot];
                     if (value is null)

@@ -27,6 +27,11 @@ public sealed class MetricsRecorder
     private readonly string[] _checks;
     private readonly long[] _passes;
     private readonly long[] _failures;
+    private readonly long[] _rowsRead;
+    private readonly long[] _rowsAffected;
+    private readonly string[] _pools;
+    private readonly Recorder[] _poolWaits;
+    private readonly long[] _poolTimeouts;
 
     public MetricsRecorder(IReadOnlyList<string> endpointNames)
         : this(endpointNames, [], [])
@@ -35,8 +40,15 @@ public sealed class MetricsRecorder
 
     /// <param name="timings">Journeys: the flows and groups whose durations are recorded, by index.</param>
     /// <param name="checks">Journeys: the named checks, by index.</param>
-    public MetricsRecorder(IReadOnlyList<string> endpointNames, IReadOnlyList<(string Name, bool Group)> timings, IReadOnlyList<string> checks)
+    /// <param name="pools">Journeys with SQL or Redis steps: the databases whose pool waits are recorded, by index.</param>
+    public MetricsRecorder(IReadOnlyList<string> endpointNames, IReadOnlyList<(string Name, bool Group)> timings, IReadOnlyList<string> checks,
+        IReadOnlyList<string>? pools = null)
     {
+        _rowsRead = new long[endpointNames.Count];
+        _rowsAffected = new long[endpointNames.Count];
+        _pools = (pools ?? []).ToArray();
+        _poolWaits = _pools.Select(_ => NewRecorder()).ToArray();
+        _poolTimeouts = new long[_pools.Length];
         _names = endpointNames.ToArray();
         _latency = _names.Select(_ => NewRecorder()).ToArray();
         _service = _names.Select(_ => NewRecorder()).ToArray();
@@ -55,6 +67,33 @@ public sealed class MetricsRecorder
     {
         _durations[timing].RecordValue(Micros(startTimestamp, endTimestamp));
         Interlocked.Increment(ref failed ? ref _failed[timing] : ref _completed[timing]);
+    }
+
+    /// <summary>Rows a SQL or Redis step read and changed.</summary>
+    public void RecordRows(int endpoint, long read, long affected)
+    {
+        if (read > 0) Interlocked.Add(ref _rowsRead[endpoint], read);
+        if (affected > 0) Interlocked.Add(ref _rowsAffected[endpoint], affected);
+    }
+
+    /// <summary>One acquisition of a pooled connection: how long it waited, and whether it gave up.</summary>
+    public void RecordPoolWait(int pool, long fromTimestamp, long toTimestamp, bool timedOut)
+    {
+        _poolWaits[pool].RecordValue(Micros(fromTimestamp, toTimestamp));
+        if (timedOut) Interlocked.Increment(ref _poolTimeouts[pool]);
+    }
+
+    /// <summary>Each database's pool waits since the last call.</summary>
+    public IReadOnlyList<PoolDelta> FlushPools()
+    {
+        var pools = new List<PoolDelta>();
+        for (var i = 0; i < _pools.Length; i++)
+        {
+            var waits = _poolWaits[i].GetIntervalHistogram();
+            var timeouts = Interlocked.Exchange(ref _poolTimeouts[i], 0);
+            if (waits.TotalCount > 0 || timeouts > 0) pools.Add(new PoolDelta(_pools[i], Latency.Encode(waits), timeouts));
+        }
+        return pools;
     }
 
     public void RecordCheck(int check, bool passed) => Interlocked.Increment(ref passed ? ref _passes[check] : ref _failures[check]);
@@ -139,10 +178,14 @@ public sealed class MetricsRecorder
             var service = _service[i].GetIntervalHistogram();
             var errors = new long[ErrorKinds.Count];
             for (var k = 0; k < errors.Length; k++) errors[k] = Interlocked.Exchange(ref _errors[i][k], 0);
-            if (histogram.TotalCount == 0 && errors.All(e => e == 0)) continue;
+            var rowsRead = Interlocked.Exchange(ref _rowsRead[i], 0);
+            var rowsAffected = Interlocked.Exchange(ref _rowsAffected[i], 0);
+            if (histogram.TotalCount == 0 && errors.All(e => e == 0) && rowsRead == 0 && rowsAffected == 0) continue;
             deltas.Add(new EndpointDelta(_names[i], Latency.Encode(histogram), errors)
             {
                 ServiceTime = service.TotalCount > 0 ? Latency.Encode(service) : null,
+                RowsRead = rowsRead,
+                RowsAffected = rowsAffected,
             });
         }
         return deltas;

@@ -27,7 +27,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         _options = new JsonSerializerOptions
         {
             // A scenario crosses nodes in its one written form (ScenarioJson), read back by the scenario loader.
-            Converters = { new ActorRefConverter(system), new ScenarioJson.Converter() },
+            Converters = { new ActorRefConverter(system), new ScenarioJson.Converter(secrets: true) },
             IncludeFields = false,
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         };

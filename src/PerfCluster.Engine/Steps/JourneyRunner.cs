@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using PerfCluster.Core.Coordination;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Steps;
@@ -34,7 +35,7 @@ internal enum Flow { Next, EndIteration, EndUser, Abandoned }
 /// their durations; named checks count passes and failures. In the open model the first request of an iteration is
 /// timed from the iteration's intended start, like the iteration itself.
 /// </summary>
-public sealed class JourneyRunner : IDisposable
+public sealed partial class JourneyRunner : IDisposable
 {
     private readonly Journey _journey;
     private readonly MetricsRecorder _recorder;
@@ -53,7 +54,9 @@ public sealed class JourneyRunner : IDisposable
 
     /// <param name="requestLease">Asks the coordinator for a block of a unique feeder's rows (the answer comes to <see cref="Grant"/>).</param>
     /// <param name="isOver">True once the share's load time is over: pauses inside a flow end at once, so the drain is short.</param>
-    public JourneyRunner(ScenarioDefinition scenario, MetricsRecorder recorder, int connections, Action<string, int>? requestLease, Func<bool> isOver)
+    /// <param name="share">The share's users, to size its part of each database's <c>pool-size</c>; null: all of them.</param>
+    public JourneyRunner(ScenarioDefinition scenario, MetricsRecorder recorder, int connections, Action<string, int>? requestLease, Func<bool> isOver,
+        UserShare? share = null)
     {
         _journey = scenario.Journey ?? throw new ArgumentException("the scenario has no journey", nameof(scenario));
         _recorder = recorder;
@@ -62,16 +65,20 @@ public sealed class JourneyRunner : IDisposable
         _http = new JourneyHttp(scenario.Target, scenario.Http.MaxConnections > 0 ? scenario.Http.MaxConnections : connections, scenario.Http.Timeout,
             scenario.Http.MaxResponseSize);
         recorder.ConnectionWaits = () => _http.ConnectionWaits;
-        var requests = _journey.Requests;
-        _reads = new (bool, bool)[requests.Count];
-        for (var i = 0; i < requests.Count; i++)
+        var series = _journey.Series;
+        _reads = new (bool, bool)[series.Count];
+        for (var i = 0; i < series.Count; i++)
         {
-            _requestIndex[requests[i]] = i;
-            _methods[requests[i]] = new HttpMethod(requests[i].Method);
-            _reads[i] = (requests[i].Checks.Any(c => c.Kind is not (CheckKind.Status or CheckKind.LatencyUnder)) ||
-                         requests[i].Extract.Any(e => e.Source is ExtractSource.Json or ExtractSource.Regex),
-                         requests[i].Extract.Any(e => e.Source is ExtractSource.Header or ExtractSource.Cookie));
+            _requestIndex[series[i]] = i;
+            if (series[i] is not RequestStep request) continue;
+            _methods[request] = new HttpMethod(request.Method);
+            _reads[i] = (request.Checks.Any(c => c.Kind is not (CheckKind.Status or CheckKind.LatencyUnder)) ||
+                         request.Extract.Any(e => e.Source is ExtractSource.Json or ExtractSource.Regex),
+                         request.Extract.Any(e => e.Source is ExtractSource.Header or ExtractSource.Cookie));
         }
+        _share = share ?? new UserShare(0, Math.Max(1, scenario.Load.Users));
+        _totalUsers = Math.Max(1, scenario.Load.Users);
+        OpenDatabases(connections);
         var groups = _journey.Groups;
         for (var i = 0; i < groups.Count; i++) _groupIndex[groups[i]] = _journey.Flows.Count + i;
         var checks = _journey.Checks;
@@ -88,7 +95,8 @@ public sealed class JourneyRunner : IDisposable
         var journey = scenario.Journey!;
         return new MetricsRecorder(scenario.Endpoints.Select(e => e.Name).ToList(),
             journey.Flows.Select(f => (f.Name, false)).Concat(journey.Groups.Select(g => (g.Name, true))).ToList(),
-            journey.Checks.Select(c => c.Name).ToList());
+            journey.Checks.Select(c => c.Name).ToList(),
+            journey.Databases.Where(d => d.IsSql).Select(d => d.Name).ToList());
     }
 
     public JourneyUser NewUser(int vu) => new(vu, _journey.Variables.Count, _feeders.Length);
@@ -189,7 +197,7 @@ public sealed class JourneyRunner : IDisposable
             var failed = state.Failed;
             state.Failed = before || failed;
             if (result != Flow.Next) return result;
-            if (failed && step is RequestStep or PauseStep)
+            if (failed && step is SeriesStep or PauseStep or SetStep)
             {
                 switch (step.OnFailure)
                 {
@@ -227,6 +235,15 @@ public sealed class JourneyRunner : IDisposable
                 return Flow.Next;
             case IfStep branch:
                 return await RunAsync(branch.Condition.Holds(state.User.Variables) ? branch.Then : branch.Else, state).ConfigureAwait(false);
+            case SqlStep sql:
+                return await SqlAsync(sql, state).ConfigureAwait(false);
+            case TransactionStep transaction:
+                return await TransactionAsync(transaction, state).ConfigureAwait(false);
+            case RedisStep redis:
+                return await RedisAsync(redis, state).ConfigureAwait(false);
+            case SetStep set:
+                Set(set, state);
+                return Flow.Next;
             default:
                 return Flow.Next;
         }
@@ -334,7 +351,11 @@ public sealed class JourneyRunner : IDisposable
         return true;
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        CloseDatabases();
+    }
 
     /// <summary>What one iteration carries from step to step.</summary>
     private sealed class IterationState(JourneyUser user, long? intendedStart, CancellationToken abandon)
@@ -344,6 +365,9 @@ public sealed class JourneyRunner : IDisposable
         public JourneyUser User { get; } = user;
         public CancellationToken Abandon { get; } = abandon;
         public bool Failed { get; set; }
+
+        /// <summary>Inside a transaction step: its connection and transaction, and the first failure's kind.</summary>
+        public OpenTransaction? Transaction { get; set; }
 
         /// <summary>The open model's intended start, for the iteration's first request only; null after.</summary>
         public long? TakeIntendedStart()

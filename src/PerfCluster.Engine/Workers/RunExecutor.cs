@@ -105,7 +105,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
             _recorder = JourneyRunner.RecorderFor(scenario);
             var self = Self;
             _journey = new JourneyRunner(scenario, _recorder, Math.Max(1, assign.Share.Count), (feeder, count) => self.Tell(new NeedRows(feeder, count)),
-                () => Stopwatch.GetTimestamp() >= deadline || _context!.IsOver);
+                () => Stopwatch.GetTimestamp() >= deadline || _context!.IsOver, assign.Share);
         }
         else
         {
@@ -362,6 +362,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         if (_loadOver) return;
         _log.Info("Run {RunId}: share {From}..{To} → {NewFrom}..{NewTo} ({Reason})", _assign.RunId, _share.From, _share.To, share.From, share.To, reason);
         _share = share;
+        _journey?.ShareChanged(share);
         if (_pacer is not null)
         {
             _pacer.Reshare(OpenFraction(share), share.Count);
@@ -502,6 +503,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         {
             Timings = timings,
             Checks = checks,
+            Pools = _recorder.FlushPools(),
         };
         _unacked[delta.Seq] = (delta, Stopwatch.GetTimestamp());
         if (!_watch.Lost) _aggregator.Tell(delta, Self);

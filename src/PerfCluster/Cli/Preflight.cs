@@ -12,7 +12,7 @@ public static class Preflight
     public static async Task CheckAsync(TestPlan plan)
     {
         if (RequestDrivers.EngineProblem(plan) is { } engine) throw new UsageException(engine);
-        foreach (var s in plan.Scenarios.DistinctBy(s => (s.Target.Host, s.Target.Port)))
+        foreach (var s in plan.Scenarios.Where(s => s.SendsHttp).DistinctBy(s => (s.Target.Host, s.Target.Port)))
         {
             var problem = await ProbeAsync(s.Target.Host, s.Target.Port);
             if (problem is not null)

@@ -101,7 +101,7 @@ public static class RemoteCoordinator
     /// </summary>
     internal static async Task<RunCreated> CreateAsync(CoordinatorClient client, string runId, ScenarioDefinition scenario)
     {
-        var text = ScenarioJson.Write(scenario);
+        var text = ScenarioJson.Write(scenario, secrets: true);
         var id = RunRequestReader.IsValidId(runId) ? runId : null;
         for (var attempt = 0; ; attempt++)
         {
