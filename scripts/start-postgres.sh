@@ -34,6 +34,14 @@ if [ ! -s "$DATA_DIR/PG_VERSION" ]; then
   as_postgres "'$BIN/initdb' -D '$DATA_DIR' --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8" >&2
 fi
 
+# pg_stat_statements is preloaded so the SQL step specs can compare a report's counts with the server's own.
+if ! grep -q "^shared_preload_libraries = 'pg_stat_statements'" "$DATA_DIR/postgresql.conf"; then
+  echo "shared_preload_libraries = 'pg_stat_statements'" >> "$DATA_DIR/postgresql.conf"
+  if as_postgres "'$BIN/pg_ctl' -D '$DATA_DIR' status" >/dev/null 2>&1; then
+    log "restarting to load pg_stat_statements"
+    as_postgres "'$BIN/pg_ctl' -D '$DATA_DIR' -w -t 30 stop -m fast" >&2
+  fi
+fi
 if as_postgres "'$BIN/pg_ctl' -D '$DATA_DIR' status" >/dev/null 2>&1; then
   log "already running"
 else
@@ -52,5 +60,9 @@ if [ "$(psql_admin "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")" != 
   log "creating database $DATABASE"
   psql_admin "CREATE DATABASE $DATABASE OWNER $ROLE" >&2
 fi
+
+psql_db() { as_postgres "'$BIN/psql' -h '$DATA_DIR' -p $PORT -v ON_ERROR_STOP=1 -qtAX -d $DATABASE -c \"$1\""; }
+psql_db "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >&2 || log "pg_stat_statements is not available; the SQL specs count with their own tables only"
+psql_db "GRANT pg_read_all_stats TO $ROLE" >&2 || true
 
 echo "Host=127.0.0.1;Port=$PORT;Database=$DATABASE;Username=$ROLE;Password=$PASSWORD"

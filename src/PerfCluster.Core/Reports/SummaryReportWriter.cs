@@ -146,6 +146,31 @@ public static class SummaryReportWriter
             }));
             foreach (var row in Table(rows, rightAligned: [false, true, true, true, true, true, true])) yield return "  " + row;
         }
+        var data = s.Endpoints.Where(e => e.RowsRead > 0 || e.RowsAffected > 0).ToList();
+        if (data.Count > 0)
+        {
+            yield return "";
+            var rows = new List<string[]> { new[] { "Data step", "Rows read", "Rows changed", "Read per call" } };
+            rows.AddRange(data.Select(e => new[]
+            {
+                e.Name, ReportFormat.Count(e.RowsRead), ReportFormat.Count(e.RowsAffected),
+                e.Requests > 0 ? ReportFormat.Number((double)e.RowsRead / e.Requests, "0.###") : "n/a",
+            }));
+            foreach (var row in Table(rows, rightAligned: [false, true, true, true])) yield return "  " + row;
+        }
+        if (s.Pools.Count > 0)
+        {
+            yield return "";
+            var rows = new List<string[]> { new[] { "Pool", "Acquired", "Timed out", "wait p50", "wait p95", "wait p99" } };
+            rows.AddRange(s.Pools.Select(p => new[]
+            {
+                p.Database, ReportFormat.Count(p.Acquired), ReportFormat.Count(p.Timeouts),
+                p.Acquired > 0 ? ReportFormat.Latency(p.Wait.P50) : "n/a",
+                p.Acquired > 0 ? ReportFormat.Latency(p.Wait.P95) : "n/a",
+                p.Acquired > 0 ? ReportFormat.Latency(p.Wait.P99) : "n/a",
+            }));
+            foreach (var row in Table(rows, rightAligned: [false, true, true, true, true, true])) yield return "  " + row;
+        }
         if (journey)
         {
             yield return "";

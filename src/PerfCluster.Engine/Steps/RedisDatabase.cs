@@ -33,6 +33,8 @@ internal sealed class RedisDatabase : IAsyncDisposable
         options.AsyncTimeout = (int)Math.Min(int.MaxValue, definition.Timeout.TotalMilliseconds);
         options.SyncTimeout = options.AsyncTimeout;
         options.ClientName ??= "perfcluster";
+        // No GET of a tie-breaker key on connect: the server's counts (INFO keyspace_hits/misses) are the steps' alone.
+        options.TieBreaker = "";
         return options;
     }
 

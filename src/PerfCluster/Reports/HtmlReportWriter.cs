@@ -213,6 +213,16 @@ public static class HtmlReportWriter
                 .Append("</td><td>").Append(E(Latency(t.Duration.P99))).Append("</td><td>").Append(E(Latency(t.Duration.Max))).Append("</td></tr>\n");
         }
         h.Append("</tbody>\n</table>\n");
+        if (j.Pools is { Count: > 0 } pools)
+        {
+            h.Append("<h3>Connection pools</h3>\n<p class=\"muted\">Each acquisition's wait for a pooled connection; it counts in its step's latency.</p>\n")
+                .Append("<table>\n<thead><tr><th>database</th><th>acquired</th><th>timed out</th><th>wait p50</th><th>wait p95</th><th>wait p99</th><th>max</th></tr></thead>\n<tbody>\n");
+            foreach (var (name, p) in pools)
+                h.Append("<tr><td>").Append(E(name)).Append("</td><td>").Append(Count(p.Acquired)).Append("</td><td>").Append(Count(p.Timeouts))
+                    .Append("</td><td>").Append(E(Latency(p.Wait.P50))).Append("</td><td>").Append(E(Latency(p.Wait.P95)))
+                    .Append("</td><td>").Append(E(Latency(p.Wait.P99))).Append("</td><td>").Append(E(Latency(p.Wait.Max))).Append("</td></tr>\n");
+            h.Append("</tbody>\n</table>\n");
+        }
         if (j.Checks.Count == 0) return;
         h.Append("<h3>Checks</h3>\n<table>\n<thead><tr><th>check</th><th>passed</th><th>failed</th><th>rate</th></tr></thead>\n<tbody>\n");
         foreach (var (name, c) in j.Checks)
@@ -229,14 +239,16 @@ public static class HtmlReportWriter
             h.Append("<p class=\"muted\">No endpoint figures.</p>\n");
             return;
         }
+        var data = s.Endpoints.Values.Any(e => e.RowsRead is not null);
         h.Append("<table>\n<thead><tr><th>endpoint</th><th>requests</th><th>errors</th><th>error rate</th><th>throughput</th>")
-            .Append("<th>p50</th><th>p95</th><th>p99</th><th>max</th></tr></thead>\n<tbody>\n");
+            .Append("<th>p50</th><th>p95</th><th>p99</th><th>max</th>").Append(data ? "<th>rows read</th><th>rows changed</th>" : "").Append("</tr></thead>\n<tbody>\n");
         foreach (var (name, e) in s.Endpoints)
         {
+            var rows = data ? $"</td><td>{Count(e.RowsRead ?? 0)}</td><td>{Count(e.RowsAffected ?? 0)}" : "";
             h.Append("<tr><td>").Append(E(name)).Append("</td><td>").Append(Count(e.Requests)).Append("</td><td>").Append(Count(e.Errors))
                 .Append("</td><td>").Append(E(Percent(e.ErrorRate))).Append("</td><td>").Append(E(Rate(e.Throughput)))
                 .Append("</td><td>").Append(E(Latency(e.Latency.P50))).Append("</td><td>").Append(E(Latency(e.Latency.P95)))
-                .Append("</td><td>").Append(E(Latency(e.Latency.P99))).Append("</td><td>").Append(E(Latency(e.Latency.Max)))
+                .Append("</td><td>").Append(E(Latency(e.Latency.P99))).Append("</td><td>").Append(E(Latency(e.Latency.Max))).Append(rows)
                 .Append("</td></tr>\n");
         }
         h.Append("</tbody>\n</table>\n");

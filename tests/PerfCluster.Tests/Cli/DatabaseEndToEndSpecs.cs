@@ -1,0 +1,259 @@
+using System.Text.Json;
+using Npgsql;
+using PerfCluster.Target;
+
+namespace PerfCluster.Tests.Cli;
+
+/// <summary>
+/// SQL and Redis steps run for real against the PostgreSQL of PERFCLUSTER_TEST_POSTGRES and a redis-server of the test's
+/// own: every count the report gives is compared with the server's own (a counter table, pg_stat_statements, Redis INFO),
+/// passwords never show, and a cache killed mid-run gives counted errors while the run goes on.
+/// </summary>
+public sealed class DatabaseEndToEndSpecs
+{
+    private static Dictionary<string, string?> Env() => new() { ["PERFCLUSTER_TARGET_DB"] = PostgresFactAttribute.ConnectionString };
+
+    private static async Task<NpgsqlConnection> OpenAsync()
+    {
+        var connection = new NpgsqlConnection(PostgresFactAttribute.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
+    private static async Task ExecuteAsync(string sql)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>calls of the statement that touches <paramref name="table"/>, or null without pg_stat_statements.</summary>
+    private static async Task<long?> StatementCallsAsync(string table)
+    {
+        try
+        {
+            return await ScalarAsync($"SELECT COALESCE(SUM(calls), 0) FROM pg_stat_statements WHERE query LIKE 'UPDATE {table} %'");
+        }
+        catch (PostgresException)
+        {
+            return null;
+        }
+    }
+
+    private static string CounterScenario(string table, int users, int pool) => $$$"""
+        name = "sql-count"
+        concurrent-users = {{{users}}}
+        duration = 4s
+        databases {
+          main { provider = postgresql, connection = ${?PERFCLUSTER_TARGET_DB}, pool-size = {{{pool}}}, prepare = true }
+        }
+        flow = [
+          { sql { name = bump, query = "UPDATE {{{table}}} SET n = n + 1 WHERE id = @id RETURNING n", params { id = "1" }, extract { n = n }, min-rows = 1 } }
+          { sql { name = read, query = "SELECT n FROM {{{table}}} WHERE id = @id", params { id = { value = "1", type = integer } } } }
+        ]
+        thresholds = [ "error_rate == 0" ]
+        """;
+
+    private async Task AssertCountsMatchTheServer(params string[] extra)
+    {
+        var table = "pc_count_" + Guid.NewGuid().ToString("N")[..10];
+        await ExecuteAsync($"CREATE TABLE {table} (id int PRIMARY KEY, n bigint NOT NULL); INSERT INTO {table} VALUES (1, 0)");
+        try
+        {
+            using var dir = new TempDirectory();
+            var file = dir.File("sql.conf", CounterScenario(table, 6, 3));
+            var (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(120), Env(), ["run", file, "--out", dir.Sub("out"), .. extra]);
+            Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+
+            var test = ReportFiles.Read(dir.Sub("out")).GetProperty("load_tests").GetProperty("sql-count");
+            var bump = test.GetProperty("endpoints").GetProperty("bump");
+            var requests = bump.GetProperty("requests").GetInt64();
+            Assert.True(requests > 100, $"only {requests} statements");
+            Assert.Equal(0, test.GetProperty("errors").GetInt64());
+            Assert.Equal(await ScalarAsync($"SELECT n FROM {table} WHERE id = 1"), requests);
+            Assert.Equal(requests, bump.GetProperty("rows_affected").GetInt64());
+            Assert.Equal(requests, bump.GetProperty("rows_read").GetInt64());
+            if (await StatementCallsAsync(table) is { } calls) Assert.Equal(requests, calls);
+
+            var read = test.GetProperty("endpoints").GetProperty("read");
+            Assert.Equal(read.GetProperty("requests").GetInt64(), read.GetProperty("rows_read").GetInt64());
+            var pool = test.GetProperty("journey").GetProperty("pools").GetProperty("main");
+            Assert.Equal(requests + read.GetProperty("requests").GetInt64(), pool.GetProperty("acquired").GetInt64());
+            Assert.True(pool.GetProperty("wait").GetProperty("p99").GetDouble() > 0, "6 users on 3 connections wait for them");
+
+            var everything = stdout + stderr + string.Concat(Directory.GetFiles(dir.Sub("out")).Select(File.ReadAllText));
+            Assert.DoesNotContain("Password=perfcluster", everything, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("Password=***", File.ReadAllText(Path.Combine(dir.Sub("out"), "report.json")));
+            Assert.Contains("Pool", File.ReadAllText(Path.Combine(dir.Sub("out"), "summary.txt")));
+            Assert.Contains("Connection pools", File.ReadAllText(Path.Combine(dir.Sub("out"), "report.html")));
+        }
+        finally
+        {
+            await ExecuteAsync($"DROP TABLE IF EXISTS {table}");
+        }
+    }
+
+    [PostgresFact]
+    public Task Should_count_exactly_what_postgresql_executed() => AssertCountsMatchTheServer();
+
+    [PostgresFact]
+    public Task Should_count_exactly_what_postgresql_executed_over_two_workers() => AssertCountsMatchTheServer("--workers", "2");
+
+    [PostgresFact]
+    public async Task Should_log_in_over_http_then_write_rows_with_the_extracted_ids()
+    {
+        var table = "pc_tasks_" + Guid.NewGuid().ToString("N")[..10];
+        await ExecuteAsync($"CREATE TABLE {table} (id bigserial PRIMARY KEY, project text NOT NULL, username text NOT NULL)");
+        try
+        {
+            await using var target = await DemoTarget.StartAsync(new DemoTargetOptions(0, TimeSpan.FromMilliseconds(1), TimeSpan.Zero));
+            using var dir = new TempDirectory();
+            var file = dir.File("mixed.conf", $$$""""
+                name = "mixed"
+                target = "{{{target.BaseUrl}}}"
+                concurrent-users = 4
+                duration = 3s
+                feeders { users { mode = unique, rows = [ { username = user00001 }, { username = user00002 }, { username = user00003 }, { username = user00004 } ] } }
+                databases { main { provider = postgresql, connection = ${?PERFCLUSTER_TARGET_DB} } }
+                setup = [
+                  { request { name = login, method = POST, path = "/shop/auth/login", headers { Content-Type = "application/json" }
+                      body = """{"username": "{{users.username}}", "password": "pw-{{users.username}}"}""", expect-status = 200
+                      extract { token { json = "token" } } } }
+                ]
+                flow = [
+                  { request { name = projects, path = "/shop/projects", headers { Authorization = "Bearer {{token}}" },
+                              extract { project { json = "projects[0].id" } } } }
+                  { sql { name = record, query = "INSERT INTO {{{table}}} (project, username) VALUES (@project, @user) RETURNING id",
+                          params { project = "{{project}}", user = "{{users.username}}" }, extract { row = id } } }
+                  { sql { name = check, query = "SELECT username FROM {{{table}}} WHERE id = @row", params { row = { value = "{{row}}", type = integer } },
+                          extract { owner = username }, min-rows = 1 } }
+                  { pause = 20ms }
+                ]
+                """");
+            var (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(90), Env(), "run", file, "--out", dir.Sub("out"));
+            Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+            var test = ReportFiles.Read(dir.Sub("out")).GetProperty("load_tests").GetProperty("mixed");
+            Assert.Equal(0, test.GetProperty("errors").GetInt64());
+            var steps = test.GetProperty("endpoints");
+            var inserted = steps.GetProperty("record").GetProperty("requests").GetInt64();
+            Assert.Equal(target.Shop.Steps[ShopApi.Projects], inserted);
+            Assert.Equal(4, target.Shop.Steps[ShopApi.Login]);
+            Assert.Equal(inserted, await ScalarAsync($"SELECT COUNT(*) FROM {table}"));
+            Assert.Equal(4, await ScalarAsync($"SELECT COUNT(DISTINCT username) FROM {table}"));
+            Assert.Equal(0, await ScalarAsync($"SELECT COUNT(*) FROM {table} WHERE project = ''"));
+            Assert.Equal(inserted, steps.GetProperty("check").GetProperty("rows_read").GetInt64());
+        }
+        finally
+        {
+            await ExecuteAsync($"DROP TABLE IF EXISTS {table}");
+        }
+    }
+
+    [PostgresFact]
+    public async Task Should_count_statement_errors_by_kind_and_roll_back_failed_transactions()
+    {
+        var table = "pc_tx_" + Guid.NewGuid().ToString("N")[..10];
+        await ExecuteAsync($"CREATE TABLE {table} (id int PRIMARY KEY, n int NOT NULL CHECK (n >= 0)); INSERT INTO {table} VALUES (1, 0)");
+        try
+        {
+            using var dir = new TempDirectory();
+            var file = dir.File("errors.conf", $$$"""
+                name = "sql-errors"
+                concurrent-users = 2
+                duration = 2s
+                databases { main { provider = postgresql, connection = ${?PERFCLUSTER_TARGET_DB} } }
+                flow = [
+                  { sql { name = bad, query = "SELEC 1", on-failure = continue } }
+                  { transaction { name = move, on-failure = continue, steps = [
+                      { sql { name = up, query = "UPDATE {{{table}}} SET n = n + 1 WHERE id = 1" } }
+                      { sql { name = below_zero, query = "UPDATE {{{table}}} SET n = -1 WHERE id = 1" } }
+                  ] } }
+                  { pause = 10ms }
+                ]
+                """);
+            var (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(90), Env(), "run", file, "--out", dir.Sub("out"));
+            Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+            var steps = ReportFiles.Read(dir.Sub("out")).GetProperty("load_tests").GetProperty("sql-errors").GetProperty("endpoints");
+            var bad = steps.GetProperty("bad");
+            Assert.True(bad.GetProperty("requests").GetInt64() > 10);
+            Assert.Equal(bad.GetProperty("requests").GetInt64(), bad.GetProperty("errors_by_kind").GetProperty("db_syntax").GetInt64());
+            var move = steps.GetProperty("move");
+            Assert.Equal(move.GetProperty("requests").GetInt64(), move.GetProperty("errors_by_kind").GetProperty("db_constraint").GetInt64());
+            Assert.Equal(0, await ScalarAsync($"SELECT n FROM {table} WHERE id = 1"));   // every transaction rolled back
+            Assert.Contains("42601", stderr + stdout);   // the first syntax error is logged with its SQLSTATE
+        }
+        finally
+        {
+            await ExecuteAsync($"DROP TABLE IF EXISTS {table}");
+        }
+    }
+
+    private static string CacheScenario(string connection, string duration) => $$$"""
+        name = "cache"
+        concurrent-users = 8
+        duration = {{{duration}}}
+        databases { cache { provider = redis, connection = "{{{connection}}}" } }
+        flow = [
+          { set { key = "{{zipf(2000, 1.0)}}" } }
+          { redis { name = get, command = get, key = "item:{{key}}", extract = value, on-failure = continue } }
+          { if { condition = "value is not set", then = [
+              { redis { name = fill, command = set, key = "item:{{key}}", value = "v{{key}}", ttl = 60s } }
+          ] } }
+        ]
+        """;
+
+    [RedisFact]
+    public async Task Should_report_the_hit_rate_that_redis_itself_counts()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await redis.ResetStatsAsync();
+        using var dir = new TempDirectory();
+        var file = dir.File("cache.conf", CacheScenario(redis.Connection, "3s"));
+        var (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(90), "run", file, "--out", dir.Sub("out"));
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+
+        var test = ReportFiles.Read(dir.Sub("out")).GetProperty("load_tests").GetProperty("cache");
+        var steps = test.GetProperty("endpoints");
+        var get = steps.GetProperty("get");
+        var gets = get.GetProperty("requests").GetInt64();
+        var hits = get.GetProperty("rows_read").GetInt64();
+        var (redisHits, redisMisses) = (await redis.StatAsync("keyspace_hits"), await redis.StatAsync("keyspace_misses"));
+        Assert.True(gets > 1000, $"only {gets} GETs");
+        // Redis also served any command the end of the run cut off (abandoned in flight, not counted).
+        Assert.InRange(redisHits + redisMisses - gets, 0, test.GetProperty("abandoned_in_flight").GetInt64());
+        Assert.InRange((double)hits / gets - (double)redisHits / (redisHits + redisMisses), -0.01, 0.01);
+        Assert.Equal(gets - hits, steps.GetProperty("fill").GetProperty("requests").GetInt64());
+    }
+
+    [RedisFact]
+    public async Task Should_count_errors_while_the_cache_is_down_and_recover_when_it_returns()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var dir = new TempDirectory();
+        var file = dir.File("cache.conf", CacheScenario(redis.Connection, "9s"));
+        using var run = CliProcess.Start("run", file, "--out", dir.Sub("out"));
+        await run.WaitForOutputAsync("users", TimeSpan.FromSeconds(40));
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        redis.Kill();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await redis.StartAgainAsync();
+        var code = await run.WaitAsync(TimeSpan.FromSeconds(90));
+        Assert.True(code == 0, $"exit {code}\n{run.Stdout}\n{run.Stderr}");
+
+        var test = ReportFiles.Read(dir.Sub("out")).GetProperty("load_tests").GetProperty("cache");
+        var get = test.GetProperty("endpoints").GetProperty("get");
+        var lost = get.GetProperty("errors_by_kind").GetProperty("db_connection").GetInt64() + get.GetProperty("errors_by_kind").GetProperty("timeout").GetInt64();
+        Assert.True(lost > 0, "GETs while the server was down fail");
+        var timeline = test.GetProperty("timeline").EnumerateArray().ToList();
+        Assert.Equal(0, timeline[0].GetProperty("errors").GetInt64());   // before the kill
+        var last = timeline.Where(w => w.GetProperty("requests").GetInt64() > 0).Last();
+        Assert.True(last.GetProperty("errors").GetInt64() < last.GetProperty("requests").GetInt64(), "the run recovered after the server came back");
+    }
+}
