@@ -38,6 +38,12 @@ public sealed record DatabaseDefinition(string Name, DatabaseProvider Provider, 
 
     public string ProviderKey => KeyOf(Provider);
 
+    /// <summary>Equal when everything but where it was written is equal (a scenario read back from its written form is the same).</summary>
+    public bool Equals(DatabaseDefinition? other) => other is not null && Name == other.Name && Provider == other.Provider &&
+        Connection == other.Connection && PoolSize == other.PoolSize && Prepare == other.Prepare && Timeout == other.Timeout && PoolTimeout == other.PoolTimeout;
+
+    public override int GetHashCode() => HashCode.Combine(Name, Provider, Connection, PoolSize, Prepare, Timeout, PoolTimeout);
+
     /// <summary>The hosts the connection string names (none for SQLite, a local file): what the workers' allow-list checks.</summary>
     public IReadOnlyList<string> Hosts
     {
