@@ -8,10 +8,10 @@ using PerfCluster.Core.Steps;
 namespace PerfCluster.Engine.Steps;
 
 /// <summary>A transaction step's connection and transaction while its steps run, and the first failure's kind.</summary>
-internal sealed class OpenTransaction(SqlDatabase database, DbConnection connection, DbTransaction transaction)
+internal sealed class OpenTransaction(SqlDatabase database, PooledConnection connection, DbTransaction transaction)
 {
     public SqlDatabase Database { get; } = database;
-    public DbConnection Connection { get; } = connection;
+    public PooledConnection Connection { get; } = connection;
     public DbTransaction Transaction { get; } = transaction;
     public ErrorKind? FirstError { get; set; }
 }
@@ -92,17 +92,17 @@ public sealed partial class JourneyRunner
             Fail(index, ErrorKind.DbConnection, new InvalidOperationException(db.Broken), state);
             return Flow.Next;
         }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(state.Abandon);
-        timeout.CancelAfter(step.Timeout ?? db.Definition.Timeout);
+        var timeout = step.Timeout ?? db.Definition.Timeout;
         long sentAt = start;
         ErrorKind? error = null;
         Exception? failure = null;
         SqlOutcome outcome = default;
         var pooled = false;
+        PooledConnection? connection = null;
         try
         {
             if (state.Transaction is { } tx)
-                outcome = await db.ExecuteAsync(tx.Connection, tx.Transaction, step, values, timeout.Token).ConfigureAwait(false);
+                outcome = await db.ExecuteAsync(tx.Connection, tx.Transaction, step, values, timeout, state.Abandon).ConfigureAwait(false);
             else
             {
                 var acquired = await db.Gate.WaitAsync(db.Definition.PoolTimeout, state.Abandon).ConfigureAwait(false);
@@ -112,8 +112,8 @@ public sealed partial class JourneyRunner
                 else
                 {
                     pooled = true;
-                    await using var connection = await db.OpenAsync(timeout.Token).ConfigureAwait(false);
-                    outcome = await db.ExecuteAsync(connection, null, step, values, timeout.Token).ConfigureAwait(false);
+                    connection = await db.RentAsync(state.Abandon).ConfigureAwait(false);
+                    outcome = await db.ExecuteAsync(connection, null, step, values, timeout, state.Abandon).ConfigureAwait(false);
                 }
             }
         }
@@ -139,6 +139,7 @@ public sealed partial class JourneyRunner
         }
         finally
         {
+            if (connection is not null) await db.ReturnAsync(connection, Healthy(error)).ConfigureAwait(false);
             if (pooled) db.Gate.Release();
         }
         var end = Stopwatch.GetTimestamp();
@@ -194,10 +195,11 @@ public sealed partial class JourneyRunner
         ErrorKind? error = null;
         Exception? failure = null;
         var outer = state.Failed;
+        PooledConnection? connection = null;
         try
         {
-            await using var connection = await db.OpenAsync(state.Abandon).ConfigureAwait(false);
-            await using var transaction = await connection.BeginTransactionAsync(step.Isolation, state.Abandon).ConfigureAwait(false);
+            connection = await db.RentAsync(state.Abandon).ConfigureAwait(false);
+            await using var transaction = await connection.Connection.BeginTransactionAsync(step.Isolation, state.Abandon).ConfigureAwait(false);
             var open = new OpenTransaction(db, connection, transaction);
             state.Transaction = open;
             state.Failed = false;
@@ -233,6 +235,7 @@ public sealed partial class JourneyRunner
         }
         finally
         {
+            if (connection is not null) await db.ReturnAsync(connection, Healthy(error) && result != Flow.Abandoned).ConfigureAwait(false);
             db.Gate.Release();
         }
         state.Failed = outer;
@@ -241,6 +244,9 @@ public sealed partial class JourneyRunner
         // The transaction's own failure decides its on-failure; the steps' already ended the block.
         return result == Flow.EndUser ? Flow.EndUser : Flow.Next;
     }
+
+    /// <summary>A connection stays in the pool after a statement's own error; after a lost connection or a timeout it is closed.</summary>
+    private static bool Healthy(ErrorKind? error) => error is not (ErrorKind.DbConnection or ErrorKind.Timeout or ErrorKind.DbError);
 
     private async ValueTask<Flow> RedisAsync(RedisStep step, IterationState state)
     {

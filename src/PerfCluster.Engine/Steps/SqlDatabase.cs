@@ -9,17 +9,35 @@ using PerfCluster.Core.Steps;
 
 namespace PerfCluster.Engine.Steps;
 
+/// <summary>
+/// An open connection of the share's own pool, with each step's command made (and, with <c>prepare = true</c>, prepared)
+/// once on it: a statement after the first only sets its parameters' values.
+/// </summary>
+internal sealed class PooledConnection(DbConnection connection) : IAsyncDisposable
+{
+    public DbConnection Connection { get; } = connection;
+    public Dictionary<SqlStep, DbCommand> Commands { get; } = new(ReferenceEqualityComparer.Instance);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var command in Commands.Values) await command.DisposeAsync().ConfigureAwait(false);
+        await Connection.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
 /// <summary>What one statement did: rows read, rows changed, the first row's extracted values (null when it had no row).</summary>
 internal readonly record struct SqlOutcome(long Rows, long Affected, string?[]? Extracted, bool MissingColumn);
 
 /// <summary>
-/// One SQL database of a share: the provider's data source (its own pool sized to hold the gate's connections) and the
-/// <see cref="PoolGate"/> that limits the share to its part of <c>pool-size</c>. Statements always go as parameterised
-/// commands; with <c>prepare = true</c> they are prepared once per connection (PostgreSQL prepares automatically).
+/// One SQL database of a share: the provider's data source, the <see cref="PoolGate"/> that limits the share to its part
+/// of <c>pool-size</c>, and the open connections the gate's holders take and give back (a stack: the most recently used
+/// first). A connection that failed is closed, not given back, so a database that went away is connected to afresh.
+/// Statements always go as parameterised commands; with <c>prepare = true</c> they are prepared once per connection.
 /// </summary>
 internal sealed class SqlDatabase : IAsyncDisposable
 {
     private readonly DbDataSource? _source;
+    private readonly System.Collections.Concurrent.ConcurrentStack<PooledConnection> _idle = new();
 
     public SqlDatabase(DatabaseDefinition definition, int capacity, int poolIndex)
     {
@@ -54,11 +72,6 @@ internal sealed class SqlDatabase : IAsyncDisposable
                 b.MaxPoolSize = Math.Max(b.MaxPoolSize, maxPool);
                 // No DISCARD ALL when a connection goes back to the pool: it would be one more statement per step.
                 b.NoResetOnClose = true;
-                if (definition.Prepare && b.MaxAutoPrepare == 0)
-                {
-                    b.MaxAutoPrepare = 256;
-                    b.AutoPrepareMinUsages = 2;
-                }
                 return NpgsqlDataSource.Create(b.ConnectionString);
             }
             case DatabaseProvider.MySql:
@@ -78,7 +91,18 @@ internal sealed class SqlDatabase : IAsyncDisposable
         }
     }
 
-    public async Task<DbConnection> OpenAsync(CancellationToken cancel)
+    /// <summary>An idle connection of the pool, or a new one (the caller holds a slot of the gate).</summary>
+    public async ValueTask<PooledConnection> RentAsync(CancellationToken cancel) =>
+        _idle.TryPop(out var idle) ? idle : new PooledConnection(await OpenAsync(cancel).ConfigureAwait(false));
+
+    /// <summary>Gives a connection back, or closes it when it failed or the pool holds more than the gate allows.</summary>
+    public async ValueTask ReturnAsync(PooledConnection connection, bool healthy)
+    {
+        if (healthy && connection.Connection.State == ConnectionState.Open && _idle.Count < Gate.Capacity) _idle.Push(connection);
+        else await connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task<DbConnection> OpenAsync(CancellationToken cancel)
     {
         if (_source is null) throw new InvalidOperationException(Broken);
         var connection = await _source.OpenConnectionAsync(cancel).ConfigureAwait(false);
@@ -93,15 +117,26 @@ internal sealed class SqlDatabase : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="step"/> with its rendered parameter values on <paramref name="connection"/>.</summary>
-    public async Task<SqlOutcome> ExecuteAsync(DbConnection connection, DbTransaction? transaction, SqlStep step, string[] values, CancellationToken cancel)
+    public async Task<SqlOutcome> ExecuteAsync(PooledConnection connection, DbTransaction? transaction, SqlStep step, string[] values, TimeSpan timeout,
+        CancellationToken cancel)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = step.Query;
+        if (!connection.Commands.TryGetValue(step, out var command))
+        {
+            command = connection.Connection.CreateCommand();
+            command.CommandText = step.Query;
+            foreach (var p in step.Parameters) command.Parameters.Add(Parameter(command, p));
+            connection.Commands[step] = command;
+            if (Definition.Prepare)
+            {
+                for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = Value(step.Parameters[i].Type, values[i]);
+                command.Transaction = transaction;
+                await command.PrepareAsync(cancel).ConfigureAwait(false);
+            }
+        }
         command.Transaction = transaction;
-        command.CommandTimeout = 0;   // the step's timeout cancels it, to the millisecond
-        for (var i = 0; i < step.Parameters.Count; i++)
-            command.Parameters.Add(Parameter(command, step.Parameters[i], values[i]));
-        if (Definition.Prepare && Definition.Provider != DatabaseProvider.PostgreSql) await command.PrepareAsync(cancel).ConfigureAwait(false);
+        // Whole seconds, rounded up: the providers time a statement out in seconds.
+        command.CommandTimeout = (int)Math.Clamp(Math.Ceiling(timeout.TotalSeconds), 1, int.MaxValue);
+        for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = Value(step.Parameters[i].Type, values[i]);
         await using var reader = await command.ExecuteReaderAsync(cancel).ConfigureAwait(false);
         long rows = 0;
         string?[]? extracted = null;
@@ -144,47 +179,40 @@ internal sealed class SqlDatabase : IAsyncDisposable
         _ => value.ToString() ?? "",
     };
 
-    private DbParameter Parameter(DbCommand command, SqlParameter definition, string value)
+    private static DbParameter Parameter(DbCommand command, SqlParameter definition)
     {
         var p = command.CreateParameter();
         p.ParameterName = definition.Name;
-        switch (definition.Type)
-        {
-            case ParameterType.Auto when p is NpgsqlParameter npgsql:
-                // Typed by the server from where it stands in the statement, as a literal would be.
-                npgsql.NpgsqlDbType = NpgsqlDbType.Unknown;
-                p.Value = value;
-                break;
-            case ParameterType.Auto or ParameterType.Text:
-                p.DbType = DbType.String;
-                p.Value = value;
-                break;
-            case ParameterType.Integer:
-                p.DbType = DbType.Int64;
-                p.Value = long.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture);
-                break;
-            case ParameterType.Float:
-                p.DbType = DbType.Double;
-                p.Value = double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture);
-                break;
-            case ParameterType.Boolean:
-                p.DbType = DbType.Boolean;
-                p.Value = bool.Parse(value);
-                break;
-            case ParameterType.Uuid:
-                p.DbType = DbType.Guid;
-                p.Value = Guid.Parse(value);
-                break;
-            case ParameterType.Timestamp:
-                p.DbType = DbType.DateTime;
-                p.Value = DateTime.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
-                break;
-        }
+        if (definition.Type == ParameterType.Auto && p is NpgsqlParameter npgsql)
+            // Typed by the server from where it stands in the statement, as a literal would be.
+            npgsql.NpgsqlDbType = NpgsqlDbType.Unknown;
+        else
+            p.DbType = definition.Type switch
+            {
+                ParameterType.Integer => DbType.Int64,
+                ParameterType.Float => DbType.Double,
+                ParameterType.Boolean => DbType.Boolean,
+                ParameterType.Uuid => DbType.Guid,
+                ParameterType.Timestamp => DbType.DateTime,
+                _ => DbType.String,
+            };
         return p;
     }
 
+    /// <summary>A rendered value as its declared type (a value that is not of it throws <see cref="FormatException"/>).</summary>
+    private static object Value(ParameterType type, string value) => type switch
+    {
+        ParameterType.Integer => long.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture),
+        ParameterType.Float => double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture),
+        ParameterType.Boolean => bool.Parse(value),
+        ParameterType.Uuid => Guid.Parse(value),
+        ParameterType.Timestamp => DateTime.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal),
+        _ => value,
+    };
+
     public async ValueTask DisposeAsync()
     {
+        while (_idle.TryPop(out var idle)) await idle.DisposeAsync().ConfigureAwait(false);
         Gate.Dispose();
         if (_source is not null) await _source.DisposeAsync().ConfigureAwait(false);
     }
