@@ -1,10 +1,11 @@
 using System.Net.Sockets;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Drivers;
+using PerfCluster.Engine.Steps;
 
 namespace PerfCluster.Cli;
 
-/// <summary>Before any load is sent: every target and every required service must accept a TCP connection.</summary>
+/// <summary>Before any load is sent: every target, database and required service must accept a connection, and every SQL statement prepare.</summary>
 public static class Preflight
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
@@ -18,6 +19,7 @@ public static class Preflight
             if (problem is not null)
                 throw new UsageException($"target {s.Target} (scenario '{s.Name}') is not reachable: {problem}. Start it or pass --target.");
         }
+        if (await DatabasePreflight.CheckAsync(plan, TimeSpan.FromSeconds(5)) is { } database) throw new UsageException(database);
         foreach (var service in plan.Scenarios.SelectMany(s => s.RequiredServices).Distinct())
         {
             var problem = await ProbeAsync(service.Host, service.Port);

@@ -170,7 +170,7 @@ public sealed class DatabaseEndToEndSpecs
                 duration = 2s
                 databases { main { provider = postgresql, connection = ${?PERFCLUSTER_TARGET_DB} } }
                 flow = [
-                  { sql { name = bad, query = "SELEC 1", on-failure = continue } }
+                  { sql { name = divide, query = "SELECT 1 / @z", params { z = { value = "0", type = integer } }, on-failure = continue } }
                   { transaction { name = move, on-failure = continue, steps = [
                       { sql { name = up, query = "UPDATE {{{table}}} SET n = n + 1 WHERE id = 1" } }
                       { sql { name = below_zero, query = "UPDATE {{{table}}} SET n = -1 WHERE id = 1" } }
@@ -181,18 +181,49 @@ public sealed class DatabaseEndToEndSpecs
             var (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(90), Env(), "run", file, "--out", dir.Sub("out"));
             Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
             var steps = ReportFiles.Read(dir.Sub("out")).GetProperty("load_tests").GetProperty("sql-errors").GetProperty("endpoints");
-            var bad = steps.GetProperty("bad");
-            Assert.True(bad.GetProperty("requests").GetInt64() > 10);
-            Assert.Equal(bad.GetProperty("requests").GetInt64(), bad.GetProperty("errors_by_kind").GetProperty("db_syntax").GetInt64());
+            var divide = steps.GetProperty("divide");
+            Assert.True(divide.GetProperty("requests").GetInt64() > 10);
+            Assert.Equal(divide.GetProperty("requests").GetInt64(), divide.GetProperty("errors_by_kind").GetProperty("db_error").GetInt64());
             var move = steps.GetProperty("move");
             Assert.Equal(move.GetProperty("requests").GetInt64(), move.GetProperty("errors_by_kind").GetProperty("db_constraint").GetInt64());
+            Assert.Equal(move.GetProperty("requests").GetInt64(), steps.GetProperty("up").GetProperty("requests").GetInt64());
             Assert.Equal(0, await ScalarAsync($"SELECT n FROM {table} WHERE id = 1"));   // every transaction rolled back
-            Assert.Contains("42601", stderr + stdout);   // the first syntax error is logged with its SQLSTATE
+            Assert.Contains("22012", stderr + stdout);   // the first error of a kind is logged with its SQLSTATE
         }
         finally
         {
             await ExecuteAsync($"DROP TABLE IF EXISTS {table}");
         }
+    }
+
+    [PostgresFact]
+    public async Task Should_refuse_to_start_when_a_statement_does_not_prepare_or_the_database_is_unreachable()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.File("typo.conf", """
+            name = "typo"
+            concurrent-users = 1
+            duration = 2s
+            databases { main { provider = postgresql, connection = ${?PERFCLUSTER_TARGET_DB} } }
+            flow = [
+              { sql { name = ok, query = "SELECT 1" } }
+              { sql { name = typo, query = "SELEC name FROM nowhere" } }
+            ]
+            """);
+        var (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), Env(), "run", file, "--out", dir.Sub("out"));
+        Assert.True(code == 2, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("sql step 'typo' at", stderr);
+        Assert.Contains("typo.conf:7", stderr);
+        Assert.Contains("42601", stderr);
+        Assert.False(File.Exists(Path.Combine(dir.Sub("out"), "report.json")));
+
+        var wrongPassword = new Dictionary<string, string?> { ["PERFCLUSTER_TARGET_DB"] = PostgresFactAttribute.ConnectionString.Replace("Password=perfcluster", "Password=wrong-secret") };
+        (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), wrongPassword, "run", file, "--out", dir.Sub("out2"));
+        Assert.True(code == 2, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("database 'main'", stderr);
+        Assert.Contains("Password=***", stderr);
+        Assert.DoesNotContain("wrong-secret", stdout + stderr);
+        Assert.DoesNotContain("   at ", stderr);
     }
 
     private static string CacheScenario(string connection, string duration) => $$$"""
