@@ -9,6 +9,20 @@ namespace PerfCluster.Tests.Cli;
 /// own: every count the report gives is compared with the server's own (a counter table, pg_stat_statements, Redis INFO),
 /// passwords never show, and a cache killed mid-run gives counted errors while the run goes on.
 /// </summary>
+/// <summary>A fact that needs the MariaDB or MySQL server named by PERFCLUSTER_TEST_MYSQL (scripts/start-mariadb.sh); skipped, with the reason shown, without it.</summary>
+public sealed class MySqlFactAttribute : FactAttribute
+{
+    public const string Variable = "PERFCLUSTER_TEST_MYSQL";
+
+    public MySqlFactAttribute()
+    {
+        if (string.IsNullOrWhiteSpace(System.Environment.GetEnvironmentVariable(Variable)))
+            Skip = $"{Variable} is not set (export PERFCLUSTER_TEST_MYSQL=\"$(scripts/start-mariadb.sh | tail -n 1)\")";
+    }
+
+    public static string ConnectionString => System.Environment.GetEnvironmentVariable(Variable)!;
+}
+
 public sealed class DatabaseEndToEndSpecs
 {
     private static Dictionary<string, string?> Env() => new() { ["PERFCLUSTER_TARGET_DB"] = PostgresFactAttribute.ConnectionString };
@@ -224,6 +238,85 @@ public sealed class DatabaseEndToEndSpecs
         Assert.Contains("Password=***", stderr);
         Assert.DoesNotContain("wrong-secret", stdout + stderr);
         Assert.DoesNotContain("   at ", stderr);
+    }
+
+    /// <summary>
+    /// The same counter on MariaDB (PERFCLUSTER_TEST_MYSQL, scripts/start-mariadb.sh) and SQLite (a file of the test's):
+    /// the report counts what the database changed.
+    /// </summary>
+    private static async Task AssertCounterOn(string provider, string connection, Func<string, Task> execute, Func<string, Task<long>> scalar)
+    {
+        var table = "pc_count_" + Guid.NewGuid().ToString("N")[..10];
+        await execute($"CREATE TABLE {table} (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)");
+        await execute($"INSERT INTO {table} (id, n) VALUES (1, 0)");
+        using var dir = new TempDirectory();
+        var file = dir.File("counter.conf", $$$"""
+            name = "counter"
+            concurrent-users = 4
+            duration = 3s
+            databases { main { provider = {{{provider}}}, connection = ${?PERFCLUSTER_TARGET_DB}, pool-size = 2, prepare = true } }
+            flow = [
+              { sql { name = bump, query = "UPDATE {{{table}}} SET n = n + 1 WHERE id = @id", params { id = "1" } } }
+              { sql { name = read, query = "SELECT n FROM {{{table}}} WHERE id = @id", params { id = { value = "1", type = integer } }, extract { n = n }, min-rows = 1 } }
+            ]
+            """);
+        var env = new Dictionary<string, string?> { ["PERFCLUSTER_TARGET_DB"] = connection };
+        var (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(90), env, "run", file, "--out", dir.Sub("out"));
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var test = ReportFiles.Read(dir.Sub("out")).GetProperty("load_tests").GetProperty("counter");
+        Assert.Equal(0, test.GetProperty("errors").GetInt64());
+        var bump = test.GetProperty("endpoints").GetProperty("bump");
+        var requests = bump.GetProperty("requests").GetInt64();
+        Assert.True(requests > 50, $"only {requests} statements");
+        Assert.Equal(await scalar($"SELECT n FROM {table} WHERE id = 1"), requests);
+        Assert.Equal(requests, bump.GetProperty("rows_affected").GetInt64());
+        Assert.Equal(test.GetProperty("endpoints").GetProperty("read").GetProperty("requests").GetInt64(),
+            test.GetProperty("endpoints").GetProperty("read").GetProperty("rows_read").GetInt64());
+        Assert.DoesNotContain("Password=perfcluster", File.ReadAllText(Path.Combine(dir.Sub("out"), "report.json")));
+        await execute($"DROP TABLE {table}");
+    }
+
+    [MySqlFact]
+    public Task Should_count_exactly_what_mariadb_executed()
+    {
+        var connection = MySqlFactAttribute.ConnectionString;
+        async Task Execute(string sql)
+        {
+            await using var c = new MySqlConnector.MySqlConnection(connection);
+            await c.OpenAsync();
+            await using var command = new MySqlConnector.MySqlCommand(sql, c);
+            await command.ExecuteNonQueryAsync();
+        }
+        async Task<long> Scalar(string sql)
+        {
+            await using var c = new MySqlConnector.MySqlConnection(connection);
+            await c.OpenAsync();
+            await using var command = new MySqlConnector.MySqlCommand(sql, c);
+            return Convert.ToInt64(await command.ExecuteScalarAsync());
+        }
+        return AssertCounterOn("mariadb", connection, Execute, Scalar);
+    }
+
+    [Fact]
+    public async Task Should_count_exactly_what_sqlite_executed()
+    {
+        using var dir = new TempDirectory();
+        var connection = $"Data Source={dir.Sub("target.db")}";
+        async Task Execute(string sql)
+        {
+            await using var c = new Microsoft.Data.Sqlite.SqliteConnection(connection);
+            await c.OpenAsync();
+            await using var command = new Microsoft.Data.Sqlite.SqliteCommand(sql, c);
+            await command.ExecuteNonQueryAsync();
+        }
+        async Task<long> Scalar(string sql)
+        {
+            await using var c = new Microsoft.Data.Sqlite.SqliteConnection(connection);
+            await c.OpenAsync();
+            await using var command = new Microsoft.Data.Sqlite.SqliteCommand(sql, c);
+            return Convert.ToInt64(await command.ExecuteScalarAsync());
+        }
+        await AssertCounterOn("sqlite", connection, Execute, Scalar);
     }
 
     private static string CacheScenario(string connection, string duration) => $$$"""
