@@ -28,7 +28,18 @@ public sealed record ReportDocument
     public required List<string> Recommendations { get; init; }
     public required List<string> Notes { get; init; }
     public required SourceDocument Source { get; init; }
+    /// <summary><c>perfcluster db pool-sweep</c>: the figures per pool size and the optimal one; absent for other runs.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public PoolSweepDocument? PoolSweep { get; init; }
 }
+
+/// <summary>A pool-size sweep: the database, the rule, each size's figures (its load test by name) and the size the rule picks.</summary>
+public sealed record PoolSweepDocument(
+    string Database, string Rule, double TolerancePercent, double? SlaP99, double MaxErrorRate, string Search, int? OptimalPoolSize,
+    List<PoolSizeDocument> Sizes);
+
+public sealed record PoolSizeDocument(
+    int PoolSize, string LoadTest, double? Throughput, double? P50, double? P95, double? P99, double? PoolWaitP99, long Requests, long Errors,
+    double? ErrorRate, bool MeetsSla);
 
 public sealed record ToolDocument(string Name, string Version);
 

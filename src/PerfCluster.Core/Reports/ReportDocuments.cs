@@ -155,8 +155,17 @@ public static class ReportDocuments
             Recommendations = [.. analysis.Recommendations],
             Notes = [.. report.Notes],
             Source = new SourceDocument(report.SourceFile, report.SourceText),
+            PoolSweep = report.PoolSweep is { } sweep ? PoolSweep(sweep) : null,
         };
     }
+
+    private static PoolSweepDocument PoolSweep(Databases.PoolSweepResult sweep) => new(
+        sweep.Database, sweep.Rule, sweep.TolerancePercent, sweep.SlaP99 is { } sla ? N(sla.TotalSeconds) : null, sweep.MaxErrorRate,
+        sweep.Exhaustive ? "exhaustive" : "adaptive", sweep.Optimal,
+        [.. sweep.Points.OrderBy(p => p.Size).Select(p => new PoolSizeDocument(
+            p.Size, p.Scenario, N(p.Throughput), p.Requests > 0 ? N(p.Latency.P50) : null, p.Requests > 0 ? N(p.Latency.P95) : null,
+            p.Requests > 0 ? N(p.Latency.P99) : null, p.PoolWaitP99 is { } w ? N(w) : null, p.Requests, p.Errors, N(p.ErrorRate),
+            p.MeetsSla(sweep.SlaP99, sweep.MaxErrorRate)))]);
 
     private static LoadTestDocument LoadTest(ScenarioReport scenario)
     {

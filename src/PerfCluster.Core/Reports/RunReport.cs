@@ -94,6 +94,8 @@ public sealed record RunReport
     public IReadOnlyList<ScenarioReport> Scenarios { get; init; } = [];
     /// <summary>Facts about the run worth reading next to its figures (e.g. "interrupted after 12.3 s: ...").</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
+    /// <summary><c>perfcluster db pool-sweep</c>: every size and the one picked; null for other runs.</summary>
+    public Databases.PoolSweepResult? PoolSweep { get; init; }
 
     public TimeSpan Duration => FinishedAt > StartedAt ? FinishedAt - StartedAt : TimeSpan.Zero;
 
@@ -104,7 +106,9 @@ public sealed record RunReport
     /// Not interrupted, not an error, at least one scenario, and every scenario passed (all thresholds passed and at
     /// least one request completed). Decided from the figures, whatever <see cref="Status"/> says otherwise.
     /// </summary>
-    public bool Passed => Status != RunStatus.Error && !Interrupted && Scenarios.Count > 0 && Scenarios.All(s => s.Passed);
+    public bool Passed => Status != RunStatus.Error && !Interrupted && Scenarios.Count > 0 &&
+        // A sweep passes when it found its optimal size: the sizes that miss the SLA are what it measures.
+        (PoolSweep is { } sweep ? sweep.Optimal is not null : Scenarios.All(s => s.Passed));
 
     /// <summary>The guide's exit codes: 130 if interrupted (this wins), 0 if passed, 1 otherwise.</summary>
     public int ExitCode => Interrupted ? 130 : Passed ? 0 : 1;

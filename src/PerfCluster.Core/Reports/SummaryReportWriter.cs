@@ -29,6 +29,11 @@ public static class SummaryReportWriter
                           $"({ReportFormat.Duration(report.Duration)})"));
         Line(Field("Host", $"{report.Host}, {RunReport.ToolName} {report.ToolVersion}"));
         if (report.SourceFile is not null) Line(Field("Source", report.SourceFile));
+        if (report.PoolSweep is { } sweep)
+        {
+            Line();
+            foreach (var line in PoolSweepLines(sweep)) Line(line);
+        }
 
         foreach (var scenario in report.Scenarios)
         {
@@ -55,6 +60,23 @@ public static class SummaryReportWriter
         return report.Status == RunStatus.Error ? "FAILED (run error)" : "FAILED";
     }
 
+    private static IEnumerable<string> PoolSweepLines(Databases.PoolSweepResult sweep)
+    {
+        yield return $"Pool sweep of database {sweep.Database} ({(sweep.Exhaustive ? "every size" : "adaptive")}, {sweep.Points.Count} sizes run): " +
+                     (sweep.Optimal is { } optimal ? $"optimal pool size {optimal}" : "no size met the SLA");
+        foreach (var line in Wrapped(Field("  Rule", ""), sweep.Rule)) yield return line;
+        var rows = new List<string[]> { new[] { "Pool", "Req/s", "p50", "p95", "p99", "Pool wait p99", "Error rate", "" } };
+        rows.AddRange(sweep.Points.OrderBy(p => p.Size).Select(p => new[]
+        {
+            p.Size.ToString(System.Globalization.CultureInfo.InvariantCulture), ReportFormat.Number(p.Throughput, "#,0.0"),
+            p.Requests > 0 ? ReportFormat.Latency(p.Latency.P50) : "n/a", p.Requests > 0 ? ReportFormat.Latency(p.Latency.P95) : "n/a",
+            p.Requests > 0 ? ReportFormat.Latency(p.Latency.P99) : "n/a", p.PoolWaitP99 is { } w ? ReportFormat.Latency(w) : "n/a",
+            ReportFormat.Percent(p.ErrorRate),
+            p.Size == sweep.Optimal ? "← optimal" : p.MeetsSla(sweep.SlaP99, sweep.MaxErrorRate) ? "" : "misses the SLA",
+        }));
+        foreach (var row in Table(rows, rightAligned: [true, true, true, true, true, true, true, false])) yield return "  " + row;
+    }
+
     private static IEnumerable<string> ScenarioLines(ScenarioReport scenario)
     {
         var d = scenario.Definition;
@@ -64,7 +86,10 @@ public static class SummaryReportWriter
         yield return $"Scenario {d.Name} — {state}";
         if (!string.IsNullOrWhiteSpace(d.Description)) yield return "  " + d.Description.Trim();
         foreach (var line in ModelLines(d)) yield return line;
-        yield return Field("  Target", d.Target.ToString());
+        if (d.SendsHttp) yield return Field("  Target", d.Target.ToString());
+        if (d.Journey is { Databases.Count: > 0 } j)
+            yield return Field("  Databases", string.Join(", ", j.Databases.Select(db =>
+                $"{db.Name} ({db.ProviderKey}{(db.PoolSize > 0 ? $", pool {db.PoolSize}" : "")})")));
         var planned = $"planned {ReportFormat.Duration(d.Load.Duration)}, measured {ReportFormat.Duration(s.MeasuredDuration)}";
         yield return Field("  Users", d.Open is { } pool
             ? $"peak {s.PeakUsers} in a pool of {pool.PreAllocatedUsers}..{pool.MaxUsers}, {planned}"

@@ -25,6 +25,7 @@ public static class PerfClusterCli
             ScheduleCommand.Create(),
             HealthCommand.Create(),
             CertCommand.Create(),
+            DbCommand.Create(),
         };
 
     public static async Task<int> RunAsync(string[] args)

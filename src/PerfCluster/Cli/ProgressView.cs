@@ -28,7 +28,7 @@ public abstract class ProgressView
     protected string Header() =>
         $"{Scenario.Name}: {Scenario.Load.Users} users for {Format.Seconds(Scenario.Load.Duration)}" +
         (Scenario.Load.RampUp > TimeSpan.Zero ? $" (ramp-up {Format.Seconds(Scenario.Load.RampUp)})" : "") +
-        $" against {Scenario.Target}";
+        $" against {(Scenario.SendsHttp ? Scenario.Target.ToString() : string.Join(", ", Scenario.Journey!.Databases.Select(d => $"{d.ProviderKey} '{d.Name}'")))}";
 
     /// <summary>An alert as one line: "ALERT firing: name (condition) at 12 s: evidence".</summary>
     protected static string AlertLine(AlertRaised a) =>

@@ -96,6 +96,21 @@ public static class RunCommand
             return plan with { Scenarios = picked };
         }
 
+        /// <summary>The options of a run on this machine (embedded, or --workers N); --coordinator is refused by the commands that need it so.</summary>
+        public RunOptions LocalOptions(ParseResult parse, string command)
+        {
+            if (parse.GetValue(_coordinator) is not null) throw new UsageException($"{command} runs on this machine (optionally with --workers N), not through --coordinator");
+            if (parse.GetValue(_iterations) != 1) throw new UsageException($"{command} runs each of its scenarios once; --iterations does not apply");
+            return new RunOptions(
+                OutputDirectory: parse.GetValue(_output)?.FullName,
+                ConfigFile: parse.GetValue(_config)?.FullName,
+                Verbose: parse.GetValue(_verbose),
+                Workers: parse.GetValue(_workers) is { } w ? (w is >= 1 and <= 256 ? w : throw new UsageException($"--workers must be between 1 and 256 (got {w})")) : null)
+            {
+                DataDir = parse.GetValue(_dataDir)?.FullName,
+            };
+        }
+
         /// <summary>Runs the plan where the options say (embedded node, local workers, a remote coordinator) and returns the exit code.</summary>
         public async Task<int> ExecuteAsync(ParseResult parse, TestPlan plan, IRunReview review)
         {
@@ -146,7 +161,14 @@ public static class RunCommand
     }
 
     /// <summary>Runs a loaded plan on the embedded node and returns the exit code. Shared by <c>run</c> and <c>demo</c>.</summary>
-    public static async Task<int> ExecuteAsync(TestPlan plan, RunOptions options)
+    public static Task<int> ExecuteAsync(TestPlan plan, RunOptions options) =>
+        WithExecutorAsync(plan, options, execute => RunPlanAsync(plan, options.OutputDirectory, execute, options.Iterations, options.Review));
+
+    /// <summary>
+    /// Checks the plan and everything it sends to, starts the embedded node (or it and --workers N local worker processes), and
+    /// hands <paramref name="body"/> the executor that runs scenarios on them. The load commands of <c>db</c> and <c>cache</c> use it too.
+    /// </summary>
+    public static async Task<int> WithExecutorAsync(TestPlan plan, RunOptions options, Func<ScenarioExecutor, Task<int>> body)
     {
         ThresholdEvaluator.ValidatePlan(plan);
         await Preflight.CheckAsync(plan);
@@ -156,9 +178,7 @@ public static class RunCommand
         {
             await using var node = await LocalNode.StartAsync(options.ConfigFile, options.Verbose, dataDir: options.DataDir, allowedTargets: hosts);
             options.Review?.Attach(node.System);
-            return await RunPlanAsync(plan, options.OutputDirectory,
-                (runId, scenario, onEvent, interrupt) => RunClient.RunAsync(node.System, node.RunManager, runId, scenario, onEvent, interrupt), options.Iterations,
-                options.Review);
+            return await body((runId, scenario, onEvent, interrupt) => RunClient.RunAsync(node.System, node.RunManager, runId, scenario, onEvent, interrupt));
         }
 
         // --workers N: this process coordinates, N child processes generate the load.
@@ -166,9 +186,8 @@ public static class RunCommand
         options.Review?.Attach(coordinator.System);
         await using var workers = LocalWorkers.Start(count, coordinator.SeedAddress, options.ConfigFile, options.Verbose, hosts);
         Console.Out.WriteLine($"Coordinating {count} local worker process(es) through {coordinator.SeedAddress}");
-        return await RunPlanAsync(plan, options.OutputDirectory,
-            (runId, scenario, onEvent, interrupt) => RunClient.RunAsync(coordinator.System, coordinator.RunManager, runId, scenario, onEvent, interrupt, minWorkers: count),
-            options.Iterations, options.Review);
+        return await body((runId, scenario, onEvent, interrupt) =>
+            RunClient.RunAsync(coordinator.System, coordinator.RunManager, runId, scenario, onEvent, interrupt, minWorkers: count));
     }
 
     /// <summary>
@@ -178,11 +197,18 @@ public static class RunCommand
     public static async Task<int> RunPlanAsync(TestPlan plan, string? outputDirectoryOption, ScenarioExecutor execute, int iterations = 1,
         IRunReview? review = null)
     {
+        var (run, report) = await RunScenariosAsync(plan, execute, iterations, review);
+        return await WriteReportAsync(run, report, outputDirectoryOption ?? Path.Combine("results", run.Id.Value), review);
+    }
+
+    /// <summary>Runs every scenario of the plan in order with live progress, stopping at the first interrupt; returns the run and its report.</summary>
+    public static async Task<(TestRun Run, RunReport Report)> RunScenariosAsync(TestPlan plan, ScenarioExecutor execute, int iterations = 1,
+        IRunReview? review = null)
+    {
         var startedAt = DateTimeOffset.UtcNow;
         var id = TestRunId.ForCli(startedAt);
         if (review is not null) id = await review.ClaimRunIdAsync(id);
         var run = TestRun.Start(id, plan, startedAt, iterations);
-        var outputDirectory = outputDirectoryOption ?? Path.Combine("results", run.Id.Value);
         using var control = new TestRunControl();
         using var interrupt = new InterruptSignal();
         await using var onSignal = interrupt.Token.Register(() => control.Interrupt(interrupt.SignalName));
@@ -193,6 +219,12 @@ public static class RunCommand
 
         var report = run.ToReport(DateTimeOffset.UtcNow);
         if (review is not null) report = review.Review(report);
+        return (run, report);
+    }
+
+    /// <summary>Writes report.json, report.html, summary.txt and junit.xml, prints the summary and returns the exit code.</summary>
+    public static async Task<int> WriteReportAsync(TestRun run, RunReport report, string outputDirectory, IRunReview? review = null)
+    {
         var paths = ReportWriter.WriteAll(report, outputDirectory).ToList();
         if (WriteHtml(report, outputDirectory) is { } html) paths.Add(html);
         Console.Out.WriteLine();

@@ -44,6 +44,7 @@ public static class HtmlReportWriter
             .Append("<style>").Append(Css).Append("</style>\n</head>\n<body>\n<main>\n");
 
         RunHeader(h, view, scenarios);
+        if (view.PoolSweep is { } sweep) PoolSweep(h, sweep, scenarios);
         for (var i = 0; i < scenarios.Count; i++) Scenario(h, view, scenarios, scenarios[i], $"s{i + 1}");
         RunFooter(h, view);
 
@@ -87,7 +88,9 @@ public static class HtmlReportWriter
         h.Append("<h2>").Append(E(test.Name)).Append(' ').Append(Badge(s.Passed, s.Interrupted)).Append("</h2>\n");
         if (!string.IsNullOrWhiteSpace(test.Description)) h.Append("<p class=\"description\">").Append(E(test.Description)).Append("</p>\n");
         h.Append("<dl class=\"facts\">\n");
-        Fact(h, "Target", test.Target);
+        if (test.Definition is not { SendsHttp: false }) Fact(h, "Target", test.Target);
+        if (test.Definition?.Journey is { Databases.Count: > 0 } data)
+            Fact(h, "Databases", string.Join(", ", data.Databases.Select(db => $"{db.Name}: {db.ProviderKey}, {db.MaskedConnection}{(db.PoolSize > 0 ? $", pool {db.PoolSize}" : "")}")));
         Fact(h, "Workload model", s.Model);
         Fact(h, "Users (planned / peak)", $"{(test.Definition is { } d1 ? Count(d1.Load.Users) : "n/a")} / {Count(s.PeakUsers)}");
         Fact(h, "Measured", s.MeasuredDurationSeconds is { } m ? Seconds(m) : null);
@@ -329,6 +332,28 @@ public static class HtmlReportWriter
             h.Append("<h3>Recommendations</h3>\n");
             List(h, recommendations, "recommendations");
         }
+    }
+
+    /// <summary>A pool sweep: the rule, the pick, the curve and each size's figures, linked to its scenario's section.</summary>
+    private static void PoolSweep(StringBuilder h, PoolSweepDocument sweep, IReadOnlyList<LoadTest> scenarios)
+    {
+        h.Append("<section class=\"scenario\" id=\"pool-sweep\">\n<h2>Pool sweep of database ").Append(E(sweep.Database)).Append("</h2>\n");
+        h.Append("<p class=\"verdict ").Append(sweep.OptimalPoolSize is null ? "fail" : "pass").Append("\">")
+            .Append(E(sweep.OptimalPoolSize is { } o ? $"Optimal pool size: {o}" : "No pool size met the SLA")).Append("</p>\n");
+        h.Append("<p class=\"note\">").Append(E($"Rule: {sweep.Rule} ({sweep.Search} search, {sweep.Sizes.Count} sizes run).")).Append("</p>\n");
+        h.Append("<div class=\"charts\">\n").Append(ReportCharts.PoolCurve(sweep, "pool-curve")).Append("\n</div>\n");
+        h.Append("<table>\n<thead><tr><th>pool size</th><th>throughput</th><th>p50</th><th>p95</th><th>p99</th><th>pool wait p99</th><th>errors</th><th>error rate</th><th></th></tr></thead>\n<tbody>\n");
+        foreach (var p in sweep.Sizes)
+        {
+            var index = scenarios.ToList().FindIndex(s => s.Name == p.LoadTest);
+            var size = index >= 0 ? $"<a href=\"#s{index + 1}\">{p.PoolSize}</a>" : p.PoolSize.ToString(C);
+            h.Append("<tr class=\"").Append(p.PoolSize == sweep.OptimalPoolSize ? "pass" : p.MeetsSla ? "" : "fail").Append("\"><td>").Append(size)
+                .Append("</td><td>").Append(E(Rate(p.Throughput))).Append("</td><td>").Append(E(Latency(p.P50))).Append("</td><td>").Append(E(Latency(p.P95)))
+                .Append("</td><td>").Append(E(Latency(p.P99))).Append("</td><td>").Append(E(Latency(p.PoolWaitP99))).Append("</td><td>").Append(Count(p.Errors))
+                .Append("</td><td>").Append(E(Percent(p.ErrorRate))).Append("</td><td>")
+                .Append(p.PoolSize == sweep.OptimalPoolSize ? "optimal" : p.MeetsSla ? "" : "misses the SLA").Append("</td></tr>\n");
+        }
+        h.Append("</tbody>\n</table>\n</section>\n");
     }
 
     private static void RunFooter(StringBuilder h, ReportDocument v)

@@ -50,6 +50,34 @@ public static partial class ReportCharts
         return plot;
     });
 
+    /// <summary>A pool sweep's curve: throughput (left axis) and p99 (right axis) per pool size, the optimal size marked.</summary>
+    public static string PoolCurve(PoolSweepDocument sweep, string id) => Render(id, "pool-size curve", () =>
+    {
+        var points = sweep.Sizes.Where(p => p.Throughput is not null).OrderBy(p => p.PoolSize).ToList();
+        if (points.Count == 0) return null;
+        var plot = NewPlot("Throughput and p99 per pool size", "pool size", "requests/s");
+        var xs = points.Select(p => (double)p.PoolSize).ToArray();
+        var throughput = plot.Add.Scatter(xs, points.Select(p => p.Throughput ?? 0).ToArray());
+        throughput.LegendText = "requests/s";
+        throughput.LineWidth = 2;
+        var p99 = plot.Add.Scatter(xs, points.Select(p => (p.P99 ?? 0) * 1000).ToArray());
+        p99.LegendText = "p99 (ms, right axis)";
+        p99.LineWidth = 2;
+        p99.Color = Colors.OrangeRed;
+        p99.Axes.YAxis = plot.Axes.Right;
+        plot.Axes.Right.Label.Text = "p99 (ms)";
+        if (sweep.OptimalPoolSize is { } optimal)
+        {
+            var line = plot.Add.VerticalLine(optimal);
+            line.LegendText = $"optimal: {optimal}";
+            line.Color = Colors.Green;
+            line.LinePattern = LinePattern.Dashed;
+        }
+        plot.Axes.SetLimitsY(0, Math.Max(1, points.Max(p => p.Throughput ?? 0) * 1.15));
+        plot.ShowLegend(Alignment.LowerRight);
+        return plot;
+    });
+
     /// <summary>Virtual users active in each second.</summary>
     public static string UsersOverTime(IReadOnlyList<WindowDocument> timeline, string id) => Render(id, "active users over time", () =>
     {

@@ -319,6 +319,43 @@ public sealed class DatabaseEndToEndSpecs
         await AssertCounterOn("sqlite", connection, Execute, Scalar);
     }
 
+    [PostgresFact]
+    public async Task Should_pick_the_pool_size_an_exhaustive_sweep_picks_in_fewer_runs()
+    {
+        // 300 statements/s of 10 ms each need 3 connections: throughput grows with the pool up to 3 or 4, then stays flat.
+        using var dir = new TempDirectory();
+        var file = dir.File("sweep.conf", """
+            name = "sleepy"
+            arrival-rate = 300
+            duration = 2s
+            pre-allocated-users = 50
+            max-users = 400
+            databases { main { provider = postgresql, connection = ${?PERFCLUSTER_TARGET_DB}, pool-timeout = 2s } }
+            flow = [ { sql { name = work, query = "SELECT pg_sleep(0.01)" } } ]
+            """);
+        async Task<JsonElement> Sweep(string output, params string[] extra)
+        {
+            var (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(240), Env(), ["db", "pool-sweep", file, "--out", dir.Sub(output), .. extra]);
+            Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+            Assert.Contains("Pool sweep of database main", stdout);
+            Assert.Contains("Pool sweep of database main", File.ReadAllText(Path.Combine(dir.Sub(output), "summary.txt")));
+            Assert.Contains("Throughput and p99 per pool size", File.ReadAllText(Path.Combine(dir.Sub(output), "report.html")));
+            return ReportFiles.Read(dir.Sub(output)).GetProperty("pool_sweep");
+        }
+
+        var adaptive = await Sweep("adaptive", "--sizes", "1,2,6");
+        var exhaustive = await Sweep("exhaustive", "--sizes", "1,6", "--exhaustive");
+        var picked = adaptive.GetProperty("optimal_pool_size").GetInt32();
+        var truth = exhaustive.GetProperty("optimal_pool_size").GetInt32();
+        Assert.InRange(picked, truth - 1, truth + 1);
+        Assert.InRange(truth, 3, 5);
+        Assert.Equal(6, exhaustive.GetProperty("sizes").GetArrayLength());
+        Assert.True(adaptive.GetProperty("sizes").GetArrayLength() < 6, "the search runs fewer sizes than every one");
+        Assert.Equal("adaptive", adaptive.GetProperty("search").GetString());
+        var one = exhaustive.GetProperty("sizes").EnumerateArray().First();
+        Assert.True(one.GetProperty("pool_wait_p99").GetDouble() > 0.1, "one connection for 300 statements/s makes them wait");
+    }
+
     private static string CacheScenario(string connection, string duration) => $$$"""
         name = "cache"
         concurrent-users = 8
