@@ -22,7 +22,14 @@ public sealed record EndpointDelta(string Endpoint, byte[] Histogram, long[] Err
 /// One database's pool on one node in one flush interval: every acquisition's wait for a connection (HDR-encoded, the
 /// count is the acquisitions) and how many gave up at <c>pool-timeout</c>.
 /// </summary>
-public sealed record PoolDelta(string Database, byte[] Waits, long Timeouts);
+public sealed record PoolDelta(string Database, byte[] Waits, long Timeouts)
+{
+    /// <summary>In-process (memory) caches: entries evicted for room in this interval.</summary>
+    public long Evictions { get; init; }
+    /// <summary>In-process caches: the bytes of values held at the flush, and the entries; null for a SQL pool.</summary>
+    public long? Bytes { get; init; }
+    public long? Entries { get; init; }
+}
 
 /// <summary>
 /// What one node recorded for one flow or group of a journey during one flush interval: iteration (or block) durations,

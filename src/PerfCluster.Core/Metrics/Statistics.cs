@@ -25,7 +25,13 @@ public sealed record EndpointStatistics(
 }
 
 /// <summary>One database's connection pool over the measured period: how long steps waited for a connection.</summary>
-public sealed record PoolStatistics(string Database, long Acquired, long Timeouts, LatencySummary Wait);
+public sealed record PoolStatistics(string Database, long Acquired, long Timeouts, LatencySummary Wait)
+{
+    /// <summary>In-process caches: entries evicted for room, and the bytes and entries held at the end (over every node).</summary>
+    public long Evictions { get; init; }
+    public long? Bytes { get; init; }
+    public long? Entries { get; init; }
+}
 
 /// <summary>One closed 1-second window of the timeline (merged over every worker).</summary>
 public sealed record WindowStatistics(

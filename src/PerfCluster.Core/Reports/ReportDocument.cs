@@ -30,7 +30,22 @@ public sealed record ReportDocument
     public required SourceDocument Source { get; init; }
     /// <summary><c>perfcluster db pool-sweep</c>: the figures per pool size and the optimal one; absent for other runs.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public PoolSweepDocument? PoolSweep { get; init; }
+    /// <summary><c>perfcluster cache strategies</c>: the figures per strategy and the winner; absent for other runs.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public CacheStrategiesDocument? CacheStrategies { get; init; }
 }
+
+/// <summary>A cache comparison: the workload every strategy got, each strategy's figures (its load test by name) and the winner.</summary>
+public sealed record CacheStrategiesDocument(
+    string Keys, int Users, double? DurationSeconds, int ValueSize, long MaxMemory, double? TtlSeconds, string Backend, string Rule, string? Winner,
+    List<CacheStrategyDocument> Strategies);
+
+/// <summary>
+/// One strategy: GETs and hits as PerfCluster counted them, Redis's own keyspace hits and misses (null for the in-process
+/// cache), evictions, memory, GET latency and the whole lookup's (a miss includes the backend and the SET).
+/// </summary>
+public sealed record CacheStrategyDocument(
+    string Strategy, string LoadTest, long Gets, long Hits, double? HitRate, long? ServerHits, long? ServerMisses, double? ServerHitRate,
+    long? Evictions, long? MemoryBytes, double? GetThroughput, double? GetP50, double? GetP95, double? GetP99, double? LookupP95, long Errors);
 
 /// <summary>A pool-size sweep: the database, the rule, each size's figures (its load test by name) and the size the rule picks.</summary>
 public sealed record PoolSweepDocument(
@@ -117,7 +132,13 @@ public sealed record JourneyDocument(
 }
 
 /// <summary>One database's pool: acquisitions, how many gave up at pool-timeout, and the waits (seconds).</summary>
-public sealed record PoolDocument(long Acquired, long Timeouts, LatencyDocument Wait);
+public sealed record PoolDocument(long Acquired, long Timeouts, LatencyDocument Wait)
+{
+    /// <summary>In-process caches: entries evicted for room, and the bytes and entries held at the end.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? Evictions { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? Bytes { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? Entries { get; init; }
+}
 
 /// <summary>One flow's iterations or one group's blocks: durations from start to last step, completed and failed.</summary>
 public sealed record TimingDocument(long Iterations, long Completed, long Failed, double? FailedRate, LatencyDocument Duration);

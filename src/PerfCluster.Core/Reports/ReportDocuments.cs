@@ -156,7 +156,22 @@ public static class ReportDocuments
             Notes = [.. report.Notes],
             Source = new SourceDocument(report.SourceFile, report.SourceText),
             PoolSweep = report.PoolSweep is { } sweep ? PoolSweep(sweep) : null,
+            CacheStrategies = report.CacheStrategies is { } cache ? CacheStrategies(cache) : null,
         };
+    }
+
+    private static CacheStrategiesDocument CacheStrategies(Databases.CacheStrategiesResult cache)
+    {
+        var w = cache.Workload;
+        return new CacheStrategiesDocument(
+            w.DescribeKeys(), w.Users, N(w.Duration.TotalSeconds), w.ValueSize, w.MaxMemory, N(w.Ttl.TotalSeconds),
+            w.Backend.IsSql ? $"{w.Backend.SqlProvider}: {w.Backend.SqlQuery}" : $"simulated, {w.Backend.Latency.TotalMilliseconds:0.###} ms",
+            Databases.CacheStrategiesResult.Rule, cache.Winner,
+            [.. cache.Points.Select(p => new CacheStrategyDocument(
+                p.Strategy, p.Scenario, p.Gets, p.Hits, p.Gets > 0 ? N(p.HitRate) : null, p.ServerHits, p.ServerMisses,
+                p.ServerHitRate is { } r ? N(r) : null, p.Evictions, p.MemoryBytes, N(p.GetThroughput),
+                p.Gets > 0 ? N(p.GetLatency.P50) : null, p.Gets > 0 ? N(p.GetLatency.P95) : null, p.Gets > 0 ? N(p.GetLatency.P99) : null,
+                p.Gets > 0 ? N(p.Iteration.P95) : null, p.Errors))]);
     }
 
     private static PoolSweepDocument PoolSweep(Databases.PoolSweepResult sweep) => new(
@@ -219,7 +234,12 @@ public static class ReportDocuments
             stats.Checks.ToDictionary(c => c.Name, c => new CheckDocument(c.Passes, c.Failures, c.Total == 0 ? null : N(c.Rate)), StringComparer.Ordinal))
         {
             Pools = stats.Pools.Count == 0 ? null
-                : stats.Pools.ToDictionary(p => p.Database, p => new PoolDocument(p.Acquired, p.Timeouts, Latency(p.Wait, p.Acquired > 0)), StringComparer.Ordinal),
+                : stats.Pools.ToDictionary(p => p.Database, p => new PoolDocument(p.Acquired, p.Timeouts, Latency(p.Wait, p.Acquired > 0))
+                {
+                    Evictions = p.Bytes is null ? null : p.Evictions,
+                    Bytes = p.Bytes,
+                    Entries = p.Entries,
+                }, StringComparer.Ordinal),
         };
     }
 

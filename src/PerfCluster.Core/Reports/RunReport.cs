@@ -96,6 +96,8 @@ public sealed record RunReport
     public IReadOnlyList<string> Notes { get; init; } = [];
     /// <summary><c>perfcluster db pool-sweep</c>: every size and the one picked; null for other runs.</summary>
     public Databases.PoolSweepResult? PoolSweep { get; init; }
+    /// <summary><c>perfcluster cache strategies</c>: each strategy's figures and the winner; null for other runs.</summary>
+    public Databases.CacheStrategiesResult? CacheStrategies { get; init; }
 
     public TimeSpan Duration => FinishedAt > StartedAt ? FinishedAt - StartedAt : TimeSpan.Zero;
 
@@ -108,7 +110,9 @@ public sealed record RunReport
     /// </summary>
     public bool Passed => Status != RunStatus.Error && !Interrupted && Scenarios.Count > 0 &&
         // A sweep passes when it found its optimal size: the sizes that miss the SLA are what it measures.
-        (PoolSweep is { } sweep ? sweep.Optimal is not null : Scenarios.All(s => s.Passed));
+        (PoolSweep is { } sweep ? sweep.Optimal is not null
+            : CacheStrategies is { } cache ? cache.Winner is not null && cache.Points.All(p => p.Gets > 0)
+            : Scenarios.All(s => s.Passed));
 
     /// <summary>The guide's exit codes: 130 if interrupted (this wins), 0 if passed, 1 otherwise.</summary>
     public int ExitCode => Interrupted ? 130 : Passed ? 0 : 1;

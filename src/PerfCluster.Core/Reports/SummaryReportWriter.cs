@@ -34,6 +34,11 @@ public static class SummaryReportWriter
             Line();
             foreach (var line in PoolSweepLines(sweep)) Line(line);
         }
+        if (report.CacheStrategies is { } cache)
+        {
+            Line();
+            foreach (var line in CacheLines(cache)) Line(line);
+        }
 
         foreach (var scenario in report.Scenarios)
         {
@@ -75,6 +80,24 @@ public static class SummaryReportWriter
             p.Size == sweep.Optimal ? "← optimal" : p.MeetsSla(sweep.SlaP99, sweep.MaxErrorRate) ? "" : "misses the SLA",
         }));
         foreach (var row in Table(rows, rightAligned: [true, true, true, true, true, true, true, false])) yield return "  " + row;
+    }
+
+    private static IEnumerable<string> CacheLines(Databases.CacheStrategiesResult cache)
+    {
+        var w = cache.Workload;
+        yield return $"Cache strategies, {w.DescribeKeys()}, {ReportFormat.Count(w.Users)} users, cache of {ReportFormat.Number(w.MaxMemory / 1048576.0, "0.##")} MiB: " +
+                     (cache.Winner is { } winner ? $"{winner} wins" : "no strategy ran");
+        foreach (var line in Wrapped(Field("  Rule", ""), Databases.CacheStrategiesResult.Rule)) yield return line;
+        var rows = new List<string[]> { new[] { "Strategy", "GETs", "Hit rate", "Redis hit rate", "Evictions", "Memory", "GET p99", "Lookup p95", "" } };
+        rows.AddRange(cache.Points.Select(p => new[]
+        {
+            p.Strategy, ReportFormat.Count(p.Gets), p.Gets > 0 ? ReportFormat.Percent(p.HitRate) : "n/a",
+            p.ServerHitRate is { } r ? ReportFormat.Percent(r) : "n/a", p.Evictions is { } e ? ReportFormat.Count(e) : "n/a",
+            p.MemoryBytes is { } m ? ReportFormat.Number(m / 1048576.0, "0.0") + " MiB" : "n/a",
+            p.Gets > 0 ? ReportFormat.Latency(p.GetLatency.P99) : "n/a", p.Gets > 0 ? ReportFormat.Latency(p.Iteration.P95) : "n/a",
+            p.Strategy == cache.Winner ? "← wins" : "",
+        }));
+        foreach (var row in Table(rows, rightAligned: [false, true, true, true, true, true, true, true, false])) yield return "  " + row;
     }
 
     private static IEnumerable<string> ScenarioLines(ScenarioReport scenario)

@@ -51,7 +51,8 @@ public sealed class WindowAggregator
     private readonly List<(bool Group, string Name)> _timingOrder = new();
     private readonly Dictionary<string, (long Passes, long Failures)> _checks = new();
     private readonly List<string> _checkOrder = new();
-    private readonly Dictionary<string, (LongHistogram Waits, long Timeouts)> _pools = new();
+    private readonly Dictionary<string, (LongHistogram Waits, long Timeouts, long Evictions)> _pools = new();
+    private readonly Dictionary<(string Database, string Node), (long Bytes, long Entries)> _poolGauges = new();
     private readonly List<string> _poolOrder = new();
 
     /// <summary>Everything merged from deltas of the warm-up (negative seconds): kept out of every other figure.</summary>
@@ -130,11 +131,12 @@ public sealed class WindowAggregator
         {
             if (!_pools.TryGetValue(p.Database, out var pool))
             {
-                pool = (Latency.NewHistogram(), 0);
+                pool = (Latency.NewHistogram(), 0, 0);
                 _poolOrder.Add(p.Database);
             }
             pool.Waits.Add(Latency.Decode(p.Waits));
-            _pools[p.Database] = (pool.Waits, pool.Timeouts + p.Timeouts);
+            _pools[p.Database] = (pool.Waits, pool.Timeouts + p.Timeouts, pool.Evictions + p.Evictions);
+            if (p.Bytes is { } bytes) _poolGauges[(p.Database, delta.Node)] = (bytes, p.Entries ?? 0);
         }
         foreach (var c in delta.Checks)
         {
@@ -336,7 +338,16 @@ public sealed class WindowAggregator
 
     /// <summary>Each database's pool waits so far.</summary>
     public IReadOnlyList<PoolStatistics> PoolTotals() => _poolOrder
-        .Select(n => new PoolStatistics(n, _pools[n].Waits.TotalCount, _pools[n].Timeouts, LatencySummary.From(_pools[n].Waits))).ToList();
+        .Select(n =>
+        {
+            var gauges = _poolGauges.Where(g => g.Key.Database == n).Select(g => g.Value).ToList();
+            return new PoolStatistics(n, _pools[n].Waits.TotalCount, _pools[n].Timeouts, LatencySummary.From(_pools[n].Waits))
+            {
+                Evictions = _pools[n].Evictions,
+                Bytes = gauges.Count == 0 ? null : gauges.Sum(g => g.Bytes),
+                Entries = gauges.Count == 0 ? null : gauges.Sum(g => g.Entries),
+            };
+        }).ToList();
 
     private void AddResources(NodeResources r)
     {

@@ -38,6 +38,19 @@ internal static class DatabaseReader
         if (!DatabaseDefinition.Providers.TryGetValue(providerText, out var provider))
             throw new ScenarioException(
                 $"unknown provider '{providerText}' for database '{name}'; expected one of {string.Join(", ", DatabaseDefinition.Providers.Keys)}", p.Value.Position);
+        if (provider == DatabaseProvider.Memory)
+        {
+            if (section.Field("connection") is { } none) throw new ScenarioException($"memory database '{name}' is in this process: it takes no 'connection'", none.KeyPosition);
+            var memory = new DatabaseDefinition(name, provider, "memory") { Position = obj.Position };
+            if (section.Field("max-memory") is { } mm)
+            {
+                var text = mm.Value.AsString(mm.Key);
+                memory = memory with { MaxMemory = SizeText.TryParse(text) is { } bytes and > 0 ? bytes : throw new ScenarioException($"'{mm.Key}' must be a size such as 64MB but is '{text}'", mm.Value.Position) };
+            }
+            if (section.Field("timeout") is { } mt) memory = memory with { Timeout = Positive(mt) };
+            return memory;
+        }
+        if (section.Field("max-memory") is { } unused) throw new ScenarioException($"'max-memory' applies to memory databases only (Redis: its own maxmemory)", unused.KeyPosition);
         var c = section.Field("connection") ?? throw new ScenarioException(
             $"database '{name}' needs a 'connection' (e.g. connection = ${{?PERFCLUSTER_TARGET_DB}}, with that variable set)", obj.Position);
         var connection = c.Value.AsString(c.Key).Trim();

@@ -55,7 +55,7 @@ internal sealed partial class FlowReader
             throw new ScenarioException(
                 $"unknown database '{name}'; the scenario's 'databases' block has {(_databases.Count == 0 ? "none" : string.Join(", ", _databases.Keys))}", position);
         if (db.IsSql != sql)
-            throw new ScenarioException($"database '{name}' is {db.ProviderKey}: a {what} step needs a {(sql ? "SQL database" : "redis one")}", position);
+            throw new ScenarioException($"database '{name}' is {db.ProviderKey}: a {what} step needs a {(sql ? "SQL database" : "redis or memory one")}", position);
         if (_transactionDatabase is not null && sql && name != _transactionDatabase)
             throw new ScenarioException($"a transaction runs on one database ('{_transactionDatabase}'), but this step names '{name}'", position);
         return db;
@@ -245,6 +245,8 @@ internal sealed partial class FlowReader
         if (verb.Length == 0 || verb.Any(char.IsWhiteSpace))
             throw new ScenarioException($"'{c.Key}' is one command name such as get or ZADD, but is '{verb}'", c.Value.Position);
         var command = RedisCommands.GetValueOrDefault(verb, RedisCommand.Command);
+        if (db.Provider == DatabaseProvider.Memory && command is not (RedisCommand.Get or RedisCommand.Set or RedisCommand.Del))
+            throw new ScenarioException($"memory database '{db.Name}' answers get, set and del, not {verb}", c.Value.Position);
         Template? T(string key) => section.Field(key) is { } f ? Template.Parse(f.Value.AsString(f.Key), f.Value.Position) : null;
         var key = T("key");
         var value = T("value");

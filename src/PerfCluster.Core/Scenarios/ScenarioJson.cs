@@ -203,6 +203,13 @@ public static class ScenarioJson
             {
                 json.WriteStartObject(db.Name);
                 json.WriteString("provider", db.ProviderKey);
+                if (db.Provider == DatabaseProvider.Memory)
+                {
+                    json.WriteNumber("max_memory", db.MaxMemory);
+                    json.WriteString("timeout", Duration(db.Timeout));
+                    json.WriteEndObject();
+                    continue;
+                }
                 json.WriteString("connection", secrets ? db.Connection : db.MaskedConnection);
                 if (db.PoolSize > 0) json.WriteNumber("pool_size", db.PoolSize);
                 json.WriteBoolean("prepare", db.Prepare);

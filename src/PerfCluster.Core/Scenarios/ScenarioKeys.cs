@@ -90,7 +90,7 @@ internal static class ScenarioKeys
     public static readonly string[] StepKinds = ["request", "pause", "group", "repeat", "while", "if", "sql", "transaction", "redis", "set"];
 
     /// <summary>One database or cache of <c>databases</c>.</summary>
-    public static readonly KeySet Database = new("a database", ["provider", "connection", "pool-size", "prepare", "timeout", "pool-timeout"]);
+    public static readonly KeySet Database = new("a database", ["provider", "connection", "pool-size", "prepare", "timeout", "pool-timeout", "max-memory"]);
 
     public static readonly KeySet SqlStep = new(
         "a sql step", ["name", "database", "query", "params", "extract", "min-rows", "timeout", "on-failure"], new Dictionary<string, string> { ["sql"] = "query" });

@@ -5,7 +5,7 @@ using PerfCluster.Core.Input;
 namespace PerfCluster.Core.Steps;
 
 /// <summary>The client a database of the scenario's <c>databases</c> block is spoken to with.</summary>
-public enum DatabaseProvider { PostgreSql, MySql, Sqlite, Redis }
+public enum DatabaseProvider { PostgreSql, MySql, Sqlite, Redis, Memory }
 
 /// <summary>
 /// One database or cache of the scenario (<c>databases { main { provider, connection, pool-size } }</c>). The connection
@@ -31,7 +31,10 @@ public sealed record DatabaseDefinition(string Name, DatabaseProvider Provider, 
 
     public SourcePosition? Position { get; init; }
 
-    public bool IsSql => Provider != DatabaseProvider.Redis;
+    /// <summary>Memory provider: the most bytes of values the in-process cache holds before it evicts (least recently used first).</summary>
+    public long MaxMemory { get; init; } = 64L << 20;
+
+    public bool IsSql => Provider is not (DatabaseProvider.Redis or DatabaseProvider.Memory);
 
     /// <summary>The connection string with every password replaced by <c>***</c>.</summary>
     public string MaskedConnection => Secrets.Mask(Connection);
@@ -40,16 +43,17 @@ public sealed record DatabaseDefinition(string Name, DatabaseProvider Provider, 
 
     /// <summary>Equal when everything but where it was written is equal (a scenario read back from its written form is the same).</summary>
     public bool Equals(DatabaseDefinition? other) => other is not null && Name == other.Name && Provider == other.Provider &&
-        Connection == other.Connection && PoolSize == other.PoolSize && Prepare == other.Prepare && Timeout == other.Timeout && PoolTimeout == other.PoolTimeout;
+        Connection == other.Connection && PoolSize == other.PoolSize && Prepare == other.Prepare && Timeout == other.Timeout && PoolTimeout == other.PoolTimeout &&
+        MaxMemory == other.MaxMemory;
 
-    public override int GetHashCode() => HashCode.Combine(Name, Provider, Connection, PoolSize, Prepare, Timeout, PoolTimeout);
+    public override int GetHashCode() => HashCode.Combine(Name, Provider, Connection, PoolSize, Prepare, Timeout, PoolTimeout, MaxMemory);
 
     /// <summary>The hosts the connection string names (none for SQLite, a local file): what the workers' allow-list checks.</summary>
     public IReadOnlyList<string> Hosts
     {
         get
         {
-            if (Provider == DatabaseProvider.Sqlite) return [];
+            if (Provider is DatabaseProvider.Sqlite or DatabaseProvider.Memory) return [];
             IEnumerable<string> endpoints;
             if (Provider == DatabaseProvider.Redis) endpoints = Connection.Split(',').Select(p => p.Trim()).Where(p => p.Length > 0 && !p.Contains('='));
             else
@@ -79,6 +83,7 @@ public sealed record DatabaseDefinition(string Name, DatabaseProvider Provider, 
         DatabaseProvider.PostgreSql => "postgresql",
         DatabaseProvider.MySql => "mysql",
         DatabaseProvider.Sqlite => "sqlite",
+        DatabaseProvider.Memory => "memory",
         _ => "redis",
     };
 
@@ -91,6 +96,7 @@ public sealed record DatabaseDefinition(string Name, DatabaseProvider Provider, 
         ["mariadb"] = DatabaseProvider.MySql,
         ["sqlite"] = DatabaseProvider.Sqlite,
         ["redis"] = DatabaseProvider.Redis,
+        ["memory"] = DatabaseProvider.Memory,
     };
 
     /// <summary>This share's part of <see cref="PoolSize"/>: the parts of consecutive user ranges add up to the total exactly (at least 1 per share with users).</summary>

@@ -32,6 +32,7 @@ public sealed class MetricsRecorder
     private readonly string[] _pools;
     private readonly Recorder[] _poolWaits;
     private readonly long[] _poolTimeouts;
+    private readonly long[] _poolEvictions;
 
     public MetricsRecorder(IReadOnlyList<string> endpointNames)
         : this(endpointNames, [], [])
@@ -49,6 +50,7 @@ public sealed class MetricsRecorder
         _pools = (pools ?? []).ToArray();
         _poolWaits = _pools.Select(_ => NewRecorder()).ToArray();
         _poolTimeouts = new long[_pools.Length];
+        _poolEvictions = new long[_pools.Length];
         _names = endpointNames.ToArray();
         _latency = _names.Select(_ => NewRecorder()).ToArray();
         _service = _names.Select(_ => NewRecorder()).ToArray();
@@ -83,6 +85,12 @@ public sealed class MetricsRecorder
         if (timedOut) Interlocked.Increment(ref _poolTimeouts[pool]);
     }
 
+    /// <summary>An in-process cache evicted an entry for room.</summary>
+    public void RecordEviction(int pool) => Interlocked.Increment(ref _poolEvictions[pool]);
+
+    /// <summary>In-process caches: the bytes and entries a pool holds now; null for a SQL pool. Read at each flush.</summary>
+    public Func<int, (long Bytes, long Entries)?>? PoolGauge { get; set; }
+
     /// <summary>Each database's pool waits since the last call.</summary>
     public IReadOnlyList<PoolDelta> FlushPools()
     {
@@ -91,7 +99,10 @@ public sealed class MetricsRecorder
         {
             var waits = _poolWaits[i].GetIntervalHistogram();
             var timeouts = Interlocked.Exchange(ref _poolTimeouts[i], 0);
-            if (waits.TotalCount > 0 || timeouts > 0) pools.Add(new PoolDelta(_pools[i], Latency.Encode(waits), timeouts));
+            var evictions = Interlocked.Exchange(ref _poolEvictions[i], 0);
+            var gauge = PoolGauge?.Invoke(i);
+            if (waits.TotalCount > 0 || timeouts > 0 || evictions > 0 || gauge is not null)
+                pools.Add(new PoolDelta(_pools[i], Latency.Encode(waits), timeouts) { Evictions = evictions, Bytes = gauge?.Bytes, Entries = gauge?.Entries });
         }
         return pools;
     }

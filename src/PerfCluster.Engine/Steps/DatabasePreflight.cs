@@ -20,7 +20,7 @@ public static class DatabasePreflight
         foreach (var scenario in plan.Scenarios)
         {
             if (scenario.Journey is not { Databases.Count: > 0 } journey) continue;
-            foreach (var db in journey.Databases)
+            foreach (var db in journey.Databases.Where(d => d.Provider != DatabaseProvider.Memory))
             {
                 var problem = db.IsSql ? await SqlAsync(db, journey, timeout).ConfigureAwait(false) : await RedisAsync(db, timeout).ConfigureAwait(false);
                 if (problem is not null) return Secrets.Mask($"scenario '{scenario.Name}': {problem}", journey.Databases);

@@ -25,7 +25,7 @@ internal sealed class OpenTransaction(SqlDatabase database, PooledConnection con
 public sealed partial class JourneyRunner
 {
     private readonly Dictionary<string, SqlDatabase> _sql = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, RedisDatabase> _redis = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ICacheDatabase> _redis = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(int Step, ErrorKind Kind), bool> _logged = new();
     private UserShare _share;
     private readonly int _totalUsers;
@@ -36,8 +36,16 @@ public sealed partial class JourneyRunner
         foreach (var db in _journey.Databases)
         {
             if (db.IsSql) _sql[db.Name] = new SqlDatabase(db, db.PoolFor(_share.From, _share.To, _totalUsers, connections), pool++);
+            else if (db.Provider == DatabaseProvider.Memory)
+            {
+                var index = pool++;
+                _redis[db.Name] = new MemoryCacheDatabase(db, () => _recorder.RecordEviction(index));
+            }
             else _redis[db.Name] = new RedisDatabase(db, db.PoolSize <= 0 ? 1 : db.PoolFor(_share.From, _share.To, _totalUsers, 1));
         }
+        var caches = _journey.Databases.Where(d => d.Provider != DatabaseProvider.Redis).Select(d => _redis.GetValueOrDefault(d.Name) as MemoryCacheDatabase).ToArray();
+        if (caches.Any(c => c is not null))
+            _recorder.PoolGauge = i => caches[i] is { } cache ? cache.Gauge() : null;
     }
 
     /// <summary>The share was re-split: each SQL pool takes its new part of <c>pool-size</c> (Redis keeps its connections).</summary>

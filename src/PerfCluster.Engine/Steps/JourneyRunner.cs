@@ -96,7 +96,7 @@ public sealed partial class JourneyRunner : IDisposable
         return new MetricsRecorder(scenario.Endpoints.Select(e => e.Name).ToList(),
             journey.Flows.Select(f => (f.Name, false)).Concat(journey.Groups.Select(g => (g.Name, true))).ToList(),
             journey.Checks.Select(c => c.Name).ToList(),
-            journey.Databases.Where(d => d.IsSql).Select(d => d.Name).ToList());
+            journey.Databases.Where(d => d.Provider != DatabaseProvider.Redis).Select(d => d.Name).ToList());
     }
 
     public JourneyUser NewUser(int vu) => new(vu, _journey.Variables.Count, _feeders.Length);

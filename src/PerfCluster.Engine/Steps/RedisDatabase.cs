@@ -12,7 +12,15 @@ internal readonly record struct RedisOutcome(string? Value, long Rows, long Affe
 /// the run, split over the workers like users; commands go to them in turn. Connections are made in the background and
 /// remade after a loss (commands meanwhile fail as <c>db_connection</c>).
 /// </summary>
-internal sealed class RedisDatabase : IAsyncDisposable
+/// <summary>A cache a redis step runs on: Redis itself, or the in-process cache of <c>provider = memory</c>.</summary>
+internal interface ICacheDatabase : IAsyncDisposable
+{
+    DatabaseDefinition Definition { get; }
+
+    Task<RedisOutcome> ExecuteAsync(RedisStep step, string? key, string? value, string? field, object[]? args, TimeSpan timeout, CancellationToken cancel);
+}
+
+internal sealed class RedisDatabase : ICacheDatabase
 {
     private readonly Task<ConnectionMultiplexer>[] _connections;
     private long _next;

@@ -26,6 +26,7 @@ public static class PerfClusterCli
             HealthCommand.Create(),
             CertCommand.Create(),
             DbCommand.Create(),
+            CacheCommand.Create(),
         };
 
     public static async Task<int> RunAsync(string[] args)

@@ -45,6 +45,7 @@ public static class HtmlReportWriter
 
         RunHeader(h, view, scenarios);
         if (view.PoolSweep is { } sweep) PoolSweep(h, sweep, scenarios);
+        if (view.CacheStrategies is { } cache) CacheStrategies(h, cache, scenarios);
         for (var i = 0; i < scenarios.Count; i++) Scenario(h, view, scenarios, scenarios[i], $"s{i + 1}");
         RunFooter(h, view);
 
@@ -352,6 +353,30 @@ public static class HtmlReportWriter
                 .Append("</td><td>").Append(E(Latency(p.P99))).Append("</td><td>").Append(E(Latency(p.PoolWaitP99))).Append("</td><td>").Append(Count(p.Errors))
                 .Append("</td><td>").Append(E(Percent(p.ErrorRate))).Append("</td><td>")
                 .Append(p.PoolSize == sweep.OptimalPoolSize ? "optimal" : p.MeetsSla ? "" : "misses the SLA").Append("</td></tr>\n");
+        }
+        h.Append("</tbody>\n</table>\n</section>\n");
+    }
+
+    /// <summary>A cache comparison: the workload, the winner and each strategy's hit rates (PerfCluster's and Redis's own), evictions, memory and latency.</summary>
+    private static void CacheStrategies(StringBuilder h, CacheStrategiesDocument cache, IReadOnlyList<LoadTest> scenarios)
+    {
+        h.Append("<section class=\"scenario\" id=\"cache-strategies\">\n<h2>Cache strategies</h2>\n");
+        h.Append("<p class=\"verdict ").Append(cache.Winner is null ? "fail" : "pass").Append("\">")
+            .Append(E(cache.Winner is { } w ? $"{w} wins for this key stream" : "No strategy ran")).Append("</p>\n");
+        h.Append("<p class=\"note\">").Append(E($"Keys: {cache.Keys}; {cache.Users} users for {Seconds(cache.DurationSeconds ?? 0)} each; values of {cache.ValueSize} bytes, " +
+            $"a cache of {cache.MaxMemory / 1048576.0:0.##} MiB, TTL {Seconds(cache.TtlSeconds ?? 0)}; backend on a miss: {cache.Backend}. Rule: {cache.Rule}.")).Append("</p>\n");
+        h.Append("<table>\n<thead><tr><th>strategy</th><th>GETs</th><th>hit rate</th><th>Redis hit rate (INFO)</th><th>evictions</th><th>memory</th>")
+            .Append("<th>GET p50</th><th>GET p99</th><th>lookup p95</th><th>errors</th></tr></thead>\n<tbody>\n");
+        foreach (var p in cache.Strategies)
+        {
+            var index = scenarios.ToList().FindIndex(s => s.Name == p.LoadTest);
+            var name = index >= 0 ? $"<a href=\"#s{index + 1}\">{E(p.Strategy)}</a>" : E(p.Strategy);
+            h.Append("<tr class=\"").Append(p.Strategy == cache.Winner ? "pass" : "").Append("\"><td>").Append(name).Append("</td><td>").Append(Count(p.Gets))
+                .Append("</td><td>").Append(E(Percent(p.HitRate))).Append("</td><td>").Append(E(Percent(p.ServerHitRate)))
+                .Append("</td><td>").Append(p.Evictions is { } ev ? Count(ev) : "n/a").Append("</td><td>")
+                .Append(E(p.MemoryBytes is { } m ? $"{m / 1048576.0:0.0} MiB" : "n/a")).Append("</td><td>").Append(E(Latency(p.GetP50)))
+                .Append("</td><td>").Append(E(Latency(p.GetP99))).Append("</td><td>").Append(E(Latency(p.LookupP95))).Append("</td><td>").Append(Count(p.Errors))
+                .Append("</td></tr>\n");
         }
         h.Append("</tbody>\n</table>\n</section>\n");
     }

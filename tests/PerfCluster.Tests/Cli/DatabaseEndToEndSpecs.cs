@@ -371,6 +371,49 @@ public sealed class DatabaseEndToEndSpecs
         """;
 
     [RedisFact]
+    public async Task Should_compare_cache_strategies_with_redis_own_counts_and_put_its_settings_back()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var dir = new TempDirectory();
+        var (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(120),
+            "cache", "strategies", "--redis", redis.Connection, "--keys", "20000", "--duration", "2s", "--users", "8", "--max-memory", "2MB",
+            "--backend-latency", "1ms", "--value-size", "2048", "--out", dir.Sub("out"));
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+
+        var report = ReportFiles.Read(dir.Sub("out"));
+        var cache = report.GetProperty("cache_strategies");
+        var strategies = cache.GetProperty("strategies").EnumerateArray().ToList();
+        Assert.Equal(["redis-lru", "redis-lfu", "memory-ttl"], strategies.Select(s => s.GetProperty("strategy").GetString()));
+        foreach (var s in strategies)
+        {
+            Assert.True(s.GetProperty("gets").GetInt64() > 1000, s.ToString());
+            Assert.True(s.GetProperty("evictions").GetInt64() > 0, "a 2 MB cache cannot hold 20,000 values of 2 KB");
+            Assert.True(s.GetProperty("memory_bytes").GetInt64() > 0);
+            var tests = report.GetProperty("load_tests").GetProperty(s.GetProperty("load_test").GetString()!);
+            Assert.Equal(s.GetProperty("gets").GetInt64(), tests.GetProperty("endpoints").GetProperty("get").GetProperty("requests").GetInt64());
+        }
+        foreach (var s in strategies.Take(2))
+            Assert.InRange(s.GetProperty("hit_rate").GetDouble() - s.GetProperty("server_hit_rate").GetDouble(), -0.01, 0.01);
+        Assert.Equal(JsonValueKind.Null, strategies[2].GetProperty("server_hit_rate").ValueKind);
+        Assert.Contains(cache.GetProperty("winner").GetString(), new[] { "redis-lru", "redis-lfu", "memory-ttl" });
+        Assert.Contains("Cache strategies", File.ReadAllText(Path.Combine(dir.Sub("out"), "summary.txt")));
+        Assert.Contains("Redis hit rate (INFO)", File.ReadAllText(Path.Combine(dir.Sub("out"), "report.html")));
+        Assert.Equal("noeviction", await redis.ConfigAsync("maxmemory-policy"));
+        Assert.Equal("0", await redis.ConfigAsync("maxmemory"));
+
+        // A Redis that holds keys is refused unless forced; one that refuses CONFIG is a clear error.
+        await using (var admin = await redis.AdminAsync()) await admin.GetDatabase().StringSetAsync("someone-elses", "data");
+        (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "cache", "strategies", "--redis", redis.Connection, "--duration", "1s");
+        Assert.True(code == 2, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("holds 1 keys", stderr);
+        await using var locked = await RedisServer.StartAsync(null, "--rename-command", "CONFIG", "");
+        (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "cache", "strategies", "--redis", locked.Connection, "--duration", "1s");
+        Assert.True(code == 2, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("refuses", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [RedisFact]
     public async Task Should_report_the_hit_rate_that_redis_itself_counts()
     {
         await using var redis = await RedisServer.StartAsync();

@@ -28,9 +28,11 @@ public sealed class RedisServer : IAsyncDisposable
     public static string? Binary =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "redis-server")).FirstOrDefault(File.Exists);
 
-    public static async Task<RedisServer> StartAsync(int? port = null)
+    private string[] _extra = [];
+
+    public static async Task<RedisServer> StartAsync(int? port = null, params string[] extra)
     {
-        var server = new RedisServer(port ?? FreePort());
+        var server = new RedisServer(port ?? FreePort()) { _extra = extra };
         await server.StartAgainAsync();
         return server;
     }
@@ -38,7 +40,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Starts the server (again, on the same port after <see cref="Kill"/>) and waits until it answers.</summary>
     public async Task StartAgainAsync()
     {
-        _process = Process.Start(new ProcessStartInfo(Binary!, ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        _process = Process.Start(new ProcessStartInfo(Binary!, ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", .. _extra])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -77,6 +79,12 @@ public sealed class RedisServer : IAsyncDisposable
         await using var admin = await AdminAsync();
         var info = await admin.GetServer(Connection).InfoAsync("stats");
         return long.Parse(info.SelectMany(g => g).First(p => p.Key == field).Value);
+    }
+
+    public async Task<string> ConfigAsync(string key)
+    {
+        await using var admin = await AdminAsync();
+        return (await admin.GetServer(Connection).ConfigGetAsync(key)).Single().Value;
     }
 
     public async Task ResetStatsAsync()
