@@ -32,7 +32,16 @@ public sealed record ReportDocument
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public PoolSweepDocument? PoolSweep { get; init; }
     /// <summary><c>perfcluster cache strategies</c>: the figures per strategy and the winner; absent for other runs.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public CacheStrategiesDocument? CacheStrategies { get; init; }
+    /// <summary><c>perfcluster db patterns</c>: the figures per query pattern; absent for other runs.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public QueryPatternsDocument? QueryPatterns { get; init; }
 }
+
+/// <summary>Query patterns on tables of their own (named with <see cref="Prefix"/>, seeded to <see cref="Rows"/>, dropped after when <see cref="Dropped"/>).</summary>
+public sealed record QueryPatternsDocument(string Provider, string Prefix, long Rows, bool Dropped, List<QueryPatternDocument> Patterns);
+
+public sealed record QueryPatternDocument(
+    string Pattern, string LoadTest, string Description, double? Throughput, double? P50, double? P95, double? P99, long Requests, long Errors,
+    long RowsRead, long RowsAffected);
 
 /// <summary>A cache comparison: the workload every strategy got, each strategy's figures (its load test by name) and the winner.</summary>
 public sealed record CacheStrategiesDocument(

@@ -157,6 +157,12 @@ public static class ReportDocuments
             Source = new SourceDocument(report.SourceFile, report.SourceText),
             PoolSweep = report.PoolSweep is { } sweep ? PoolSweep(sweep) : null,
             CacheStrategies = report.CacheStrategies is { } cache ? CacheStrategies(cache) : null,
+            QueryPatterns = report.QueryPatterns is { } patterns
+                ? new QueryPatternsDocument(patterns.Provider, patterns.Prefix, patterns.Rows, patterns.Dropped,
+                    [.. patterns.Points.Select(p => new QueryPatternDocument(p.Pattern, p.Scenario, p.Description, N(p.Throughput),
+                        p.Requests > 0 ? N(p.Latency.P50) : null, p.Requests > 0 ? N(p.Latency.P95) : null, p.Requests > 0 ? N(p.Latency.P99) : null,
+                        p.Requests, p.Errors, p.RowsRead, p.RowsAffected))])
+                : null,
         };
     }
 

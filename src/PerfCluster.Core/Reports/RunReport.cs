@@ -98,6 +98,8 @@ public sealed record RunReport
     public Databases.PoolSweepResult? PoolSweep { get; init; }
     /// <summary><c>perfcluster cache strategies</c>: each strategy's figures and the winner; null for other runs.</summary>
     public Databases.CacheStrategiesResult? CacheStrategies { get; init; }
+    /// <summary><c>perfcluster db patterns</c>: each query pattern's figures; null for other runs.</summary>
+    public Databases.QueryPatternsResult? QueryPatterns { get; init; }
 
     public TimeSpan Duration => FinishedAt > StartedAt ? FinishedAt - StartedAt : TimeSpan.Zero;
 
@@ -112,6 +114,7 @@ public sealed record RunReport
         // A sweep passes when it found its optimal size: the sizes that miss the SLA are what it measures.
         (PoolSweep is { } sweep ? sweep.Optimal is not null
             : CacheStrategies is { } cache ? cache.Winner is not null && cache.Points.All(p => p.Gets > 0)
+            : QueryPatterns is { } patterns ? patterns.Points.Count > 0 && patterns.Points.All(p => p.Requests > 0 && p.Errors == 0)
             : Scenarios.All(s => s.Passed));
 
     /// <summary>The guide's exit codes: 130 if interrupted (this wins), 0 if passed, 1 otherwise.</summary>

@@ -39,6 +39,20 @@ public static class SummaryReportWriter
             Line();
             foreach (var line in CacheLines(cache)) Line(line);
         }
+        if (report.QueryPatterns is { } patterns)
+        {
+            Line();
+            Line($"Query patterns on {patterns.Provider}, {ReportFormat.Count(patterns.Rows)} rows in tables {patterns.Prefix}* " +
+                 (patterns.Dropped ? "(dropped after)" : "(NOT dropped: drop them by hand)"));
+            var rows = new List<string[]> { new[] { "Pattern", "Req/s", "p50", "p95", "p99", "Errors", "Rows read", "Rows changed" } };
+            rows.AddRange(patterns.Points.Select(p => new[]
+            {
+                p.Pattern, ReportFormat.Number(p.Throughput, "#,0.0"),
+                p.Requests > 0 ? ReportFormat.Latency(p.Latency.P50) : "n/a", p.Requests > 0 ? ReportFormat.Latency(p.Latency.P95) : "n/a",
+                p.Requests > 0 ? ReportFormat.Latency(p.Latency.P99) : "n/a", ReportFormat.Count(p.Errors), ReportFormat.Count(p.RowsRead), ReportFormat.Count(p.RowsAffected),
+            }));
+            foreach (var row in Table(rows, rightAligned: [false, true, true, true, true, true, true, true])) Line("  " + row);
+        }
 
         foreach (var scenario in report.Scenarios)
         {

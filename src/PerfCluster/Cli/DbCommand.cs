@@ -20,7 +20,7 @@ public static class DbCommand
     {
         var db = new Command("db", "Database benchmarks: the connection-pool sweep and the query patterns.");
         db.Subcommands.Add(PoolSweepCommand());
-        //PATTERNS
+        db.Subcommands.Add(QueryPatternsCommand.Create());
         return db;
     }
 

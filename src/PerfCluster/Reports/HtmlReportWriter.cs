@@ -46,6 +46,7 @@ public static class HtmlReportWriter
         RunHeader(h, view, scenarios);
         if (view.PoolSweep is { } sweep) PoolSweep(h, sweep, scenarios);
         if (view.CacheStrategies is { } cache) CacheStrategies(h, cache, scenarios);
+        if (view.QueryPatterns is { } patterns) QueryPatterns(h, patterns, scenarios);
         for (var i = 0; i < scenarios.Count; i++) Scenario(h, view, scenarios, scenarios[i], $"s{i + 1}");
         RunFooter(h, view);
 
@@ -377,6 +378,24 @@ public static class HtmlReportWriter
                 .Append(E(p.MemoryBytes is { } m ? $"{m / 1048576.0:0.0} MiB" : "n/a")).Append("</td><td>").Append(E(Latency(p.GetP50)))
                 .Append("</td><td>").Append(E(Latency(p.GetP99))).Append("</td><td>").Append(E(Latency(p.LookupP95))).Append("</td><td>").Append(Count(p.Errors))
                 .Append("</td></tr>\n");
+        }
+        h.Append("</tbody>\n</table>\n</section>\n");
+    }
+
+    /// <summary>Query patterns: each pattern's throughput, latency and rows, linked to its scenario's section.</summary>
+    private static void QueryPatterns(StringBuilder h, QueryPatternsDocument patterns, IReadOnlyList<LoadTest> scenarios)
+    {
+        h.Append("<section class=\"scenario\" id=\"query-patterns\">\n<h2>Query patterns on ").Append(E(patterns.Provider)).Append("</h2>\n");
+        h.Append("<p class=\"note\">").Append(E($"{patterns.Rows:N0} rows in tables {patterns.Prefix}*, " +
+            (patterns.Dropped ? "dropped after the run." : "not dropped: drop them by hand."))).Append("</p>\n");
+        h.Append("<table>\n<thead><tr><th>pattern</th><th>what</th><th>throughput</th><th>p50</th><th>p95</th><th>p99</th><th>errors</th><th>rows read</th><th>rows changed</th></tr></thead>\n<tbody>\n");
+        foreach (var p in patterns.Patterns)
+        {
+            var index = scenarios.ToList().FindIndex(s => s.Name == p.LoadTest);
+            var name = index >= 0 ? $"<a href=\"#s{index + 1}\">{E(p.Pattern)}</a>" : E(p.Pattern);
+            h.Append("<tr><td>").Append(name).Append("</td><td>").Append(E(p.Description)).Append("</td><td>").Append(E(Rate(p.Throughput)))
+                .Append("</td><td>").Append(E(Latency(p.P50))).Append("</td><td>").Append(E(Latency(p.P95))).Append("</td><td>").Append(E(Latency(p.P99)))
+                .Append("</td><td>").Append(Count(p.Errors)).Append("</td><td>").Append(Count(p.RowsRead)).Append("</td><td>").Append(Count(p.RowsAffected)).Append("</td></tr>\n");
         }
         h.Append("</tbody>\n</table>\n</section>\n");
     }

@@ -356,6 +356,65 @@ public sealed class DatabaseEndToEndSpecs
         Assert.True(one.GetProperty("pool_wait_p99").GetDouble() > 0.1, "one connection for 300 statements/s makes them wait");
     }
 
+    private static async Task AssertPatternsRunAndCleanUp(string provider, string connection, Func<string, Task<long>> scalar, string tablesLike)
+    {
+        using var dir = new TempDirectory();
+        var (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(180),
+            "db", "patterns", "--provider", provider, "--database", connection, "--rows", "1000", "--duration", "1s", "--users", "4", "--out", dir.Sub("out"));
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var report = ReportFiles.Read(dir.Sub("out"));
+        var patterns = report.GetProperty("query_patterns");
+        Assert.True(patterns.GetProperty("dropped").GetBoolean());
+        var prefix = patterns.GetProperty("prefix").GetString()!;
+        Assert.Matches("^pc_qp_[0-9a-f]{8}_$", prefix);
+        var names = patterns.GetProperty("patterns").EnumerateArray().Select(p => p.GetProperty("pattern").GetString()).ToList();
+        Assert.Equal(["simple_select", "join", "aggregation", "full_text", "transaction"], names);
+        foreach (var p in patterns.GetProperty("patterns").EnumerateArray())
+        {
+            Assert.True(p.GetProperty("requests").GetInt64() > 10, p.ToString());
+            Assert.Equal(0, p.GetProperty("errors").GetInt64());
+            Assert.True(p.GetProperty("rows_read").GetInt64() > 0, p.ToString());
+        }
+        var transaction = patterns.GetProperty("patterns").EnumerateArray().Last();
+        Assert.Equal(2 * transaction.GetProperty("requests").GetInt64(), transaction.GetProperty("rows_affected").GetInt64());   // an update and an insert each
+        Assert.Contains("Query patterns on", File.ReadAllText(Path.Combine(dir.Sub("out"), "summary.txt")));
+        Assert.Contains("Query patterns on", File.ReadAllText(Path.Combine(dir.Sub("out"), "report.html")));
+        Assert.Equal(0, await scalar(tablesLike.Replace("PREFIX", prefix.Replace("_", "\\_"))));
+        Assert.DoesNotContain("Password=perfcluster", File.ReadAllText(Path.Combine(dir.Sub("out"), "report.json")));
+    }
+
+    [PostgresFact]
+    public async Task Should_benchmark_the_query_patterns_on_postgresql_and_touch_no_other_table()
+    {
+        var sentinel = "pc_sentinel_" + Guid.NewGuid().ToString("N")[..10];
+        await ExecuteAsync($"CREATE TABLE {sentinel} (id int PRIMARY KEY); INSERT INTO {sentinel} VALUES (1), (2), (3)");
+        try
+        {
+            await AssertPatternsRunAndCleanUp("postgresql", PostgresFactAttribute.ConnectionString, ScalarAsync,
+                "SELECT COUNT(*) FROM pg_tables WHERE tablename LIKE 'PREFIX%'");
+            Assert.Equal(3, await ScalarAsync($"SELECT COUNT(*) FROM {sentinel}"));
+        }
+        finally
+        {
+            await ExecuteAsync($"DROP TABLE IF EXISTS {sentinel}");
+        }
+    }
+
+    [Fact]
+    public async Task Should_benchmark_the_query_patterns_on_sqlite_with_fts5()
+    {
+        using var dir = new TempDirectory();
+        var connection = $"Data Source={dir.Sub("patterns.db")}";
+        async Task<long> Scalar(string sql)
+        {
+            await using var c = new Microsoft.Data.Sqlite.SqliteConnection(connection);
+            await c.OpenAsync();
+            await using var command = new Microsoft.Data.Sqlite.SqliteCommand(sql, c);
+            return Convert.ToInt64(await command.ExecuteScalarAsync());
+        }
+        await AssertPatternsRunAndCleanUp("sqlite", connection, Scalar, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'PREFIX%' ESCAPE '\\'");
+    }
+
     private static string CacheScenario(string connection, string duration) => $$$"""
         name = "cache"
         concurrent-users = 8
