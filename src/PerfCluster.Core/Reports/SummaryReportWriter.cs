@@ -220,11 +220,21 @@ public static class SummaryReportWriter
             }));
             foreach (var row in Table(rows, rightAligned: [false, true, true, true])) yield return "  " + row;
         }
-        if (s.Pools.Count > 0)
+        if (s.Pools.Any(p => p.Bytes is not null))
+        {
+            yield return "";
+            var rows = new List<string[]> { new[] { "Cache", "Evictions", "Entries", "Memory" } };
+            rows.AddRange(s.Pools.Where(p => p.Bytes is not null).Select(p => new[]
+            {
+                p.Database, ReportFormat.Count(p.Evictions), ReportFormat.Count(p.Entries ?? 0), ReportFormat.Number((p.Bytes ?? 0) / 1024.0, "#,0.0") + " KiB",
+            }));
+            foreach (var row in Table(rows, rightAligned: [false, true, true, true])) yield return "  " + row;
+        }
+        if (s.Pools.Any(p => p.Bytes is null))
         {
             yield return "";
             var rows = new List<string[]> { new[] { "Pool", "Acquired", "Timed out", "wait p50", "wait p95", "wait p99" } };
-            rows.AddRange(s.Pools.Select(p => new[]
+            rows.AddRange(s.Pools.Where(p => p.Bytes is null).Select(p => new[]
             {
                 p.Database, ReportFormat.Count(p.Acquired), ReportFormat.Count(p.Timeouts),
                 p.Acquired > 0 ? ReportFormat.Latency(p.Wait.P50) : "n/a",

@@ -56,6 +56,10 @@ public static class DatabasePreflight
             {
                 var steps = journey.Series.OfType<SqlStep>().Where(s => s.Database == db.Name).ToList();
                 if (steps.Count == 0) return null;
+                // A journey that creates its own tables (setup: CREATE TABLE …) prepares statements on objects that do not exist
+                // yet: only a syntax error stops it then.
+                var createsObjects = steps.Any(s => s.Query.TrimStart().StartsWith("CREATE", StringComparison.OrdinalIgnoreCase) ||
+                                                    s.Query.TrimStart().StartsWith("ALTER", StringComparison.OrdinalIgnoreCase));
                 await using var transaction = await connection.BeginTransactionAsync(cancel.Token).ConfigureAwait(false);
                 foreach (var step in steps)
                 {
@@ -83,7 +87,7 @@ public static class DatabasePreflight
                         }
                         await command.PrepareAsync(cancel.Token).ConfigureAwait(false);
                     }
-                    catch (Exception e) when (DatabaseErrors.Classify(e) is Core.Metrics.ErrorKind.DbSyntax)
+                    catch (Exception e) when (DatabaseErrors.Classify(e) is Core.Metrics.ErrorKind.DbSyntax && (!createsObjects || IsSyntaxError(e)))
                     {
                         return $"sql step '{step.Name}' at {step.Position.File}:{step.Position.Line} does not prepare on database '{db.Name}': {DatabaseErrors.Describe(e)}";
                     }
@@ -98,6 +102,15 @@ public static class DatabasePreflight
         }
         return null;
     }
+
+    /// <summary>The statement does not parse (PostgreSQL 42601, MySQL 1064, SQLite "syntax error"), whatever exists in the database.</summary>
+    private static bool IsSyntaxError(Exception e) => e switch
+    {
+        Npgsql.PostgresException pg => pg.SqlState == "42601",
+        MySqlConnector.MySqlException my => my.ErrorCode == MySqlConnector.MySqlErrorCode.ParseError,
+        Microsoft.Data.Sqlite.SqliteException lite => lite.Message.Contains("syntax error", StringComparison.OrdinalIgnoreCase),
+        _ => false,
+    };
 
     private static async Task<string?> RedisAsync(DatabaseDefinition db, TimeSpan timeout)
     {

@@ -222,11 +222,19 @@ public static class HtmlReportWriter
         {
             h.Append("<h3>Connection pools</h3>\n<p class=\"muted\">Each acquisition's wait for a pooled connection; it counts in its step's latency.</p>\n")
                 .Append("<table>\n<thead><tr><th>database</th><th>acquired</th><th>timed out</th><th>wait p50</th><th>wait p95</th><th>wait p99</th><th>max</th></tr></thead>\n<tbody>\n");
-            foreach (var (name, p) in pools)
+            foreach (var (name, p) in pools.Where(p => p.Value.Bytes is null))
                 h.Append("<tr><td>").Append(E(name)).Append("</td><td>").Append(Count(p.Acquired)).Append("</td><td>").Append(Count(p.Timeouts))
                     .Append("</td><td>").Append(E(Latency(p.Wait.P50))).Append("</td><td>").Append(E(Latency(p.Wait.P95)))
                     .Append("</td><td>").Append(E(Latency(p.Wait.P99))).Append("</td><td>").Append(E(Latency(p.Wait.Max))).Append("</td></tr>\n");
             h.Append("</tbody>\n</table>\n");
+            if (pools.Values.Any(p => p.Bytes is not null))
+            {
+                h.Append("<h3>In-process caches</h3>\n<table>\n<thead><tr><th>cache</th><th>evictions</th><th>entries</th><th>memory</th></tr></thead>\n<tbody>\n");
+                foreach (var (name, p) in pools.Where(p => p.Value.Bytes is not null))
+                    h.Append("<tr><td>").Append(E(name)).Append("</td><td>").Append(Count(p.Evictions ?? 0)).Append("</td><td>").Append(Count(p.Entries ?? 0))
+                        .Append("</td><td>").Append(E($"{(p.Bytes ?? 0) / 1024.0:#,0.0} KiB")).Append("</td></tr>\n");
+                h.Append("</tbody>\n</table>\n");
+            }
         }
         if (j.Checks.Count == 0) return;
         h.Append("<h3>Checks</h3>\n<table>\n<thead><tr><th>check</th><th>passed</th><th>failed</th><th>rate</th></tr></thead>\n<tbody>\n");
