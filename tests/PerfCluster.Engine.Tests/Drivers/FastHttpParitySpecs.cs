@@ -94,8 +94,9 @@ public class FastHttpParitySpecs
         Assert.Equal(c.Requests, fast.Requests);
         if (c.Kind is { } kind) Assert.Equal(c.Requests, fast[kind]);
         else Assert.Equal(0, fast.ErrorCount);
-        // No request outlives its timeout, whatever the server does.
-        var limit = (c.Timeout ?? TimeSpan.FromSeconds(5)).TotalSeconds + 0.5;
+        // No request outlives its timeout, whatever the server does (the slack covers a busy machine: an endless body at full speed
+        // is read until the timer fires).
+        var limit = (c.Timeout ?? TimeSpan.FromSeconds(5)).TotalSeconds + 1.5;
         Assert.All(outcomes, o => Assert.True(o.MaxLatencySeconds <= limit, $"{o.MaxLatencySeconds:0.000} s > {limit} s"));
     }
 
