@@ -1,6 +1,3 @@
-using System.Data;
-using Npgsql;
-using NpgsqlTypes;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Core.Steps;
 using StackExchange.Redis;
@@ -70,18 +67,7 @@ public static class DatabasePreflight
                         command.Transaction = transaction;
                         foreach (var p in step.Parameters)
                         {
-                            var parameter = command.CreateParameter();
-                            parameter.ParameterName = p.Name;
-                            if (parameter is NpgsqlParameter npgsql && p.Type == ParameterType.Auto) npgsql.NpgsqlDbType = NpgsqlDbType.Unknown;
-                            else parameter.DbType = p.Type switch
-                            {
-                                ParameterType.Integer => DbType.Int64,
-                                ParameterType.Float => DbType.Double,
-                                ParameterType.Boolean => DbType.Boolean,
-                                ParameterType.Uuid => DbType.Guid,
-                                ParameterType.Timestamp => DbType.DateTime,
-                                _ => DbType.String,
-                            };
+                            var parameter = SqlDatabase.Parameter(command, p);
                             parameter.Value = DBNull.Value;
                             command.Parameters.Add(parameter);
                         }

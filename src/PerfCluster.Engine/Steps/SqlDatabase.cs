@@ -179,7 +179,8 @@ internal sealed class SqlDatabase : IAsyncDisposable
         _ => value.ToString() ?? "",
     };
 
-    private static DbParameter Parameter(DbCommand command, SqlParameter definition)
+    /// <summary>A parameter of <paramref name="command"/> typed as <paramref name="definition"/> says (its value is set per statement).</summary>
+    internal static DbParameter Parameter(DbCommand command, SqlParameter definition)
     {
         var p = command.CreateParameter();
         p.ParameterName = definition.Name;

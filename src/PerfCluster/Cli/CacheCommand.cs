@@ -133,18 +133,12 @@ public static class CacheCommand
             points.Add(CacheStrategies.Point(strategy, report.Scenarios[0].Definition.Name, report.Scenarios[0].Statistics, server));
             if (run.Failure is not null || report.Interrupted) break;
         }
-        var first = reports[0];
-        var all = reports.SelectMany(r => r.Scenarios).ToList();
-        var combined = first with
+        var combined = RunCommand.Combine(reports) with
         {
-            Scenarios = all,
-            FinishedAt = reports[^1].FinishedAt,
-            Status = reports.Any(r => r.Status == RunStatus.Error) ? RunStatus.Error : RunReport.StatusOf(all),
-            Notes = [.. reports.SelectMany(r => r.Notes).Distinct()],
             SourceFile = null,
             SourceText = string.Join("\n", plan.Scenarios.Select(s => ScenarioJson.Write(s))),
             CacheStrategies = new CacheStrategiesResult(workload, points),
         };
-        return await RunCommand.WriteReportAsync(last!, combined, output ?? Path.Combine("results", first.RunId));
+        return await RunCommand.WriteReportAsync(last!, combined, output ?? Path.Combine("results", combined.RunId));
     }
 }

@@ -105,18 +105,9 @@ public static class DbCommand
             going = await RunSizes([next]);
         }
 
-        var first = reports[0];
-        var all = reports.SelectMany(r => r.Scenarios).ToList();
         var sweep = new PoolSweepResult(settings.Database, points, PoolSweep.Optimal(points, settings.Tolerance, settings.SlaP99, settings.MaxErrorRate),
             settings.Tolerance, settings.SlaP99, settings.MaxErrorRate, settings.Exhaustive);
-        var combined = first with
-        {
-            Scenarios = all,
-            FinishedAt = reports[^1].FinishedAt,
-            Status = reports.Any(r => r.Status == RunStatus.Error) ? RunStatus.Error : RunReport.StatusOf(all),
-            Notes = [.. reports.SelectMany(r => r.Notes).Distinct()],
-            PoolSweep = sweep,
-        };
-        return await RunCommand.WriteReportAsync(last!, combined, output ?? Path.Combine("results", first.RunId));
+        var combined = RunCommand.Combine(reports) with { PoolSweep = sweep };
+        return await RunCommand.WriteReportAsync(last!, combined, output ?? Path.Combine("results", combined.RunId));
     }
 }

@@ -222,6 +222,19 @@ public static class RunCommand
         return (run, report);
     }
 
+    /// <summary>One report of the runs of several phases (a sweep's sizes, a comparison's strategies): every scenario, in order.</summary>
+    public static RunReport Combine(IReadOnlyList<RunReport> reports)
+    {
+        var all = reports.SelectMany(r => r.Scenarios).ToList();
+        return reports[0] with
+        {
+            Scenarios = all,
+            FinishedAt = reports[^1].FinishedAt,
+            Status = reports.Any(r => r.Status == RunStatus.Error) ? RunStatus.Error : RunReport.StatusOf(all),
+            Notes = [.. reports.SelectMany(r => r.Notes).Distinct()],
+        };
+    }
+
     /// <summary>Writes report.json, report.html, summary.txt and junit.xml, prints the summary and returns the exit code.</summary>
     public static async Task<int> WriteReportAsync(TestRun run, RunReport report, string outputDirectory, IRunReview? review = null)
     {

@@ -276,25 +276,26 @@ public sealed class DatabaseEndToEndSpecs
         await execute($"DROP TABLE {table}");
     }
 
+    /// <summary>Statements and scalars on any ADO.NET connection the factory makes (each call opens its own).</summary>
+    private static (Func<string, Task> Execute, Func<string, Task<long>> Scalar) Ado(Func<System.Data.Common.DbConnection> connect)
+    {
+        async Task<object?> Run(string sql, bool scalar)
+        {
+            await using var c = connect();
+            await c.OpenAsync();
+            await using var command = c.CreateCommand();
+            command.CommandText = sql;
+            return scalar ? await command.ExecuteScalarAsync() : await command.ExecuteNonQueryAsync();
+        }
+        return (async sql => await Run(sql, false), async sql => Convert.ToInt64(await Run(sql, true)));
+    }
+
     [MySqlFact]
     public Task Should_count_exactly_what_mariadb_executed()
     {
         var connection = MySqlFactAttribute.ConnectionString;
-        async Task Execute(string sql)
-        {
-            await using var c = new MySqlConnector.MySqlConnection(connection);
-            await c.OpenAsync();
-            await using var command = new MySqlConnector.MySqlCommand(sql, c);
-            await command.ExecuteNonQueryAsync();
-        }
-        async Task<long> Scalar(string sql)
-        {
-            await using var c = new MySqlConnector.MySqlConnection(connection);
-            await c.OpenAsync();
-            await using var command = new MySqlConnector.MySqlCommand(sql, c);
-            return Convert.ToInt64(await command.ExecuteScalarAsync());
-        }
-        return AssertCounterOn("mariadb", connection, Execute, Scalar);
+        var (execute, scalar) = Ado(() => new MySqlConnector.MySqlConnection(connection));
+        return AssertCounterOn("mariadb", connection, execute, scalar);
     }
 
     [Fact]
@@ -302,21 +303,8 @@ public sealed class DatabaseEndToEndSpecs
     {
         using var dir = new TempDirectory();
         var connection = $"Data Source={dir.Sub("target.db")}";
-        async Task Execute(string sql)
-        {
-            await using var c = new Microsoft.Data.Sqlite.SqliteConnection(connection);
-            await c.OpenAsync();
-            await using var command = new Microsoft.Data.Sqlite.SqliteCommand(sql, c);
-            await command.ExecuteNonQueryAsync();
-        }
-        async Task<long> Scalar(string sql)
-        {
-            await using var c = new Microsoft.Data.Sqlite.SqliteConnection(connection);
-            await c.OpenAsync();
-            await using var command = new Microsoft.Data.Sqlite.SqliteCommand(sql, c);
-            return Convert.ToInt64(await command.ExecuteScalarAsync());
-        }
-        await AssertCounterOn("sqlite", connection, Execute, Scalar);
+        var (execute, scalar) = Ado(() => new Microsoft.Data.Sqlite.SqliteConnection(connection));
+        await AssertCounterOn("sqlite", connection, execute, scalar);
     }
 
     [PostgresFact]
@@ -405,14 +393,8 @@ public sealed class DatabaseEndToEndSpecs
     {
         using var dir = new TempDirectory();
         var connection = $"Data Source={dir.Sub("patterns.db")}";
-        async Task<long> Scalar(string sql)
-        {
-            await using var c = new Microsoft.Data.Sqlite.SqliteConnection(connection);
-            await c.OpenAsync();
-            await using var command = new Microsoft.Data.Sqlite.SqliteCommand(sql, c);
-            return Convert.ToInt64(await command.ExecuteScalarAsync());
-        }
-        await AssertPatternsRunAndCleanUp("sqlite", connection, Scalar, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'PREFIX%' ESCAPE '\\'");
+        var (_, scalar) = Ado(() => new Microsoft.Data.Sqlite.SqliteConnection(connection));
+        await AssertPatternsRunAndCleanUp("sqlite", connection, scalar, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'PREFIX%' ESCAPE '\\'");
     }
 
     private static string CacheScenario(string connection, string duration) => $$$"""
