@@ -124,7 +124,7 @@ public sealed class DatabaseEndToEndSpecs
     public async Task Should_log_in_over_http_then_write_rows_with_the_extracted_ids()
     {
         var table = "pc_tasks_" + Guid.NewGuid().ToString("N")[..10];
-        await ExecuteAsync($"CREATE TABLE {table} (id bigserial PRIMARY KEY, project text NOT NULL, username text NOT NULL)");
+        await ExecuteAsync($"CREATE TABLE {table} (id bigserial PRIMARY KEY, project text NOT NULL, username text NOT NULL, token text NOT NULL)");
         try
         {
             await using var target = await DemoTarget.StartAsync(new DemoTargetOptions(0, TimeSpan.FromMilliseconds(1), TimeSpan.Zero));
@@ -144,8 +144,8 @@ public sealed class DatabaseEndToEndSpecs
                 flow = [
                   { request { name = projects, path = "/shop/projects", headers { Authorization = "Bearer {{token}}" },
                               extract { project { json = "projects[0].id" } } } }
-                  { sql { name = record, query = "INSERT INTO {{{table}}} (project, username) VALUES (@project, @user) RETURNING id",
-                          params { project = "{{project}}", user = "{{users.username}}" }, extract { row = id } } }
+                  { sql { name = record, query = "INSERT INTO {{{table}}} (project, username, token) VALUES (@project, @user, @token) RETURNING id",
+                          params { project = "{{project}}", user = "{{users.username}}", token = "{{token}}" }, extract { row = id } } }
                   { sql { name = check, query = "SELECT username FROM {{{table}}} WHERE id = @row", params { row = { value = "{{row}}", type = integer } },
                           extract { owner = username }, min-rows = 1 } }
                   { pause = 20ms }
@@ -161,6 +161,9 @@ public sealed class DatabaseEndToEndSpecs
             Assert.Equal(4, target.Shop.Steps[ShopApi.Login]);
             Assert.Equal(inserted, await ScalarAsync($"SELECT COUNT(*) FROM {table}"));
             Assert.Equal(4, await ScalarAsync($"SELECT COUNT(DISTINCT username) FROM {table}"));
+            // Each user's rows carry the one session token its login got, and no other user's.
+            Assert.Equal(4, await ScalarAsync($"SELECT COUNT(DISTINCT token) FROM {table}"));
+            Assert.Equal(4, await ScalarAsync($"SELECT COUNT(DISTINCT (username, token)) FROM {table}"));
             Assert.Equal(0, await ScalarAsync($"SELECT COUNT(*) FROM {table} WHERE project = ''"));
             Assert.Equal(inserted, steps.GetProperty("check").GetProperty("rows_read").GetInt64());
         }
