@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs every benchmark under bench/ in turn (each installs the peers it needs from Debian) and
-# collects their RESULT lines at the end. Takes about 15 minutes on a 2-core machine.
-# Usage: scripts/bench.sh [throughput|scheduling|accuracy|memory|aggregator|driver ...]
+# collects their RESULT lines at the end. Takes about 25 minutes on a 2-core machine.
+# Usage: scripts/bench.sh [throughput|scheduling|accuracy|memory|aggregator|driver|journey|sql|redis ...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 benches=("$@")
-[ ${#benches[@]} -eq 0 ] && benches=(throughput driver scheduling accuracy aggregator memory)
+[ ${#benches[@]} -eq 0 ] && benches=(throughput driver scheduling accuracy aggregator memory journey sql redis)
 results=()
 for b in "${benches[@]}"; do
   echo "=== bench/$b.sh"
