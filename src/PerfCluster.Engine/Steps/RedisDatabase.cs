@@ -28,11 +28,23 @@ internal sealed class RedisDatabase : ICacheDatabase
     public RedisDatabase(DatabaseDefinition definition, int connections)
     {
         Definition = definition;
-        var options = Options(definition);
-        _connections = Enumerable.Range(0, Math.Max(1, connections)).Select(_ => ConnectionMultiplexer.ConnectAsync(options.Clone())).ToArray();
+        try
+        {
+            var options = Options(definition);
+            _connections = Enumerable.Range(0, Math.Max(1, connections)).Select(_ => ConnectionMultiplexer.ConnectAsync(options.Clone())).ToArray();
+        }
+        catch (ArgumentException e)
+        {
+            // A connection string the client refuses (the preflight says so before a local run): every command fails as db_connection.
+            _connections = [];
+            Broken = $"the connection of redis database '{definition.Name}' is not valid: {Secrets.Mask(e.Message)}";
+        }
     }
 
     public DatabaseDefinition Definition { get; }
+
+    /// <summary>Why the database cannot be used at all, or null.</summary>
+    public string? Broken { get; }
 
     public static ConfigurationOptions Options(DatabaseDefinition definition)
     {
@@ -41,6 +53,10 @@ internal sealed class RedisDatabase : ICacheDatabase
         options.AsyncTimeout = (int)Math.Min(int.MaxValue, definition.Timeout.TotalMilliseconds);
         options.SyncTimeout = options.AsyncTimeout;
         options.ClientName ??= "perfcluster";
+        // A load test wants the cache back as soon as it is: try again every half second, not with the client's backoff.
+        options.ReconnectRetryPolicy = new LinearRetry(500);
+        // While it is away a command fails at once (db_connection) instead of waiting in the client's backlog for the timeout.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
         // No GET of a tie-breaker key on connect: the server's counts (INFO keyspace_hits/misses) are the steps' alone.
         options.TieBreaker = "";
         return options;
@@ -48,6 +64,7 @@ internal sealed class RedisDatabase : ICacheDatabase
 
     public async Task<RedisOutcome> ExecuteAsync(RedisStep step, string? key, string? value, string? field, object[]? args, TimeSpan timeout, CancellationToken cancel)
     {
+        if (Broken is not null) throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, Broken);
         var index = (int)((ulong)Interlocked.Increment(ref _next) % (ulong)_connections.Length);
         var connection = await _connections[index].WaitAsync(cancel).ConfigureAwait(false);
         if (!connection.IsConnected) throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, $"redis database '{Definition.Name}' is not connected");
