@@ -68,7 +68,7 @@ public static class DatabasePreflight
                         foreach (var p in step.Parameters)
                         {
                             var parameter = SqlDatabase.Parameter(command, p);
-                            parameter.Value = DBNull.Value;
+                            if (parameter is not Npgsql.NpgsqlParameter<long>) parameter.Value = DBNull.Value;
                             command.Parameters.Add(parameter);
                         }
                         await command.PrepareAsync(cancel.Token).ConfigureAwait(false);

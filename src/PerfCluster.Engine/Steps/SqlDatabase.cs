@@ -37,7 +37,8 @@ internal readonly record struct SqlOutcome(long Rows, long Affected, string?[]? 
 internal sealed class SqlDatabase : IAsyncDisposable
 {
     private readonly DbDataSource? _source;
-    private readonly System.Collections.Concurrent.ConcurrentStack<PooledConnection> _idle = new();
+    private readonly Stack<PooledConnection> _idle = new();
+    private readonly Lock _idleLock = new();
 
     public SqlDatabase(DatabaseDefinition definition, int capacity, int poolIndex)
     {
@@ -92,14 +93,24 @@ internal sealed class SqlDatabase : IAsyncDisposable
     }
 
     /// <summary>An idle connection of the pool, or a new one (the caller holds a slot of the gate).</summary>
-    public async ValueTask<PooledConnection> RentAsync(CancellationToken cancel) =>
-        _idle.TryPop(out var idle) ? idle : new PooledConnection(await OpenAsync(cancel).ConfigureAwait(false));
+    public async ValueTask<PooledConnection> RentAsync(CancellationToken cancel)
+    {
+        lock (_idleLock)
+            if (_idle.TryPop(out var idle)) return idle;
+        return new PooledConnection(await OpenAsync(cancel).ConfigureAwait(false));
+    }
 
     /// <summary>Gives a connection back, or closes it when it failed or the pool holds more than the gate allows.</summary>
     public async ValueTask ReturnAsync(PooledConnection connection, bool healthy)
     {
-        if (healthy && connection.Connection.State == ConnectionState.Open && _idle.Count < Gate.Capacity) _idle.Push(connection);
-        else await connection.DisposeAsync().ConfigureAwait(false);
+        if (healthy && connection.Connection.State == ConnectionState.Open)
+            lock (_idleLock)
+                if (_idle.Count < Gate.Capacity)
+                {
+                    _idle.Push(connection);
+                    return;
+                }
+        await connection.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task<DbConnection> OpenAsync(CancellationToken cancel)
@@ -128,7 +139,7 @@ internal sealed class SqlDatabase : IAsyncDisposable
             connection.Commands[step] = command;
             if (Definition.Prepare)
             {
-                for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = Value(step.Parameters[i].Type, values[i]);
+                SetValues(command, step, values);
                 command.Transaction = transaction;
                 await command.PrepareAsync(cancel).ConfigureAwait(false);
             }
@@ -136,7 +147,7 @@ internal sealed class SqlDatabase : IAsyncDisposable
         command.Transaction = transaction;
         // Whole seconds, rounded up: the providers time a statement out in seconds.
         command.CommandTimeout = (int)Math.Clamp(Math.Ceiling(timeout.TotalSeconds), 1, int.MaxValue);
-        for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = Value(step.Parameters[i].Type, values[i]);
+        SetValues(command, step, values);
         await using var reader = await command.ExecuteReaderAsync(cancel).ConfigureAwait(false);
         long rows = 0;
         string?[]? extracted = null;
@@ -182,6 +193,8 @@ internal sealed class SqlDatabase : IAsyncDisposable
     /// <summary>A parameter of <paramref name="command"/> typed as <paramref name="definition"/> says (its value is set per statement).</summary>
     internal static DbParameter Parameter(DbCommand command, SqlParameter definition)
     {
+        // Npgsql's typed parameter: the value is written without boxing or a type lookup per statement.
+        if (command is NpgsqlCommand && definition.Type == ParameterType.Integer) return new NpgsqlParameter<long> { ParameterName = definition.Name };
         var p = command.CreateParameter();
         p.ParameterName = definition.Name;
         if (definition.Type == ParameterType.Auto && p is NpgsqlParameter npgsql)
@@ -200,6 +213,16 @@ internal sealed class SqlDatabase : IAsyncDisposable
         return p;
     }
 
+    private static void SetValues(DbCommand command, SqlStep step, string[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (command.Parameters[i] is NpgsqlParameter<long> typed)
+                typed.TypedValue = long.Parse(values[i], NumberStyles.Integer, CultureInfo.InvariantCulture);
+            else command.Parameters[i].Value = Value(step.Parameters[i].Type, values[i]);
+        }
+    }
+
     /// <summary>A rendered value as its declared type (a value that is not of it throws <see cref="FormatException"/>).</summary>
     private static object Value(ParameterType type, string value) => type switch
     {
@@ -213,7 +236,13 @@ internal sealed class SqlDatabase : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        while (_idle.TryPop(out var idle)) await idle.DisposeAsync().ConfigureAwait(false);
+        List<PooledConnection> idle;
+        lock (_idleLock)
+        {
+            idle = [.. _idle];
+            _idle.Clear();
+        }
+        foreach (var connection in idle) await connection.DisposeAsync().ConfigureAwait(false);
         Gate.Dispose();
         if (_source is not null) await _source.DisposeAsync().ConfigureAwait(false);
     }
