@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using PerfCluster.Core.Metrics;
 using PerfCluster.Core.Results;
@@ -81,6 +80,4 @@ public static class QueryPatterns
 
     /// <summary>A prefix no other table has: pc_qp_ and eight random letters and digits.</summary>
     public static string NewPrefix() => "pc_qp_" + Guid.NewGuid().ToString("N")[..8] + "_";
-
-    public static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

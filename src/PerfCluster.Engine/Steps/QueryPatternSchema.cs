@@ -61,7 +61,7 @@ public sealed class QueryPatternSchema(DatabaseDefinition database, string prefi
         progress($"seeding {rows:N0} customers, {rows * 5:N0} orders, {rows:N0} documents and {rows:N0} accounts into {P}*");
         await InsertAsync(connection, $"{P}customers", ["id", "name", "city"], rows, i => [i, $"customer {i}", Cities[i % Cities.Length]], cancel);
         await InsertAsync(connection, $"{P}orders", ["id", "customer_id", "amount"], rows * 5, i => [i, (i - 1) / 5 + 1, Math.Round(random.NextDouble() * 500, 2)], cancel);
-        await InsertAsync(connection, database.Provider == DatabaseProvider.Sqlite ? $"{P}docs" : $"{P}docs",
+        await InsertAsync(connection, $"{P}docs",
             database.Provider == DatabaseProvider.Sqlite ? ["rowid", "body"] : ["id", "body"], rows, i => [i, Document(random)], cancel);
         await InsertAsync(connection, $"{P}accounts", ["id", "balance"], rows, i => [i, 0L], cancel);
         if (database.Provider == DatabaseProvider.PostgreSql) await ExecuteAsync(connection, null, $"ANALYZE {P}customers, {P}orders, {P}docs, {P}accounts", [], cancel);
