@@ -32,6 +32,7 @@ internal sealed partial class FlowReader
         SqlStep q => new EndpointDefinition { Name = q.Name, Method = "SQL", Path = q.Query },
         TransactionStep t => new EndpointDefinition { Name = t.Name, Method = "SQL", Path = "BEGIN … COMMIT" },
         RedisStep r => new EndpointDefinition { Name = r.Name, Method = "REDIS", Path = r.Describe() },
+        ModuleStep m => new EndpointDefinition { Name = m.Name, Method = "MODULE", Path = m.Module },
         _ => throw new ArgumentOutOfRangeException(nameof(step)),
     };
 

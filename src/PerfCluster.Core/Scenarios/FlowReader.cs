@@ -32,6 +32,10 @@ internal sealed partial class FlowReader
     private (Journey, IReadOnlyList<EndpointDefinition>) ReadJourney(Scope scenario, ClosedLoad load, OpenLoad? open)
     {
         _databases = DatabaseReader.Read(scenario).ToDictionary(d => d.Name, StringComparer.Ordinal);
+        _modules = ModuleReader.Read(scenario).ToDictionary(m => m.Name, StringComparer.Ordinal);
+        foreach (var module in _modules.Values)
+        foreach (var variable in module.Sets)
+            _variables.Add(variable);
         var feeders = FeederReader.Read(scenario);
         foreach (var feeder in feeders)
         foreach (var field in feeder.Fields)
@@ -69,7 +73,7 @@ internal sealed partial class FlowReader
         setup = bound.Steps(setup);
         flows = flows.Select(f => f with { Steps = bound.Steps(f.Steps) }).ToList();
         var cookies = Cookies(scenario);
-        var journey = new Journey(feeders, setup, flows, _variables, SourceJson(source)) { Cookies = cookies, Databases = _databases.Values.ToList() };
+        var journey = new Journey(feeders, setup, flows, _variables, SourceJson(source)) { Cookies = cookies, Databases = _databases.Values.ToList(), Modules = _modules.Values.ToList() };
         var endpoints = journey.Series.Select(EndpointOf).ToList();
         return (journey, endpoints);
     }
@@ -157,6 +161,7 @@ internal sealed partial class FlowReader
             "sql" => Sql(field),
             "transaction" => Transaction(field),
             "redis" => Redis(field),
+            "module" => Module(field),
             _ => Set(field),
         };
         if (_transaction is not null && step is not (SqlStep or SetStep or IfStep or RepeatStep))

@@ -28,6 +28,7 @@ internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? override
             Endpoints = weighted,
             Distribution = distribution,
             Journey = journey?.Journey,
+            ModuleTargets = ModuleTargetReader.Read(scenario, journey?.Journey, load),
             Thresholds = ThresholdReader.Read(scenario, weighted, journey?.Journey),
             Regression = RegressionThresholdReader.Read(scenario),
             RequiredServices = RequiredServices(scenario),

@@ -1,4 +1,5 @@
 using PerfCluster.Core.Alerts;
+using PerfCluster.Core.Modules;
 using PerfCluster.Core.Monitoring;
 using PerfCluster.Core.Regression;
 using PerfCluster.Core.Input;
@@ -52,6 +53,9 @@ public sealed record ScenarioDefinition
     /// <summary>False for a journey of SQL and Redis steps alone: its target is never sent to, so nothing probes it.</summary>
     public bool SendsHttp => Journey is not { } j || j.Requests.Count > 0;
 
+    /// <summary>Per-module targets (<c>module-targets</c>) for the modules this scenario runs.</summary>
+    public IReadOnlyList<ModuleTarget> ModuleTargets { get; init; } = [];
+
     /// <summary>How long load is generated: warm-up plus the measured duration.</summary>
     public TimeSpan LoadTime => WarmUp + Load.Duration;
 }
@@ -70,11 +74,25 @@ public sealed record ClosedLoad(int Users, TimeSpan Duration, TimeSpan RampUp, T
     /// <summary>Stages of {duration, target users}; empty for the linear ramp-up.</summary>
     public IReadOnlyList<Stage> Stages { get; init; } = [];
 
+    /// <summary>The two-phase shape (<c>scalability</c>) the stages were built from; null for any other shape.</summary>
+    public ScalabilityPhases? Phases { get; init; }
+
     public bool Equals(ClosedLoad? other) =>
         other is not null && Users == other.Users && Duration == other.Duration && RampUp == other.RampUp &&
-        Think == other.Think && GracefulStop == other.GracefulStop && Stages.SequenceEqual(other.Stages);
+        Think == other.Think && GracefulStop == other.GracefulStop && Stages.SequenceEqual(other.Stages) && Phases == other.Phases;
 
     public override int GetHashCode() => HashCode.Combine(Users, Duration, RampUp, Think, GracefulStop, Stages.Count);
+}
+
+/// <summary>
+/// The closed model in two phases, for a module's scalability: <see cref="Users"/> (N) for the warm-up and one
+/// <see cref="Phase"/>, then 2N for another. The measured duration is the two phases; the switch falls on a whole second.
+/// </summary>
+public sealed record ScalabilityPhases(int Users, TimeSpan Phase)
+{
+    /// <summary>The stages of this shape: a jump to N, N through the warm-up and the first phase, a jump to 2N, 2N through the second.</summary>
+    public IReadOnlyList<Stage> StagesAfter(TimeSpan warmUp) =>
+        [new(TimeSpan.Zero, Users), new(warmUp + Phase, Users), new(TimeSpan.Zero, 2 * Users), new(Phase, 2 * Users)];
 }
 
 /// <summary>One step of a profile: over <see cref="Duration"/>, move linearly to <see cref="Target"/> (users or iterations/s).</summary>

@@ -83,9 +83,19 @@ public static class ScenarioJson
             json.WriteNumber("max_users", open.MaxUsers);
             return;
         }
-        json.WriteNumber("concurrent_users", load.Users);
-        if (load.Stages.Count > 0) WriteStages(json, load.Stages);
+        if (load.Phases is { } phases)
+        {
+            json.WriteStartObject("scalability");
+            json.WriteNumber("users", phases.Users);
+            json.WriteString("phase", Duration(phases.Phase));
+            json.WriteEndObject();
+        }
         else
+        {
+            json.WriteNumber("concurrent_users", load.Users);
+            if (load.Stages.Count > 0) WriteStages(json, load.Stages);
+        }
+        if (load.Phases is null && load.Stages.Count == 0)
         {
             json.WriteString("duration", Duration(load.Duration));
             json.WriteString("ramp_up", Duration(load.RampUp));
@@ -169,6 +179,20 @@ public static class ScenarioJson
             }
             json.WriteEndArray();
 
+            if (scenario.ModuleTargets.Count > 0)
+            {
+                json.WriteStartObject("module_targets");
+                foreach (var t in scenario.ModuleTargets)
+                {
+                    json.WriteStartObject(t.Module);
+                    if (t.MinOpsPerSecond is { } ops) json.WriteNumber("min_ops_per_second", ops);
+                    if (t.MaxLatencyMs is { } ms) json.WriteNumber("max_latency_ms", ms);
+                    if (t.ScalabilityThreshold is { } e) json.WriteNumber("scalability_threshold", e);
+                    json.WriteEndObject();
+                }
+                json.WriteEndObject();
+            }
+
             WriteRegression(json, scenario.Regression);
             WriteAlerts(json, scenario);
             if (scenario.Monitor is { } monitor) WriteMonitor(json, monitor);
@@ -215,6 +239,32 @@ public static class ScenarioJson
                 json.WriteBoolean("prepare", db.Prepare);
                 json.WriteString("timeout", Duration(db.Timeout));
                 json.WriteString("pool_timeout", Duration(db.PoolTimeout));
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
+        if (journey.Modules.Count > 0)
+        {
+            json.WriteStartObject("modules");
+            foreach (var m in journey.Modules)
+            {
+                json.WriteStartObject(m.Name);
+                if (m.Class is not null) json.WriteString("class", m.Class);
+                if (m.Sets.Count > 0)
+                {
+                    json.WriteStartArray("sets");
+                    foreach (var v in m.Sets) json.WriteStringValue(v);
+                    json.WriteEndArray();
+                }
+                json.WriteStartArray("files");
+                foreach (var file in m.Sources)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("path", file.File);
+                    json.WriteString("text", file.Text);
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
                 json.WriteEndObject();
             }
             json.WriteEndObject();

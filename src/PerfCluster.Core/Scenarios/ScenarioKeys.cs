@@ -68,7 +68,7 @@ internal static class ScenarioKeys
         [
             "target", "endpoints", "request-patterns", "thresholds", "http", "environment-config",
             "alert-thresholds", "regression-thresholds", "think-time", "ramp-up", "graceful-stop", "warm-up", "pre-allocated-users", "max-users",
-            "sla-thresholds", "alert-rules", "monitor", "flow", "flows", "setup", "feeders", "databases",
+            "sla-thresholds", "alert-rules", "monitor", "flow", "flows", "setup", "feeders", "databases", "modules", "module-targets",
         ],
         ScenarioAliases,
         BenchmarkKeysIgnored);
@@ -77,20 +77,34 @@ internal static class ScenarioKeys
 
     public static readonly KeySet Scenario = new(
         "a scenario",
-        ["name", "description", "concurrent-users", "duration", "stages", "arrival-rate", .. Plan.Keys],
+        ["name", "description", "concurrent-users", "duration", "stages", "arrival-rate", "scalability", .. Plan.Keys],
         ScenarioAliases,
         BenchmarkKeysIgnored);
 
     public static readonly KeySet Http = new("http", ["timeout", "max-connections", "engine", "cookies", "max-response-size"]);
 
     /// <summary>One step of a flow: exactly one kind key, and what a failure does.</summary>
-    public static readonly KeySet Step = new("a step", ["request", "pause", "group", "repeat", "while", "if", "sql", "transaction", "redis", "set", "on-failure"]);
+    public static readonly KeySet Step = new("a step", ["request", "pause", "group", "repeat", "while", "if", "sql", "transaction", "redis", "set", "module", "on-failure"]);
 
     /// <summary>The step kinds: the keys of <see cref="Step"/> that say what the step is.</summary>
-    public static readonly string[] StepKinds = ["request", "pause", "group", "repeat", "while", "if", "sql", "transaction", "redis", "set"];
+    public static readonly string[] StepKinds = ["request", "pause", "group", "repeat", "while", "if", "sql", "transaction", "redis", "set", "module"];
 
     /// <summary>One database or cache of <c>databases</c>.</summary>
     public static readonly KeySet Database = new("a database", ["provider", "connection", "pool-size", "prepare", "timeout", "pool-timeout", "max-memory"]);
+
+    /// <summary>One C# module of <c>modules</c>: its files (paths, or inline in the written form), the class to use, the variables it sets.</summary>
+    public static readonly KeySet Module = new("a module", ["source", "files", "class", "sets"]);
+
+    public static readonly KeySet ModuleFile = new("a module file", ["path", "text"]);
+
+    /// <summary>The object form of a module step: <c>module { use = reasoning, name = fast-reasoning }</c>.</summary>
+    public static readonly KeySet ModuleStep = new("a module step", ["use", "name", "timeout", "on-failure"]);
+
+    /// <summary>One module's targets in <c>module-targets</c> (the guide's JSON).</summary>
+    public static readonly KeySet ModuleTarget = new("a module target", ["min-ops-per-second", "max-latency-ms", "scalability-threshold"]);
+
+    /// <summary>The two-phase closed model: N users for a phase, then 2N for another.</summary>
+    public static readonly KeySet Scalability = new("scalability", ["users", "phase"]);
 
     public static readonly KeySet SqlStep = new(
         "a sql step", ["name", "database", "query", "params", "extract", "min-rows", "timeout", "on-failure"], new Dictionary<string, string> { ["sql"] = "query" });
@@ -175,7 +189,7 @@ internal static class ScenarioKeys
     public static readonly KeySet ArrivalRate = new("arrival-rate", ["start", "stages"]);
 
     /// <summary>Keys whose presence at top level means the file is one scenario; they are never inherited from the plan.</summary>
-    public static readonly string[] ScenarioOnly = ["name", "description", "concurrent-users", "duration", "stages", "arrival-rate"];
+    public static readonly string[] ScenarioOnly = ["name", "description", "concurrent-users", "duration", "stages", "arrival-rate", "scalability"];
 
     public static string Normalize(string key) => key.Replace('_', '-').ToLowerInvariant();
 

@@ -86,7 +86,7 @@ public static class ScenarioLoader
     }
 
     private static bool LooksLikeScenario(HoconObject obj) =>
-        obj.Keys.Select(ScenarioKeys.Normalize).Any(k => k is "concurrent-users" or "duration" or "stages" or "arrival-rate");
+        obj.Keys.Select(ScenarioKeys.Normalize).Any(k => k is "concurrent-users" or "duration" or "stages" or "arrival-rate" or "scalability");
 
     private static ScenarioSeed MapEntry(HoconField field, HoconObject obj)
     {

@@ -24,10 +24,13 @@ internal sealed class WorkloadReader(Scope scenario, ScenarioOverrides? override
         var warmUp = WarmUp();
         if (scenario.Get("arrival-rate") is { } rate)
         {
+            if (scenario.Get("scalability") is { } both)
+                throw new ScenarioException($"'{both.Key}' is a closed-model shape (N users, then 2N); it cannot be combined with '{rate.Key}'", both.KeyPosition);
             var (load, open) = OpenModel(rate);
             return (load, open, warmUp);
         }
         RejectOpenModelKeys();
+        if (scenario.Get("scalability") is { } phases) return (PhasedModel(phases, warmUp), null, warmUp);
         var closed = scenario.Get("stages") is { } stages ? StagedModel(stages) : LinearModel();
         return (closed, null, warmUp);
     }
@@ -94,6 +97,34 @@ internal sealed class WorkloadReader(Scope scenario, ScenarioOverrides? override
         }
 
         return new ClosedLoad(users, total, TimeSpan.Zero, Think(), GracefulStop()) { Stages = stages };
+    }
+
+    /// <summary>
+    /// The two-phase closed model of a module's scalability (<c>scalability { users = N, phase = 15s }</c>): N users through
+    /// the warm-up and one phase, then 2N through a second. It is the whole shape, so the other closed-model keys are refused.
+    /// </summary>
+    private ClosedLoad PhasedModel(HoconField field, TimeSpan warmUp)
+    {
+        var obj = field.Value as HoconObject
+            ?? throw new ScenarioException($"expected {{ users = 4, phase = 15s }} for '{field.Key}' but found {field.Value.Describe()}", field.Value.Position);
+        var section = ScenarioKeys.Read(obj, ScenarioKeys.Scalability);
+        foreach (var key in new[] { "concurrent-users", "duration", "stages", "ramp-up" })
+            if (scenario.Get(key) is { } other)
+                throw new ScenarioException(
+                    $"'{other.Key}' cannot be combined with '{field.Key}': the scalability phases are the load (N users for a phase, then 2N for another)", other.KeyPosition);
+        if (overrides?.Users is not null || overrides?.Duration is not null || overrides?.RampUp is not null)
+            throw OverrideError("--users, --duration and --ramp-up cannot be combined with scalability phases: set scalability.users and scalability.phase");
+        var u = section.Field("users") ?? throw new ScenarioException($"'{field.Key}' needs 'users': N, the concurrency of the first phase (the second runs 2N)", obj.Position);
+        var users = u.Value.AsInt(u.Key);
+        if (users is < 1 or > 500_000) throw new ScenarioException($"'{u.Key}' must be between 1 and 500000 but is {users}", u.Value.Position);
+        var p = section.Field("phase") ?? throw new ScenarioException($"'{field.Key}' needs 'phase': how long each of the two phases runs (e.g. phase = 15s)", obj.Position);
+        var phase = p.Value.AsDuration(p.Key);
+        if (phase < TimeSpan.FromSeconds(3) || phase.Ticks % TimeSpan.TicksPerSecond != 0)
+            throw new ScenarioException(
+                $"'{p.Key}' must be whole seconds, at least 3s (each phase's throughput comes from its 1-second windows), but is {DurationText.Format(phase)}",
+                p.Value.Position);
+        var phases = new ScalabilityPhases(users, phase);
+        return new ClosedLoad(2 * users, 2 * phase, TimeSpan.Zero, Think(), GracefulStop()) { Stages = phases.StagesAfter(warmUp), Phases = phases };
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ public abstract record Step
 
 /// <summary>
 /// A step that is one named series of the run (its own latencies, error kinds and counts, merged exactly across workers):
-/// an HTTP request, a SQL statement, a transaction or a Redis command.
+/// an HTTP request, a SQL statement, a transaction, a Redis command or a module's operation.
 /// </summary>
 public abstract record SeriesStep : Step
 {
@@ -118,6 +118,9 @@ public sealed record Journey(
     /// <summary>The databases and caches its SQL and Redis steps use, by name.</summary>
     public IReadOnlyList<DatabaseDefinition> Databases { get; init; } = [];
 
+    /// <summary>The C# modules its module steps run, by name, with their source.</summary>
+    public IReadOnlyList<ModuleDefinition> Modules { get; init; } = [];
+
     /// <summary>Every request step, setup first, then each flow's in order.</summary>
     public IReadOnlyList<RequestStep> Requests => Series.OfType<RequestStep>().ToList();
 
@@ -149,7 +152,7 @@ public sealed record Journey(
     }
 
     public bool Equals(Journey? other) => other is not null && Source == other.Source && Cookies == other.Cookies &&
-        Databases.SequenceEqual(other.Databases) &&
+        Databases.SequenceEqual(other.Databases) && Modules.SequenceEqual(other.Modules) &&
         Feeders.Count == other.Feeders.Count && Feeders.Zip(other.Feeders).All(p => p.First.Name == p.Second.Name && p.First.Rows.Count == p.Second.Rows.Count);
 
     public override int GetHashCode() => HashCode.Combine(Source, Cookies, Feeders.Count);
