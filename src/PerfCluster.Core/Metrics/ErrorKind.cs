@@ -39,11 +39,13 @@ public enum ErrorKind
     DbSyntax = 16,
     /// <summary>Any other error the database or cache answered with (its SQLSTATE class or Redis error is in the log).</summary>
     DbError = 17,
+    /// <summary>A module's operation threw: the report's module section counts it by exception type.</summary>
+    ModuleException = 18,
 }
 
 public static class ErrorKinds
 {
-    public const int Count = 18;
+    public const int Count = 19;
     public static readonly ErrorKind[] All = Enum.GetValues<ErrorKind>();
 
     /// <summary>snake_case name used in reports and threshold expressions (e.g. "http_5xx").</summary>
@@ -66,6 +68,7 @@ public static class ErrorKinds
         ErrorKind.DbConstraint => "db_constraint",
         ErrorKind.DbSyntax => "db_syntax",
         ErrorKind.DbError => "db_error",
+        ErrorKind.ModuleException => "module_exception",
         _ => "other",
     };
 

@@ -32,6 +32,17 @@ public sealed record PoolDelta(string Database, byte[] Waits, long Timeouts)
 }
 
 /// <summary>
+/// What one node recorded for one named sub-operation of a module (<c>context.Time("parse")</c>) during one flush interval.
+/// </summary>
+public sealed record OperationDelta(string Module, string Name, byte[] Durations, long Failed);
+
+/// <summary>
+/// The exceptions one node's module step threw during one flush interval, of one type: the error kind of a module's
+/// operation is its exception's type. <see cref="Sample"/> is the first one's message and where in the module it was thrown.
+/// </summary>
+public sealed record ExceptionDelta(string Series, string Type, long Count, string? Sample);
+
+/// <summary>
 /// What one node recorded for one flow or group of a journey during one flush interval: iteration (or block) durations,
 /// HDR-encoded, and how many completed and failed. Durations run from the iteration's start (its intended start in the
 /// open model) to its last step's end; failed iterations are in the histogram too.
@@ -63,6 +74,11 @@ public sealed record MetricsDelta(
 
     /// <summary>Journeys with SQL or Redis steps: each database's pool waits.</summary>
     public IReadOnlyList<PoolDelta> Pools { get; init; } = [];
+
+    /// <summary>Modules: the named sub-operations and the exceptions by type.</summary>
+    public IReadOnlyList<OperationDelta> Operations { get; init; } = [];
+
+    public IReadOnlyList<ExceptionDelta> Exceptions { get; init; } = [];
 }
 
 /// <summary>The generator's own cost over one flush interval, so the report can tell who was the bottleneck.</summary>

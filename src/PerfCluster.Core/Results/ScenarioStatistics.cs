@@ -45,7 +45,22 @@ public sealed record ScenarioStatistics(
 
     /// <summary>Journeys with SQL or Redis steps: each database's pool waits (the database side's coordinated omission).</summary>
     public IReadOnlyList<PoolStatistics> Pools { get; init; } = [];
+
+    /// <summary>Modules: each named sub-operation (<c>context.Time(name)</c>) over the measured period.</summary>
+    public IReadOnlyList<OperationStatistics> Operations { get; init; } = [];
+
+    /// <summary>Modules: the exceptions each module step threw, by type (the error kind of a module operation).</summary>
+    public IReadOnlyList<ExceptionStatistics> Exceptions { get; init; } = [];
 }
+
+/// <summary>One named sub-operation of a module over the measured period.</summary>
+public sealed record OperationStatistics(string Module, string Name, long Count, long Failed, LatencySummary Duration);
+
+/// <summary>
+/// One exception type a module step threw: how often in the measured period (0 when only during the warm-up) and the
+/// first one's message with where in the module it was thrown.
+/// </summary>
+public sealed record ExceptionStatistics(string Series, string Type, long Count, string? Sample);
 
 /// <summary>One flow's iterations (or one group's blocks) over the measured period.</summary>
 public sealed record TimingStatistics(string Name, long Completed, long Failed, LatencySummary Duration)

@@ -54,6 +54,10 @@ public sealed class WindowAggregator
     private readonly Dictionary<string, (LongHistogram Waits, long Timeouts, long Evictions)> _pools = new();
     private readonly Dictionary<(string Database, string Node), (long Bytes, long Entries)> _poolGauges = new();
     private readonly List<string> _poolOrder = new();
+    private readonly Dictionary<(string Module, string Name), TimingTotals> _operations = new();
+    private readonly List<(string Module, string Name)> _operationOrder = new();
+    private readonly Dictionary<(string Series, string Type), (long Count, string? Sample)> _exceptions = new();
+    private readonly List<(string Series, string Type)> _exceptionOrder = new();
 
     /// <summary>Everything merged from deltas of the warm-up (negative seconds): kept out of every other figure.</summary>
     private EndpointTotals? _warmUp;
@@ -138,12 +142,34 @@ public sealed class WindowAggregator
             _pools[p.Database] = (pool.Waits, pool.Timeouts + p.Timeouts, pool.Evictions + p.Evictions);
             if (p.Bytes is { } bytes) _poolGauges[(p.Database, delta.Node)] = (bytes, p.Entries ?? 0);
         }
+        foreach (var o in delta.Operations)
+        {
+            if (!_operations.TryGetValue((o.Module, o.Name), out var totals))
+            {
+                totals = new TimingTotals();
+                _operations[(o.Module, o.Name)] = totals;
+                _operationOrder.Add((o.Module, o.Name));
+            }
+            var durations = Latency.Decode(o.Durations);
+            totals.Durations.Add(durations);
+            totals.Failed += o.Failed;
+            totals.Completed += durations.TotalCount - o.Failed;
+        }
+        foreach (var e in delta.Exceptions) AddException(e, measured: true);
         foreach (var c in delta.Checks)
         {
             CheckFor(c.Name);
             var (passes, failures) = _checks[c.Name];
             _checks[c.Name] = (passes + c.Passes, failures + c.Failures);
         }
+    }
+
+    /// <summary>A module's exceptions of one type: counted in the measured period; the first sample is kept from any period.</summary>
+    private void AddException(ExceptionDelta e, bool measured)
+    {
+        var key = (e.Series, e.Type);
+        if (!_exceptions.TryGetValue(key, out var known)) _exceptionOrder.Add(key);
+        _exceptions[key] = (known.Count + (measured ? e.Count : 0), known.Sample ?? e.Sample);
     }
 
     private IReadOnlyList<TimingStatistics> TimingsOf(bool group) => _timingOrder.Where(k => k.Group == group)
@@ -190,6 +216,7 @@ public sealed class WindowAggregator
         if (delta.Second < 0)
         {
             _warmUp ??= new EndpointTotals("warm-up");
+            foreach (var e in delta.Exceptions) AddException(e, measured: false);
             for (var j = 0; j < delta.Endpoints.Count; j++)
                 _warmUp.Add(histograms[j], delta.Endpoints[j].ServiceTime is { } ws ? Latency.Decode(ws) : null, delta.Endpoints[j].ErrorsByKind);
             return true;
@@ -333,6 +360,9 @@ public sealed class WindowAggregator
             Groups = TimingsOf(true),
             Checks = _checkOrder.Select(n => new CheckStatistics(n, _checks[n].Passes, _checks[n].Failures)).ToList(),
             Pools = PoolTotals(),
+            Operations = _operationOrder.Select(k => new OperationStatistics(k.Module, k.Name, _operations[k].Durations.TotalCount, _operations[k].Failed,
+                LatencySummary.From(_operations[k].Durations))).ToList(),
+            Exceptions = _exceptionOrder.Select(k => new ExceptionStatistics(k.Series, k.Type, _exceptions[k].Count, _exceptions[k].Sample)).ToList(),
         };
     }
 

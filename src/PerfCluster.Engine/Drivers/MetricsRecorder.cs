@@ -131,6 +131,61 @@ public sealed class MetricsRecorder
         return (timings, checks);
     }
 
+    private sealed class OperationSlot
+    {
+        public readonly Recorder Durations = NewRecorder();
+        public long Failed;
+    }
+
+    private sealed class ExceptionSlot
+    {
+        public long Count;
+        /// <summary>The first exception's message and place; sent once, in the first delta that counts this type.</summary>
+        public string? Sample;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Module, string Name), OperationSlot> _operations = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Series, string Type), ExceptionSlot> _exceptions = new();
+
+    /// <summary>A module's named sub-operation ended (<c>context.Time(name)</c>): a series of the module's own, made on first use.</summary>
+    public void RecordOperation(string module, string name, long startTimestamp, long endTimestamp, bool failed)
+    {
+        var slot = _operations.GetOrAdd((module, name), static _ => new OperationSlot());
+        slot.Durations.RecordValue(Micros(startTimestamp, endTimestamp));
+        if (failed) Interlocked.Increment(ref slot.Failed);
+    }
+
+    /// <summary>
+    /// A module step's operation threw <paramref name="type"/> (its error kind; the step's series counts it as
+    /// <see cref="ErrorKind.ModuleException"/>). <paramref name="sample"/> describes the first one of each type.
+    /// </summary>
+    public void RecordException(int series, string type, Func<string> sample)
+    {
+        var slot = _exceptions.GetOrAdd((series, type), static _ => new ExceptionSlot());
+        if (Interlocked.Increment(ref slot.Count) == 1 && slot.Sample is null) Interlocked.CompareExchange(ref slot.Sample, sample(), null);
+    }
+
+    /// <summary>Modules: the sub-operations' durations and the exceptions by type since the last call.</summary>
+    public (IReadOnlyList<OperationDelta> Operations, IReadOnlyList<ExceptionDelta> Exceptions) FlushModules()
+    {
+        var operations = new List<OperationDelta>();
+        foreach (var ((module, name), slot) in _operations)
+        {
+            var durations = slot.Durations.GetIntervalHistogram();
+            var failed = Interlocked.Exchange(ref slot.Failed, 0);
+            if (durations.TotalCount > 0 || failed > 0) operations.Add(new OperationDelta(module, name, Latency.Encode(durations), failed));
+        }
+        var exceptions = new List<ExceptionDelta>();
+        foreach (var ((series, type), slot) in _exceptions)
+        {
+            var count = Interlocked.Exchange(ref slot.Count, 0);
+            if (count == 0) continue;
+            var sample = Interlocked.Exchange(ref slot.Sample, "");
+            exceptions.Add(new ExceptionDelta(_names[series], type, count, string.IsNullOrEmpty(sample) ? null : sample));
+        }
+        return (operations, exceptions);
+    }
+
     /// <summary>Optional source of the connection pool's wait count (the driver's), read at each flush.</summary>
     public Func<long>? ConnectionWaits { get; set; }
 

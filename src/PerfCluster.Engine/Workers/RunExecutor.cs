@@ -499,11 +499,14 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         _connectionWaits = waits;
         _lastCpu = cpu;
         var (timings, checks) = _recorder.FlushJourney();
+        var (operations, exceptions) = _recorder.FlushModules();
         var delta = new MetricsDelta(_assign.RunId, _node, ++_seq, interval - _warmUpWindows, _recorder.Flush(), activeUsers, sample, final)
         {
             Timings = timings,
             Checks = checks,
             Pools = _recorder.FlushPools(),
+            Operations = operations,
+            Exceptions = exceptions,
         };
         _unacked[delta.Seq] = (delta, Stopwatch.GetTimestamp());
         if (!_watch.Lost) _aggregator.Tell(delta, Self);
@@ -560,6 +563,9 @@ public sealed record ExecutorSettings(
 
     /// <summary>The targets this worker sends load to, whoever assigns the share (<c>perfcluster.worker.allowed-targets</c>).</summary>
     public TargetAllowList AllowedTargets { get; init; } = TargetAllowList.ForWorker([]);
+
+    /// <summary>Whether this worker runs shares with C# modules (<c>perfcluster.worker.allow-modules</c>, <c>--allow-modules</c>).</summary>
+    public bool AllowModules { get; init; }
 
     /// <summary>Working set above which the share sheds users (<c>perfcluster.worker.memory-limit</c>); 0: never.</summary>
     public long MemoryLimitBytes { get; init; }
