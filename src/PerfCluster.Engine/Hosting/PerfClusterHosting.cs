@@ -41,6 +41,8 @@ public sealed record NodeOptions
     /// scenario a local command runs (<c>perfcluster run</c>, <c>--workers N</c>), or <c>perfcluster worker --allow-target</c>.
     /// </summary>
     public IReadOnlyList<string> AllowedTargets { get; init; } = [];
+    /// <summary>This node's worker runs C# modules besides <c>perfcluster.worker.allow-modules</c> (a local command's own node, <c>--allow-modules</c>).</summary>
+    public bool AllowModules { get; init; }
 }
 
 public static class PerfClusterHosting
@@ -98,7 +100,11 @@ public static class PerfClusterHosting
             if (options.Persistence) TryAddPersistence(builder, config, options.DataDir);
         }
         if (options.Roles.Contains(ClusterRoles.Worker))
-            builder.AddWorkerAgent(ExecutorSettingsFrom(config) with { AllowedTargets = WorkerTargets(config, options.AllowedTargets) },
+            builder.AddWorkerAgent(ExecutorSettingsFrom(config) with
+                {
+                    AllowedTargets = WorkerTargets(config, options.AllowedTargets),
+                    AllowModules = options.AllowModules || config.GetBoolean("perfcluster.worker.allow-modules", false),
+                },
                 config.GetTimeSpan("perfcluster.worker.coordinator-lost-timeout"));
         if (options.Seeds.Count == 0)
         {

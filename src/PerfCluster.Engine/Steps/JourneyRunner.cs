@@ -12,10 +12,11 @@ namespace PerfCluster.Engine.Steps;
 /// <summary>One journey user: its variables, cookie jar (made when the first cookie arrives), feeder places and setup state.</summary>
 public sealed class JourneyUser
 {
-    internal JourneyUser(int vu, int slots, int feeders)
+    internal JourneyUser(int vu, int slots, int feeders, int modules = 0)
     {
         Variables = new UserVariables(vu, slots);
         FeederUses = feeders == 0 ? [] : new long[feeders];
+        Modules = modules == 0 ? [] : new UserModule?[modules];
     }
 
     public UserVariables Variables { get; }
@@ -23,6 +24,10 @@ public sealed class JourneyUser
     internal CookieContainer? Jar { get; set; }
     internal bool SetUp { get; set; }
     internal bool HasRows { get; set; }
+    /// <summary>This user's instance of each module, by the journey's module index; made on first use.</summary>
+    internal UserModule?[] Modules { get; }
+    /// <summary>The user's variables by name, as its modules see them.</summary>
+    internal UserModuleVariables? Named { get; set; }
 }
 
 /// <summary>How a step, a block or an iteration ended.</summary>
@@ -78,6 +83,7 @@ public sealed partial class JourneyRunner : IDisposable
         }
         _share = share ?? new UserShare(0, Math.Max(1, scenario.Load.Users));
         _totalUsers = Math.Max(1, scenario.Load.Users);
+        LoadModules();
         OpenDatabases(connections);
         var groups = _journey.Groups;
         for (var i = 0; i < groups.Count; i++) _groupIndex[groups[i]] = _journey.Flows.Count + i;
@@ -99,7 +105,7 @@ public sealed partial class JourneyRunner : IDisposable
             journey.Databases.Where(d => d.Provider != DatabaseProvider.Redis).Select(d => d.Name).ToList());
     }
 
-    public JourneyUser NewUser(int vu) => new(vu, _journey.Variables.Count, _feeders.Length);
+    public JourneyUser NewUser(int vu) => new(vu, _journey.Variables.Count, _feeders.Length, _journey.Modules.Count);
 
     /// <summary>A block of unique rows (or none left) arrived from the coordinator.</summary>
     public void Grant(string feeder, int from, int to)
@@ -241,6 +247,8 @@ public sealed partial class JourneyRunner : IDisposable
                 return await TransactionAsync(transaction, state).ConfigureAwait(false);
             case RedisStep redis:
                 return await RedisAsync(redis, state).ConfigureAwait(false);
+            case ModuleStep module:
+                return await ModuleAsync(module, state).ConfigureAwait(false);
             case SetStep set:
                 Set(set, state);
                 return Flow.Next;
@@ -355,6 +363,7 @@ public sealed partial class JourneyRunner : IDisposable
     {
         _http.Dispose();
         CloseDatabases();
+        DisposeModules();
     }
 
     /// <summary>What one iteration carries from step to step.</summary>

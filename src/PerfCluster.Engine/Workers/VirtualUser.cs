@@ -13,6 +13,12 @@ internal sealed class VirtualUser
 {
     private const int Running = 0, Stopping = 1, Ended = 2;
 
+    /// <summary>
+    /// The longest a user keeps its thread while its iterations complete without ever waiting (a CPU-bound module, an
+    /// in-process cache): past it the loop yields, so the share's timers, the flushes and the other users get a thread.
+    /// </summary>
+    private static readonly long YieldAfter = Stopwatch.Frequency / 500;
+
     private readonly ShareControl _share;
     private readonly WakeSignal _wake;
     private readonly int _index;
@@ -47,12 +53,27 @@ internal sealed class VirtualUser
         try
         {
             await Task.Yield();   // off the group's thread
+            var since = Stopwatch.GetTimestamp();
             while (ShouldContinue())
             {
                 if (_share.Journey is { } journey)
                 {
                     _journeyUser ??= journey.NewUser(_index);
-                    if (!await journey.IterateAsync(_journeyUser, null, _share.Abandon).ConfigureAwait(false)) break;
+                    var iteration = journey.IterateAsync(_journeyUser, null, _share.Abandon);
+                    if (iteration.IsCompleted)
+                    {
+                        if (!iteration.Result) break;
+                        if (Stopwatch.GetTimestamp() - since > YieldAfter)
+                        {
+                            await Task.Yield();
+                            since = Stopwatch.GetTimestamp();
+                        }
+                    }
+                    else
+                    {
+                        if (!await iteration.ConfigureAwait(false)) break;
+                        since = Stopwatch.GetTimestamp();
+                    }
                 }
                 else
                 {

@@ -2,6 +2,8 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Akka.Hosting;
+using PerfCluster.Core.Input;
+using PerfCluster.Engine.Modules;
 using static PerfCluster.Engine.Protocol.RunProtocol;
 using Done = Akka.Done;
 
@@ -26,6 +28,11 @@ public sealed class WorkerAgent : UntypedActor, IWithTimers
     /// <summary>Shares started per run on this node, so a later share's sequence numbers never repeat an earlier one's.</summary>
     private readonly Dictionary<string, long> _incarnations = new();
     private const long SeqsPerShare = 1_000_000_000;
+    /// <summary>Shares waiting for their modules to compile, by run (the latest assignment or update wins).</summary>
+    private readonly Dictionary<string, AssignShare> _compiling = new();
+
+    /// <summary>A share's modules compiled (or did not: <see cref="Error"/>, with the module file's line).</summary>
+    private sealed record ModulesCompiled(string RunId, string? Error);
 
     /// <summary>Shutdown (SIGTERM, scale-in): every share hands its users back, then stops; the reply is <see cref="Done"/>.</summary>
     public sealed class DrainAll { public static readonly DrainAll Instance = new(); }
@@ -76,6 +83,53 @@ public sealed class WorkerAgent : UntypedActor, IWithTimers
 
     private static string ChildName(string runId) => $"run-{Uri.EscapeDataString(runId)}";
 
+    private void Refuse(AssignShare assign, string reason)
+    {
+        _log.Warning("Run {RunId}: refusing the share {Coordinator} assigned: {Reason}", assign.RunId, assign.Coordinator.Path.Address, reason);
+        assign.Coordinator.Tell(new ShareRefused(assign.RunId, _node, reason));
+    }
+
+    /// <summary>Roslyn takes from a fraction of a second to a few (cold) per module: off the agent's thread, then the share starts.</summary>
+    private void Compile(AssignShare assign, Core.Steps.Journey journey)
+    {
+        _compiling[assign.RunId] = assign;
+        var self = Self;
+        var runId = assign.RunId;
+        _ = Task.Run(() =>
+        {
+            string? error = null;
+            try
+            {
+                ModuleCompiler.CompileAll(journey);
+            }
+            catch (ScenarioException e)
+            {
+                error = e.Describe();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                error = $"the modules could not be compiled: {e.GetType().Name}: {e.Message}";
+            }
+            self.Tell(new ModulesCompiled(runId, error));
+        });
+    }
+
+    private void Start(AssignShare assign)
+    {
+        var existing = Context.Child(ChildName(assign.RunId));
+        if (!existing.IsNobody())
+        {
+            // Another coordinator taking the run over (or a repeated assignment): the share decides.
+            existing.Forward(assign);
+            return;
+        }
+        // A share of a run this node held before (its share ended, then a coordinator that took the run
+        // over assigned it again) numbers its deltas after the earlier ones.
+        var incarnation = _incarnations.GetValueOrDefault(assign.RunId);
+        _incarnations[assign.RunId] = incarnation + 1;
+        Context.Watch(Context.ActorOf(RunExecutor.Props(assign, _node, _settings, incarnation * SeqsPerShare), ChildName(assign.RunId)));
+    }
+
     protected override void OnReceive(object message)
     {
         switch (message)
@@ -84,22 +138,29 @@ public sealed class WorkerAgent : UntypedActor, IWithTimers
                 _log.Warning("Run {RunId}: refusing a share while this worker is shutting down", assign.RunId);
                 break;
             case AssignShare assign when _settings.AllowedTargets.Refusal(assign.Scenario) is { } refusal:
-                _log.Warning("Run {RunId}: refusing the share {Coordinator} assigned: {Reason}", assign.RunId, assign.Coordinator.Path.Address, refusal);
-                assign.Coordinator.Tell(new ShareRefused(assign.RunId, _node, refusal));
+                Refuse(assign, refusal);
+                break;
+            case AssignShare assign when assign.Scenario.Journey is { Modules.Count: > 0 } && !_settings.AllowModules:
+                Refuse(assign, "this worker does not run C# modules (they are arbitrary code): start it with --allow-modules, or set perfcluster.worker.allow-modules = on");
+                break;
+            case AssignShare assign when _compiling.ContainsKey(assign.RunId):
+                _compiling[assign.RunId] = assign;
+                break;
+            case AssignShare assign when assign.Scenario.Journey is { } journey && !ModuleCompiler.AreCompiled(journey):
+                Compile(assign, journey);
+                break;
+            case ModulesCompiled compiled when _compiling.Remove(compiled.RunId, out var waiting):
+                if (compiled.Error is { } error) Refuse(waiting, error);
+                else if (_draining) _log.Warning("Run {RunId}: refusing a share while this worker is shutting down", waiting.RunId);
+                else Start(waiting);
+                break;
+            case UpdateShare update when _compiling.TryGetValue(update.RunId, out var pending):
+                _compiling[update.RunId] = pending with { Share = update.Share };
+                break;
+            case StopShare stop when _compiling.Remove(stop.RunId):
                 break;
             case AssignShare assign:
-                var existing = Context.Child(ChildName(assign.RunId));
-                if (!existing.IsNobody())
-                {
-                    // Another coordinator taking the run over (or a repeated assignment): the share decides.
-                    existing.Forward(assign);
-                    return;
-                }
-                // A share of a run this node held before (its share ended, then a coordinator that took the run
-                // over assigned it again) numbers its deltas after the earlier ones.
-                var incarnation = _incarnations.GetValueOrDefault(assign.RunId);
-                _incarnations[assign.RunId] = incarnation + 1;
-                Context.Watch(Context.ActorOf(RunExecutor.Props(assign, _node, _settings, incarnation * SeqsPerShare), ChildName(assign.RunId)));
+                Start(assign);
                 break;
             case UpdateShare update:
                 Context.Child(ChildName(update.RunId)).Forward(update);
