@@ -74,12 +74,34 @@ public static class JUnitReportWriter
             cases.Add(testCase);
         }
 
+        foreach (var module in scenario.Modules.Where(m => m.SetupFailed))
+        {
+            var first = module.Exceptions.First(x => x.Type.EndsWith(Modules.ModulePerformance.SetupSuffix, StringComparison.Ordinal));
+            var setup = Case(className, $"module {module.Module}: setup", time);
+            setup.Add(new XElement("failure",
+                new XAttribute("message", Clean($"SetupAsync threw {first.Type}")),
+                new XAttribute("type", "module_setup"),
+                Clean(first.Sample ?? first.Type)));
+            cases.Add(setup);
+        }
+        foreach (var module in scenario.Modules)
+        foreach (var t in module.Targets)
+        {
+            var testCase = Case(className, $"module {module.Module}: {t.Target} {ReportFormat.Number(t.Limit, "0.###")}", time);
+            if (!t.Passed)
+                testCase.Add(new XElement("failure",
+                    new XAttribute("message", Clean(t.Describe())),
+                    new XAttribute("type", "module_target"),
+                    Clean($"module '{module.Module}' in scenario '{scenario.Name}': {t.Describe()}")));
+            cases.Add(testCase);
+        }
+
         if (scenario.Regression is { } regression) cases.AddRange(RegressionCases(className, time, regression));
 
         var problems = new List<string>();
         if (scenario.Interrupted) problems.Add($"interrupted after {ReportFormat.Duration(stats.MeasuredDuration)}");
         if (scenario.CompletedNoRequests) problems.Add("no requests completed");
-        if ((scenario.Thresholds.Count == 0 && scenario.Regression is null) || problems.Count > 0)
+        if ((scenario.Thresholds.Count == 0 && scenario.Regression is null && !scenario.Modules.Any(m => m.Targets.Count > 0)) || problems.Count > 0)
         {
             var testCase = Case(className, CompletedTestName, time);
             if (problems.Count > 0)

@@ -34,7 +34,35 @@ public sealed record ReportDocument
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public CacheStrategiesDocument? CacheStrategies { get; init; }
     /// <summary><c>perfcluster db patterns</c>: the figures per query pattern; absent for other runs.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public QueryPatternsDocument? QueryPatterns { get; init; }
+    /// <summary>C# modules: per module, its operations, latency, scalability and targets; absent when no scenario runs a module.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Dictionary<string, ModuleDocument>? ModulePerformance { get; init; }
+    /// <summary>The guide's name for <see cref="ModulePerformance"/>: the same content.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Dictionary<string, ModuleDocument>? QuantumPerformance { get; init; }
 }
+
+/// <summary>
+/// One module in one load test: operations and ops/s over the measured period (cluster-wide), latency percentiles
+/// (seconds), the scalability score E = X(2N) / (2·X(N)) with its interval, each target's verdict, errors by exception
+/// type and the named sub-operations.
+/// </summary>
+public sealed record ModuleDocument(
+    string LoadTest, string Step, long Operations, long Errors, double? OpsPerSecond, LatencyDocument Latency, double? ScalabilityScore,
+    ScalabilityDocument? Scalability, bool Passed, List<ModuleTargetDocument> Targets, Dictionary<string, ModuleErrorDocument> ErrorsByType,
+    Dictionary<string, SubOperationDocument> SubOperations);
+
+/// <summary>The two phases: N users, each phase's mean ops/s over its windows (the second phase's first window kept out), E and its 95% interval.</summary>
+public sealed record ScalabilityDocument(
+    int Users, double? OpsPerSecondAtN, double? OpsPerSecondAt2N, int WindowsAtN, int WindowsAt2N, double? Efficiency,
+    [property: JsonPropertyName("ci95_low")] double? Ci95Low, [property: JsonPropertyName("ci95_high")] double? Ci95High);
+
+/// <summary>One target: min_ops_per_second, max_latency_ms (on p95) or scalability_threshold; uncertain when E's interval straddles it.</summary>
+public sealed record ModuleTargetDocument(string Target, double? Limit, double? Actual, bool Passed, bool Uncertain, string Description);
+
+/// <summary>One exception type: how often it was thrown in the measured period, and the first one's message and place in the module.</summary>
+public sealed record ModuleErrorDocument(long Count, string? First);
+
+/// <summary>One named sub-operation (<c>context.Time(name)</c>): count, failures and durations (seconds).</summary>
+public sealed record SubOperationDocument(long Count, long Failed, LatencyDocument Duration);
 
 /// <summary>Query patterns on tables of their own (named with <see cref="Prefix"/>, seeded to <see cref="Rows"/>, dropped after when <see cref="Dropped"/>).</summary>
 public sealed record QueryPatternsDocument(string Provider, string Prefix, long Rows, bool Dropped, List<QueryPatternDocument> Patterns);

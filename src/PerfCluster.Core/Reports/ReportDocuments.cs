@@ -137,6 +137,7 @@ public static class ReportDocuments
         var names = new UniqueKeys();
         var tests = new Dictionary<string, LoadTestDocument>(StringComparer.Ordinal);
         foreach (var scenario in report.Scenarios) tests[names.Next(scenario.Name)] = LoadTest(scenario);
+        var modules = ModuleDocuments(report);
         return new ReportDocument
         {
             BenchmarkRunId = report.RunId,
@@ -163,7 +164,31 @@ public static class ReportDocuments
                         p.Requests > 0 ? N(p.Latency.P50) : null, p.Requests > 0 ? N(p.Latency.P95) : null, p.Requests > 0 ? N(p.Latency.P99) : null,
                         p.Requests, p.Errors, p.RowsRead, p.RowsAffected))])
                 : null,
+            ModulePerformance = modules,
+            QuantumPerformance = modules,
         };
+    }
+
+    /// <summary>Every module of every load test, by module name (a module run by a second load test gets " (load test)").</summary>
+    private static Dictionary<string, ModuleDocument>? ModuleDocuments(RunReport report)
+    {
+        var all = report.Scenarios.SelectMany(s => s.Modules).ToList();
+        if (all.Count == 0) return null;
+        var result = new Dictionary<string, ModuleDocument>(StringComparer.Ordinal);
+        foreach (var m in all)
+        {
+            var key = result.ContainsKey(m.Module) ? $"{m.Module} ({m.Scenario})" : m.Module;
+            var e = m.Scalability;
+            result[key] = new ModuleDocument(
+                m.Scenario, m.Step, m.Operations, m.Errors, N(m.OpsPerSecond), Latency(m.Latency, m.Operations > 0), e is null ? null : N(e.Efficiency),
+                e is null ? null : new ScalabilityDocument(e.Users, N(e.LowThroughput), N(e.HighThroughput), e.LowWindows, e.HighWindows, N(e.Efficiency),
+                    N(e.Ci95Low), N(e.Ci95High)),
+                m.Passed,
+                [.. m.Targets.Select(t => new ModuleTargetDocument(t.Target, N(t.Limit), N(t.Actual), t.Passed, t.Uncertain, t.Describe()))],
+                m.Exceptions.ToDictionary(x => x.Type, x => new ModuleErrorDocument(x.Count, x.Sample), StringComparer.Ordinal),
+                m.SubOperations.ToDictionary(o => o.Name, o => new SubOperationDocument(o.Count, o.Failed, Latency(o.Duration, o.Count > 0)), StringComparer.Ordinal));
+        }
+        return result;
     }
 
     private static CacheStrategiesDocument CacheStrategies(Databases.CacheStrategiesResult cache)

@@ -64,12 +64,18 @@ public sealed record ScenarioReport(
     /// <summary>An alert rule's abort-run action stopped the scenario (it then fails).</summary>
     public bool Aborted => Statistics.Monitoring.AbortedBy is not null;
 
+    private IReadOnlyList<Modules.ModulePerformance>? _modules;
+
+    /// <summary>Each module the scenario runs: its figures, scalability and targets (computed from the statistics).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<Modules.ModulePerformance> Modules => _modules ??= Core.Modules.ModulePerformance.Of(Definition, Statistics);
+
     /// <summary>
-    /// Ran to its end, completed at least one request, every threshold passed, the baseline comparison (if any)
-    /// passed, and no alert aborted it.
+    /// Ran to its end, completed at least one request, every threshold and module target passed, the baseline comparison
+    /// (if any) passed, and no alert aborted it.
     /// </summary>
     public bool Passed => !Interrupted && !CompletedNoRequests && !Aborted && Thresholds.All(t => t.Passed) && AllIterationsPassed &&
-                          (Regression?.Passed ?? true);
+                          (Regression?.Passed ?? true) && Modules.All(m => m.Passed);
 }
 
 /// <summary>One run of a scenario repeated with --iterations.</summary>

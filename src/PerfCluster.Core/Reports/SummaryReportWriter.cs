@@ -268,6 +268,8 @@ public static class SummaryReportWriter
             }
         }
 
+        foreach (var line in ModuleLines(scenario.Modules)) yield return line;
+
         yield return "";
         if (scenario.Thresholds.Count == 0)
         {
@@ -289,6 +291,44 @@ public static class SummaryReportWriter
             yield return "";
             foreach (var line in RegressionLines(regression)) yield return line;
         }
+    }
+
+    /// <summary>
+    /// Modules: one row per module (ops/s, p95, scalability E with its 95% interval), its sub-operations and exceptions,
+    /// then one line per target with its verdict.
+    /// </summary>
+    private static IEnumerable<string> ModuleLines(IReadOnlyList<Modules.ModulePerformance> modules)
+    {
+        if (modules.Count == 0) yield break;
+        yield return "";
+        var rows = new List<string[]> { new[] { "Module", "Operations", "Errors", "Ops/s", "p50", "p95", "p99", "Scalability E (95% CI)" } };
+        rows.AddRange(modules.Select(m => new[]
+        {
+            m.Module, ReportFormat.Count(m.Operations), ReportFormat.Count(m.Errors), ReportFormat.Number(m.OpsPerSecond, "#,0.0"),
+            m.Operations > 0 ? ReportFormat.Latency(m.Latency.P50) : "n/a",
+            m.Operations > 0 ? ReportFormat.Latency(m.Latency.P95) : "n/a",
+            m.Operations > 0 ? ReportFormat.Latency(m.Latency.P99) : "n/a",
+            m.Scalability is { } e
+                ? $"{ReportFormat.Number(e.Efficiency, "0.00")} ({ReportFormat.Number(e.Ci95Low, "0.00")}–{ReportFormat.Number(e.Ci95High, "0.00")}), " +
+                  $"{ReportFormat.Number(e.LowThroughput, "#,0.#")} → {ReportFormat.Number(e.HighThroughput, "#,0.#")} ops/s at {e.Users} → {2 * e.Users} users"
+                : "n/a",
+        }));
+        foreach (var row in Table(rows, rightAligned: [false, true, true, true, true, true, true, false])) yield return "  " + row;
+        foreach (var m in modules)
+        {
+            foreach (var o in m.SubOperations)
+                yield return $"    {m.Module} / {o.Name}: {ReportFormat.Count(o.Count)} timed, {ReportFormat.Count(o.Failed)} failed, " +
+                             $"p50 {ReportFormat.Latency(o.Duration.P50)}, p95 {ReportFormat.Latency(o.Duration.P95)}, p99 {ReportFormat.Latency(o.Duration.P99)}";
+            foreach (var x in m.Exceptions)
+                yield return $"    {m.Module} threw {x.Type} {ReportFormat.Count(x.Count)} times{(x.Sample is null ? "" : $"; first: {x.Sample}")}";
+        }
+        foreach (var m in modules.Where(m => m.SetupFailed))
+            yield return $"  ✗ {m.Module}: SetupAsync threw, so the module could not be set up for every user (the scenario fails)";
+        var targets = modules.SelectMany(m => m.Targets.Select(t => (m.Module, t))).ToList();
+        if (targets.Count == 0) yield break;
+        yield return $"  Module targets: {targets.Count(x => x.t.Passed)} of {targets.Count} passed (latency targets are on p95)";
+        foreach (var (module, t) in targets)
+            yield return $"    {(t.Passed ? "✓" : "✗")} {module} {t.Target}: {t.Describe()}";
     }
 
     /// <summary>

@@ -104,6 +104,7 @@ public static class HtmlReportWriter
 
         KeyFigures(h, s);
         Thresholds(h, s);
+        Modules(h, run, test.Name);
         if (s.Regression is { } regression) Regression(h, regression);
 
         h.Append("<h3>Charts</h3>\n<div class=\"charts\">\n");
@@ -205,6 +206,56 @@ public static class HtmlReportWriter
                 .Append("</td><td>").Append(Outcome(m.Outcome)).Append("</td><td>").Append(E(test)).Append("</td></tr>\n");
         }
         h.Append("</tbody>\n</table>\n");
+    }
+
+    /// <summary>Modules of this load test: ops/s, latency, scalability E with its interval, targets, sub-operations and exceptions.</summary>
+    private static void Modules(StringBuilder h, ReportDocument run, string loadTest)
+    {
+        var modules = (run.ModulePerformance ?? []).Where(m => m.Value.LoadTest == loadTest).ToList();
+        if (modules.Count == 0) return;
+        h.Append("<h3>Modules</h3>\n<p class=\"muted\">Operations per second are cluster-wide over the measured period; latency targets are on p95; ")
+            .Append("E = X(2N) / (2·X(N)) from the two phases' 1-second windows, with its 95% interval.</p>\n")
+            .Append("<table>\n<thead><tr><th>module</th><th>operations</th><th>errors</th><th>ops/s</th><th>p50</th><th>p95</th><th>p99</th><th>scalability E</th><th>95% interval</th><th>ops/s at N → 2N</th></tr></thead>\n<tbody>\n");
+        foreach (var (name, m) in modules)
+        {
+            var e = m.Scalability;
+            h.Append("<tr class=\"").Append(m.Passed ? "pass" : "fail").Append("\"><td>").Append(E(name)).Append("</td><td>").Append(Count(m.Operations))
+                .Append("</td><td>").Append(Count(m.Errors)).Append("</td><td>").Append(E(Ops(m.OpsPerSecond)))
+                .Append("</td><td>").Append(E(Latency(m.Latency.P50))).Append("</td><td>").Append(E(Latency(m.Latency.P95))).Append("</td><td>").Append(E(Latency(m.Latency.P99)))
+                .Append("</td><td>").Append(E(e?.Efficiency is { } x ? x.ToString("0.000", CultureInfo.InvariantCulture) : "n/a"))
+                .Append("</td><td>").Append(E(e is { Ci95Low: { } lo, Ci95High: { } hi } ? $"{lo:0.000} – {hi:0.000}" : "n/a"))
+                .Append("</td><td>").Append(E(e is null ? "n/a" : $"{Ops(e.OpsPerSecondAtN)} → {Ops(e.OpsPerSecondAt2N)} ({e.Users} → {2 * e.Users} users)"))
+                .Append("</td></tr>\n");
+        }
+        h.Append("</tbody>\n</table>\n");
+        var targets = modules.SelectMany(m => m.Value.Targets.Select(t => (m.Key, t))).ToList();
+        if (targets.Count > 0)
+        {
+            h.Append("<table>\n<thead><tr><th>module</th><th>target</th><th>verdict</th></tr></thead>\n<tbody>\n");
+            foreach (var (name, t) in targets)
+                h.Append("<tr class=\"").Append(t.Passed ? "pass" : "fail").Append("\"><td>").Append(E(name)).Append("</td><td>").Append(E(t.Target))
+                    .Append("</td><td>").Append(t.Passed ? "✓ " : "✗ ").Append(E(t.Description)).Append("</td></tr>\n");
+            h.Append("</tbody>\n</table>\n");
+        }
+        var subs = modules.SelectMany(m => m.Value.SubOperations.Select(o => (m.Key, o.Key, o.Value))).ToList();
+        if (subs.Count > 0)
+        {
+            h.Append("<table>\n<thead><tr><th>module / sub-operation</th><th>count</th><th>failed</th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr></thead>\n<tbody>\n");
+            foreach (var (module, op, o) in subs)
+                h.Append("<tr><td>").Append(E($"{module} / {op}")).Append("</td><td>").Append(Count(o.Count)).Append("</td><td>").Append(Count(o.Failed))
+                    .Append("</td><td>").Append(E(Latency(o.Duration.P50))).Append("</td><td>").Append(E(Latency(o.Duration.P95)))
+                    .Append("</td><td>").Append(E(Latency(o.Duration.P99))).Append("</td><td>").Append(E(Latency(o.Duration.Max))).Append("</td></tr>\n");
+            h.Append("</tbody>\n</table>\n");
+        }
+        var errors = modules.SelectMany(m => m.Value.ErrorsByType.Select(x => (m.Key, x.Key, x.Value))).ToList();
+        if (errors.Count > 0)
+        {
+            h.Append("<table>\n<thead><tr><th>module</th><th>exception</th><th>count</th><th>first</th></tr></thead>\n<tbody>\n");
+            foreach (var (module, type, x) in errors)
+                h.Append("<tr class=\"fail\"><td>").Append(E(module)).Append("</td><td>").Append(E(type)).Append("</td><td>").Append(Count(x.Count))
+                    .Append("</td><td>").Append(E(x.First ?? "")).Append("</td></tr>\n");
+            h.Append("</tbody>\n</table>\n");
+        }
     }
 
     /// <summary>Journeys: each flow's and group's iterations and durations, and each named check.</summary>
@@ -484,6 +535,8 @@ public static class HtmlReportWriter
         > 0 and < 0.0001 => "<0.01%",
         { } f => (f * 100).ToString("0.##", C) + "%",
     };
+
+    private static string Ops(double? perSecond) => Number(perSecond, "#,0.0") is var n && n != "n/a" ? n + " ops/s" : n;
 
     private static string Rate(double? perSecond) => Number(perSecond, "#,0.0") is var n && n != "n/a" ? n + " req/s" : n;
 
