@@ -108,10 +108,11 @@ public static class ApiEndpoints
 
     public static void MapRunsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/runs", async (HttpContext ctx, RunLauncher launcher, TargetAllowList allowed) =>
+        app.MapPost("/api/runs", async (HttpContext ctx, RunLauncher launcher, TargetAllowList allowed, ModulePolicy modules) =>
         {
             var request = RunRequestReader.Read(await ReadJsonAsync(ctx));
             if (allowed.Refusal(request.Plan) is { } refusal) return Problem(StatusCodes.Status403Forbidden, "Forbidden target", refusal);
+            if (modules.Refusal(request.Plan) is { } forbidden) return Problem(forbidden.Status, forbidden.Title, forbidden.Detail);
             var run = new RunRecord(request.Id ?? Core.Runs.TestRunId.ForApi(DateTimeOffset.UtcNow).Value, request.Plan, DateTimeOffset.UtcNow);
             if (!launcher.TryStart(run))
                 return Problem(StatusCodes.Status409Conflict, "Conflict", $"a run with id '{run.Id}' already exists");

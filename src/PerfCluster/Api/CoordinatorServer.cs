@@ -105,6 +105,8 @@ public sealed class CoordinatorServer : IAsyncDisposable
             throw new InvalidOperationException(e.Message, e);
         }
         builder.Services.AddSingleton(allowed);
+        builder.Services.AddSingleton(new ModulePolicy(
+            PerfClusterHosting.Effective(new NodeOptions { Config = options.NodeConfig }).GetBoolean(ModulePolicy.Setting, false)));
         try
         {
             builder.Services.AddSingleton(ApiGuard.From(PerfClusterHosting.Effective(new NodeOptions { Config = options.NodeConfig }), options.Token));

@@ -43,14 +43,14 @@ public sealed class LocalNode : IAsyncDisposable
 
     /// <summary>The embedded node: both roles unless <paramref name="roles"/> says otherwise (--workers: coordinator only).</summary>
     public static async Task<LocalNode> StartAsync(string? configFile, bool verbose, IReadOnlyList<string>? roles = null, string? dataDir = null,
-        IReadOnlyList<string>? allowedTargets = null)
+        IReadOnlyList<string>? allowedTargets = null, bool allowModules = false)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog();
         var options = new NodeOptions
         {
-            Config = LoadNodeConfig(configFile), Verbose = verbose, DataDir = dataDir, AllowedTargets = allowedTargets ?? [],
+            Config = LoadNodeConfig(configFile), Verbose = verbose, DataDir = dataDir, AllowedTargets = allowedTargets ?? [], AllowModules = allowModules,
         };
         WorkerTargets(options);
         // TLS named in the node settings or the environment holds here too, so that --workers processes started with

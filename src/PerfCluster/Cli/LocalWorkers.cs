@@ -16,7 +16,8 @@ public sealed class LocalWorkers : IAsyncDisposable
 
     public int Count => _workers.Count;
 
-    public static LocalWorkers Start(int count, string seed, string? configFile, bool verbose, IReadOnlyList<string> allowedTargets)
+    /// <param name="allowModules">The plan has C# modules: the workers run them (<c>--allow-modules</c>).</param>
+    public static LocalWorkers Start(int count, string seed, string? configFile, bool verbose, IReadOnlyList<string> allowedTargets, bool allowModules = false)
     {
         var workers = new LocalWorkers();
         for (var i = 0; i < count; i++)
@@ -33,6 +34,7 @@ public sealed class LocalWorkers : IAsyncDisposable
                 info.ArgumentList.Add("--allow-target");
                 info.ArgumentList.Add(target);
             }
+            if (allowModules) info.ArgumentList.Add("--allow-modules");
             if (verbose) info.ArgumentList.Add("--verbose");
             var process = Process.Start(info) ?? throw new UsageException("could not start a worker process");
             var output = new StringBuilder();

@@ -1,11 +1,15 @@
 using System.Net.Sockets;
 using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Drivers;
+using PerfCluster.Engine.Modules;
 using PerfCluster.Engine.Steps;
 
 namespace PerfCluster.Cli;
 
-/// <summary>Before any load is sent: every target, database and required service must accept a connection, and every SQL statement prepare.</summary>
+/// <summary>
+/// Before any load is sent: every module must compile, every target, database and required service accept a connection,
+/// and every SQL statement prepare.
+/// </summary>
 public static class Preflight
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
@@ -13,6 +17,9 @@ public static class Preflight
     public static async Task CheckAsync(TestPlan plan)
     {
         if (RequestDrivers.EngineProblem(plan) is { } engine) throw new UsageException(engine);
+        // Modules compile before anything is probed or sent: an error is exit 2 with the module file's line and column.
+        foreach (var journey in plan.Scenarios.Select(s => s.Journey).OfType<PerfCluster.Core.Steps.Journey>())
+            ModuleCompiler.CompileAll(journey);
         foreach (var s in plan.Scenarios.Where(s => s.SendsHttp).DistinctBy(s => (s.Target.Host, s.Target.Port)))
         {
             var problem = await ProbeAsync(s.Target.Host, s.Target.Port);

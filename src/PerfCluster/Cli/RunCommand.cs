@@ -176,7 +176,8 @@ public static class RunCommand
         var hosts = TargetAllowList.HostsOf(plan);
         if (options.Workers is not { } count)
         {
-            await using var node = await LocalNode.StartAsync(options.ConfigFile, options.Verbose, dataDir: options.DataDir, allowedTargets: hosts);
+            // The command runs the modules of the file it is given: its own node compiles and runs them (Preflight compiled them already).
+            await using var node = await LocalNode.StartAsync(options.ConfigFile, options.Verbose, dataDir: options.DataDir, allowedTargets: hosts, allowModules: true);
             options.Review?.Attach(node.System);
             return await body((runId, scenario, onEvent, interrupt) => RunClient.RunAsync(node.System, node.RunManager, runId, scenario, onEvent, interrupt));
         }
@@ -184,7 +185,8 @@ public static class RunCommand
         // --workers N: this process coordinates, N child processes generate the load.
         await using var coordinator = await LocalNode.StartAsync(options.ConfigFile, options.Verbose, [ClusterRoles.Coordinator], options.DataDir);
         options.Review?.Attach(coordinator.System);
-        await using var workers = LocalWorkers.Start(count, coordinator.SeedAddress, options.ConfigFile, options.Verbose, hosts);
+        await using var workers = LocalWorkers.Start(count, coordinator.SeedAddress, options.ConfigFile, options.Verbose, hosts,
+            allowModules: plan.Scenarios.Any(s => s.Journey is { Modules.Count: > 0 }));
         Console.Out.WriteLine($"Coordinating {count} local worker process(es) through {coordinator.SeedAddress}");
         return await body((runId, scenario, onEvent, interrupt) =>
             RunClient.RunAsync(coordinator.System, coordinator.RunManager, runId, scenario, onEvent, interrupt, minWorkers: count));

@@ -39,12 +39,16 @@ public static class WorkerCommand
             Description = "A host, address or network (CIDR) this worker may send load to, besides perfcluster.worker.allowed-targets (repeat for several; * for any). None: loopback only.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var allowModules = new Option<bool>("--allow-modules")
+        {
+            Description = "Run scenarios' C# modules (arbitrary code, compiled and run in this process), besides perfcluster.worker.allow-modules. Off: shares with modules are refused.",
+        };
         var verbose = PerfClusterCli.Verbose();
         var logFormat = PerfClusterCli.LogFormat();
         var security = new ClusterSecurity();
         var command = new Command("worker", "Run a worker node that joins a PerfCluster cluster and generates its share of the load.")
         {
-            seeds, host, port, capacity, config, health, allow, verbose, logFormat,
+            seeds, host, port, capacity, config, health, allow, allowModules, verbose, logFormat,
         };
         foreach (var option in security.Options) command.Options.Add(option);
         command.SetAction(async (parse, _) =>
@@ -67,7 +71,11 @@ public static class WorkerCommand
                 Verbose = parse.GetValue(verbose),
                 Tls = tls,
                 AllowedTargets = parse.GetValue(allow) ?? [],
+                AllowModules = parse.GetValue(allowModules),
             };
+            // A worker that runs modules loads the compiler now, so a share's first compile takes a fraction of a second.
+            if (options.AllowModules || PerfClusterHosting.Effective(options).GetBoolean("perfcluster.worker.allow-modules", false))
+                PerfCluster.Engine.Modules.ModuleCompiler.WarmUpInBackground();
             var targets = LocalNode.WorkerTargets(options);
             if (!ClusterSecurity.IsLoopback(bind) && targets.OnlyLoopback)
                 Log.Warning("This worker sends load to loopback only: set {Setting} (or --allow-target) to the systems under test",

@@ -66,9 +66,9 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// <summary>akka.tcp://perfcluster@127.0.0.1:PORT</summary>
     public string Address { get; }
 
-    public static async Task<WorkerProcess> StartAsync(CoordinatorProcess coordinator)
+    public static async Task<WorkerProcess> StartAsync(CoordinatorProcess coordinator, params string[] extraArgs)
     {
-        var process = CliProcess.Start("worker", "--seed", coordinator.Seed);
+        var process = CliProcess.Start(["worker", "--seed", coordinator.Seed, .. extraArgs]);
         try
         {
             await process.WaitForOutputAsync("Worker ready", CoordinatorProcess.StartBudget);
