@@ -158,3 +158,36 @@ public sealed class ModuleStepSpecs
         Assert.Equal(1, recorder.TakeAbandoned());
     }
 }
+
+/// <summary>The example modules in hocon/modules, as hocon/scenarios/modules.conf uses them: each compiles, and each runs an operation.</summary>
+public sealed class ShippedModuleSpecs
+{
+    private static string Root
+    {
+        get
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "PerfCluster.sln"))) directory = directory.Parent;
+            return directory!.FullName;
+        }
+    }
+
+    [Fact]
+    public async Task Should_compile_and_run_every_module_of_the_shipped_modules_scenario()
+    {
+        var plan = ScenarioLoader.LoadFile(Path.Combine(Root, "hocon", "scenarios", "modules.conf"));
+        Assert.Equal(4, plan.Scenarios.Count);
+        foreach (var scenario in plan.Scenarios)
+        {
+            Assert.NotNull(scenario.Load.Phases);
+            Assert.NotNull(Assert.Single(scenario.ModuleTargets).ScalabilityThreshold);
+            var recorder = JourneyRunner.RecorderFor(scenario);
+            using var runner = new JourneyRunner(scenario, recorder, 1, null, () => false);
+            var user = runner.NewUser(0);
+            for (var i = 0; i < 3; i++) Assert.True(await runner.IterateAsync(user, null, CancellationToken.None));
+            var delta = Assert.Single(recorder.Flush());
+            Assert.Equal(3, Latency.Decode(delta.Histogram).TotalCount);
+            Assert.All(delta.ErrorsByKind, e => Assert.Equal(0, e));
+        }
+    }
+}
