@@ -52,7 +52,8 @@ public sealed record ModuleDocument(
 
 /// <summary>The two phases: N users, each phase's mean ops/s over its windows (the second phase's first window kept out), E and its 95% interval.</summary>
 public sealed record ScalabilityDocument(
-    int Users, double? OpsPerSecondAtN, double? OpsPerSecondAt2N, int WindowsAtN, int WindowsAt2N, double? Efficiency,
+    int Users, double? OpsPerSecondAtN, [property: JsonPropertyName("ops_per_second_at_2n")] double? OpsPerSecondAt2N, int WindowsAtN,
+    [property: JsonPropertyName("windows_at_2n")] int WindowsAt2N, double? Efficiency,
     [property: JsonPropertyName("ci95_low")] double? Ci95Low, [property: JsonPropertyName("ci95_high")] double? Ci95High);
 
 /// <summary>One target: min_ops_per_second, max_latency_ms (on p95) or scalability_threshold; uncertain when E's interval straddles it.</summary>

@@ -388,7 +388,10 @@ public static class SummaryReportWriter
         var thinkText = think.Mean <= TimeSpan.Zero && think.Jitter <= TimeSpan.Zero
             ? "no think time"
             : "think time " + DurationText.Format(think.Mean) + (think.Jitter > TimeSpan.Zero ? $" ± {DurationText.Format(think.Jitter)}" : "");
-        var closed = d.Load.Stages.Count == 0
+        var closed = d.Load.Phases is { } phases
+            ? $"two phases for scalability: {phases.Users} users for {DurationText.Format(phases.Phase)} (after the warm-up), " +
+              $"then {2 * phases.Users} users for {DurationText.Format(phases.Phase)}; {thinkText}"
+            : d.Load.Stages.Count == 0
             ? $"{d.Load.Users} users, ramp-up {DurationText.Format(d.Load.RampUp)}, {thinkText}"
             : $"stages from 0 users, {StageText(0, d.Load.Stages, " users")}; {thinkText}";
         return Wrapped("  Closed model: ", closed);

@@ -1,6 +1,5 @@
 using PerfCluster.Core.Hocon;
 using PerfCluster.Core.Input;
-using PerfCluster.Core.Modules;
 using PerfCluster.Core.Steps;
 
 namespace PerfCluster.Core.Scenarios;

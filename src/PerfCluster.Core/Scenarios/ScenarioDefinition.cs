@@ -1,5 +1,4 @@
 using PerfCluster.Core.Alerts;
-using PerfCluster.Core.Modules;
 using PerfCluster.Core.Monitoring;
 using PerfCluster.Core.Regression;
 using PerfCluster.Core.Input;

@@ -28,7 +28,12 @@ public abstract class ProgressView
     protected string Header() =>
         $"{Scenario.Name}: {Scenario.Load.Users} users for {Format.Seconds(Scenario.Load.Duration)}" +
         (Scenario.Load.RampUp > TimeSpan.Zero ? $" (ramp-up {Format.Seconds(Scenario.Load.RampUp)})" : "") +
-        $" against {(Scenario.SendsHttp ? Scenario.Target.ToString() : string.Join(", ", Scenario.Journey!.Databases.Select(d => $"{d.ProviderKey} '{d.Name}'")))}";
+        $" against {(Scenario.SendsHttp ? Scenario.Target.ToString() : Against(Scenario.Journey!))}" +
+        (Scenario.Load.Phases is { } phases ? $" ({phases.Users} users for {Format.Seconds(phases.Phase)}, then {2 * phases.Users})" : "");
+
+    /// <summary>What a journey without HTTP steps loads: its databases and caches, and its modules.</summary>
+    private static string Against(Core.Steps.Journey journey) => string.Join(", ",
+        journey.Databases.Select(d => $"{d.ProviderKey} '{d.Name}'").Concat(journey.Modules.Select(m => $"module '{m.Name}'")));
 
     /// <summary>An alert as one line: "ALERT firing: name (condition) at 12 s: evidence".</summary>
     protected static string AlertLine(AlertRaised a) =>

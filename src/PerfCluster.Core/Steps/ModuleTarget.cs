@@ -1,6 +1,6 @@
 using PerfCluster.Core.Input;
 
-namespace PerfCluster.Core.Modules;
+namespace PerfCluster.Core.Steps;
 
 /// <summary>
 /// One module's targets (<c>module-targets</c>, the guide's JSON): cluster-wide operations per second over the measured
