@@ -33,7 +33,18 @@ internal sealed partial class FlowReader
             Name = StepName(section, field.Value.Position, module),
             Module = module,
             Timeout = TimeoutOf(section),
+            Checks = section.Field("check") is { } c ? ModuleChecks(c) : [],
         };
         return section.Field("on-failure") is { } f ? step with { OnFailure = OnFailureOf(f) } : step;
+    }
+
+    /// <summary>A module's operation has no response to look into: its checks are on its latency.</summary>
+    private IReadOnlyList<Check> ModuleChecks(HoconField field)
+    {
+        var checks = Checks(field);
+        foreach (var check in checks)
+            if (check.Kind != CheckKind.LatencyUnder)
+                throw new ScenarioException($"check '{check.Name}': a module step's checks are latency-under (an operation has no status or body; throw to fail it)", check.Position);
+        return checks;
     }
 }

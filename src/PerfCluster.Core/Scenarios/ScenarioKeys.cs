@@ -98,7 +98,7 @@ internal static class ScenarioKeys
     public static readonly KeySet ModuleFile = new("a module file", ["path", "text"]);
 
     /// <summary>The object form of a module step: <c>module { use = reasoning, name = fast-reasoning }</c>.</summary>
-    public static readonly KeySet ModuleStep = new("a module step", ["use", "name", "timeout", "on-failure"]);
+    public static readonly KeySet ModuleStep = new("a module step", ["use", "name", "timeout", "check", "on-failure"]);
 
     /// <summary>One module's targets in <c>module-targets</c> (the guide's JSON).</summary>
     public static readonly KeySet ModuleTarget = new("a module target", ["min-ops-per-second", "max-latency-ms", "scalability-threshold"]);

@@ -49,4 +49,7 @@ public sealed record ModuleStep : SeriesStep
 
     /// <summary>Past this the operation's token is cancelled and the step fails as <c>timeout</c>; null: no limit of its own.</summary>
     public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Named checks on each operation (<c>latency-under</c>): counted like a request's, a failed one fails the operation as <c>check_failed</c>.</summary>
+    public IReadOnlyList<Check> Checks { get; init; } = [];
 }

@@ -131,7 +131,12 @@ public sealed record Journey(
     public IReadOnlyList<GroupStep> Groups => Setup.Concat(Flows.SelectMany(f => f.Steps)).SelectMany(Walk).OfType<GroupStep>().ToList();
 
     /// <summary>Every named check, in the order the steps list them.</summary>
-    public IReadOnlyList<Check> Checks => Requests.SelectMany(r => r.Checks).ToList();
+    public IReadOnlyList<Check> Checks => Series.SelectMany(s => s switch
+    {
+        RequestStep r => r.Checks,
+        ModuleStep m => m.Checks,
+        _ => [],
+    }).ToList();
 
     /// <summary>A step and every step nested in it, depth first.</summary>
     public static IEnumerable<Step> Walk(Step step)

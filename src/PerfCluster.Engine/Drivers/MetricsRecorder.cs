@@ -147,10 +147,20 @@ public sealed class MetricsRecorder
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Module, string Name), OperationSlot> _operations = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Series, string Type), ExceptionSlot> _exceptions = new();
 
-    /// <summary>A module's named sub-operation ended (<c>context.Time(name)</c>): a series of the module's own, made on first use.</summary>
+    /// <summary>The most sub-operation names a share keeps; later names are counted under <see cref="OtherOperations"/>.</summary>
+    public const int MaxOperationNames = 64;
+
+    public const string OtherOperations = "(other)";
+
+    /// <summary>
+    /// A module's named sub-operation ended (<c>context.Time(name)</c>): a series of the module's own, made on first use.
+    /// Names are labels: past <see cref="MaxOperationNames"/> a new one is counted as <see cref="OtherOperations"/>, so a
+    /// module that puts ids in its names cannot grow the deltas without bound.
+    /// </summary>
     public void RecordOperation(string module, string name, long startTimestamp, long endTimestamp, bool failed)
     {
-        var slot = _operations.GetOrAdd((module, name), static _ => new OperationSlot());
+        if (!_operations.TryGetValue((module, name), out var slot))
+            slot = _operations.GetOrAdd(_operations.Count < MaxOperationNames ? (module, name) : (module, OtherOperations), static _ => new OperationSlot());
         slot.Durations.RecordValue(Micros(startTimestamp, endTimestamp));
         if (failed) Interlocked.Increment(ref slot.Failed);
     }

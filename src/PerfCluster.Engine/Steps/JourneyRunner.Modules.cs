@@ -160,7 +160,16 @@ public sealed partial class JourneyRunner
         {
             return ModuleFailed(step, index, intended, start, e, "InvokeAsync", state);
         }
-        _recorder.Record(index, intended, start, Stopwatch.GetTimestamp(), null);
+        var end = Stopwatch.GetTimestamp();
+        ErrorKind? error = null;
+        foreach (var check in step.Checks)
+        {
+            var passed = Stopwatch.GetElapsedTime(start, end) < check.Limit;
+            _recorder.RecordCheck(_checkIndex[check.Name], passed);
+            if (!passed) error = ErrorKind.CheckFailed;
+        }
+        _recorder.Record(index, intended, start, end, error);
+        if (error is not null) state.Failed = true;
         return Flow.Next;
     }
 

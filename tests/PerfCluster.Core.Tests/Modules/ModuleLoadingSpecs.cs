@@ -143,6 +143,8 @@ public sealed class ModuleLoadingSpecs : IDisposable
         "must be greater than 0", 5)]
     [InlineData(Modules + "concurrent-users = 1\nduration = 2s\nflow = [ { module = reasoning }, { module { use = reasoning, name = b } } ]\nmodule-targets { reasoning { max_latency_ms = 5 } }",
         "run by 2 steps", 5)]
+    [InlineData(Modules + "concurrent-users = 1\nduration = 2s\nflow = [ { module { use = reasoning, check { ok { status = 200 } } } } ]",
+        "a module step's checks are latency-under", 4)]
     [InlineData(Modules + "scalability { users = 2, phase = 5s }\nconcurrent-users = 4\nflow = [ { module = reasoning } ]", "cannot be combined with 'scalability'", 3)]
     [InlineData(Modules + "scalability { users = 2, phase = 2500ms }\nflow = [ { module = reasoning } ]", "whole seconds, at least 3s", 2)]
     [InlineData(Modules + "scalability { phase = 5s }\nflow = [ { module = reasoning } ]", "needs 'users'", 2)]

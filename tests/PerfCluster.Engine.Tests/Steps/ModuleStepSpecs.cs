@@ -99,7 +99,7 @@ public sealed class ModuleStepSpecs
             {
               "name": "modules", "concurrent_users": 1, "duration": "1s",
               "modules": { "m": { "sets": ["greeting"], "files": [ { "path": {{{System.Text.Json.JsonSerializer.Serialize(module.Sources[0].File)}}}, "text": {{{System.Text.Json.JsonSerializer.Serialize(module.Sources[0].Text)}}} } ] } },
-              "flow": [ { "module": "m", "on_failure": "continue" }, { "set": { "echo": "{{greeting}}" } } ]
+              "flow": [ { "module": { "use": "m", "check": { "quick": { "latency_under": "10s" } } }, "on_failure": "continue" }, { "set": { "echo": "{{greeting}}" } } ]
             }
             """);
 
@@ -124,6 +124,8 @@ public sealed class ModuleStepSpecs
         Assert.Equal(1, invalid.Count);
         Assert.Matches(@"^InvalidOperationException in InvokeAsync at modules/m-\w+\.cs:15:\d+: echo is $", invalid.Sample);
         Assert.Equal(2, Assert.Single(exceptions, x => x.Type == "System.TimeoutException").Count);
+        var quick = Assert.Single(recorder.FlushJourney().Checks);
+        Assert.Equal(("quick", 4L, 0L), (quick.Name, quick.Passes, quick.Failures));   // judged on the operations that did not throw
         var variables = scenario.Journey!.Variables;
         Assert.Equal("hello 7", user.Variables[variables.SlotOf("echo")]);   // set by the module, read by a template
         Assert.Equal(-1, variables.SlotOf("calls"));                           // a name only modules see

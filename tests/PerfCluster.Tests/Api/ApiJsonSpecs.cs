@@ -136,8 +136,10 @@ public class ApiJsonSpecs
         SlaThresholds = s.SlaThresholds.Select(t => t with { Position = null }).ToList(),
         AlertRules = s.AlertRules.Select(r => r with { Position = null }).ToList(),
         Monitor = s.Monitor is null ? null : s.Monitor with { Position = null },
+        ModuleTargets = s.ModuleTargets.Select(t => t with { Position = null }).ToList(),
         Journey = null,
-    }) + (s.Journey is { } j ? j.Source + string.Join(";", j.Feeders.Select(f => $"{f.Name}:{f.Mode}:{f.Take}:{string.Join(",", f.Fields)}:{string.Join("|", f.Rows.Select(r => string.Join(",", r)))}")) : "");
+    }) + (s.Journey is { } j ? j.Source + string.Join(";", j.Feeders.Select(f => $"{f.Name}:{f.Mode}:{f.Take}:{string.Join(",", f.Fields)}:{string.Join("|", f.Rows.Select(r => string.Join(",", r)))}")) +
+        string.Join(";", j.Modules.Select(m => $"{m.Name}:{m.Hash}")) : "");
 
     [Fact]
     public void Should_write_a_scenario_the_loader_reads_back_unchanged()
