@@ -11,23 +11,9 @@ namespace PerfCluster.Core.Scenarios;
 /// </summary>
 internal static class DatabaseReader
 {
-    public static IReadOnlyList<DatabaseDefinition> Read(Scope scenario)
-    {
-        if (scenario.Get("databases") is not { } field) return [];
-        if (field.Value is not HoconObject map)
-            throw new ScenarioException($"expected an object of name → database for '{field.Key}' but found {field.Value.Describe()}", field.Value.Position);
-        var result = new List<DatabaseDefinition>();
-        foreach (var entry in map.Fields)
-        {
-            if (!Template.IsName(entry.Key) || entry.Key.Contains('.'))
-                throw new ScenarioException($"'{entry.Key}' is not a database name (letters, digits, '_' and '-')", entry.KeyPosition);
-            if (entry.Value is not HoconObject obj)
-                throw new ScenarioException(
-                    $"expected {{ provider = postgresql, connection = \"...\" }} for database '{entry.Key}' but found {entry.Value.Describe()}", entry.Value.Position);
-            result.Add(Database(entry.Key, obj));
-        }
-        return result;
-    }
+    public static IReadOnlyList<DatabaseDefinition> Read(Scope scenario) =>
+        NamedObjects.Read(scenario, "databases", "database", "{ provider = postgresql, connection = \"...\" }")
+            .Select(d => Database(d.Name, d.Value)).ToList();
 
     private static DatabaseDefinition Database(string name, HoconObject obj)
     {

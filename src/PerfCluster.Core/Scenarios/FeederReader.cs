@@ -17,22 +17,8 @@ internal static class FeederReader
     /// <summary>The most feeder data a scenario carries (it crosses the cluster in one share assignment).</summary>
     public const long MaxBytes = 48_000_000;
 
-    public static IReadOnlyList<FeederDefinition> Read(Scope scenario)
-    {
-        if (scenario.Get("feeders") is not { } field) return [];
-        if (field.Value is not HoconObject map)
-            throw new ScenarioException($"expected an object of name → feeder for '{field.Key}' but found {field.Value.Describe()}", field.Value.Position);
-        var feeders = new List<FeederDefinition>();
-        foreach (var entry in map.Fields)
-        {
-            if (!Template.IsName(entry.Key) || entry.Key.Contains('.'))
-                throw new ScenarioException($"'{entry.Key}' is not a feeder name (letters, digits, '_' and '-')", entry.KeyPosition);
-            if (entry.Value is not HoconObject obj)
-                throw new ScenarioException($"expected an object for feeder '{entry.Key}' but found {entry.Value.Describe()}", entry.Value.Position);
-            feeders.Add(Feeder(entry.Key, obj));
-        }
-        return feeders;
-    }
+    public static IReadOnlyList<FeederDefinition> Read(Scope scenario) =>
+        NamedObjects.Read(scenario, "feeders", "feeder", "{ file = \"data/users.csv\" } or { rows = [...] }").Select(f => Feeder(f.Name, f.Value)).ToList();
 
     private static FeederDefinition Feeder(string name, HoconObject obj)
     {

@@ -14,22 +14,8 @@ internal static class ModuleReader
     /// <summary>The most source a module carries (it crosses the cluster in every share assignment).</summary>
     public const long MaxBytes = 4_000_000;
 
-    public static IReadOnlyList<ModuleDefinition> Read(Scope scenario)
-    {
-        if (scenario.Get("modules") is not { } field) return [];
-        if (field.Value is not HoconObject map)
-            throw new ScenarioException($"expected an object of name → module for '{field.Key}' but found {field.Value.Describe()}", field.Value.Position);
-        var modules = new List<ModuleDefinition>();
-        foreach (var entry in map.Fields)
-        {
-            if (!Template.IsName(entry.Key) || entry.Key.Contains('.'))
-                throw new ScenarioException($"'{entry.Key}' is not a module name (letters, digits, '_' and '-')", entry.KeyPosition);
-            var obj = entry.Value as HoconObject
-                ?? throw new ScenarioException($"expected {{ source = [\"modules/Name.cs\"] }} for module '{entry.Key}' but found {entry.Value.Describe()}", entry.Value.Position);
-            modules.Add(Module(entry.Key, obj));
-        }
-        return modules;
-    }
+    public static IReadOnlyList<ModuleDefinition> Read(Scope scenario) =>
+        NamedObjects.Read(scenario, "modules", "module", "{ source = [\"modules/Name.cs\"] }").Select(m => Module(m.Name, m.Value)).ToList();
 
     private static ModuleDefinition Module(string name, HoconObject obj)
     {

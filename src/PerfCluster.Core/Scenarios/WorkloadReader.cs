@@ -123,6 +123,9 @@ internal sealed class WorkloadReader(Scope scenario, ScenarioOverrides? override
             throw new ScenarioException(
                 $"'{p.Key}' must be whole seconds, at least 3s (each phase's throughput comes from its 1-second windows), but is {DurationText.Format(phase)}",
                 p.Value.Position);
+        if (warmUp.Ticks % TimeSpan.TicksPerSecond != 0 && scenario.Get("warm-up") is { } w)
+            throw new ScenarioException(
+                $"'{w.Key}' must be whole seconds with '{field.Key}' (the phases switch on a 1-second window's edge) but is {DurationText.Format(warmUp)}", w.Value.Position);
         var phases = new ScalabilityPhases(users, phase);
         return new ClosedLoad(2 * users, 2 * phase, TimeSpan.Zero, Think(), GracefulStop()) { Stages = phases.StagesAfter(warmUp), Phases = phases };
     }

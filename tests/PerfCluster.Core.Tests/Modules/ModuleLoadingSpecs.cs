@@ -147,6 +147,7 @@ public sealed class ModuleLoadingSpecs : IDisposable
         "a module step's checks are latency-under", 4)]
     [InlineData(Modules + "scalability { users = 2, phase = 5s }\nconcurrent-users = 4\nflow = [ { module = reasoning } ]", "cannot be combined with 'scalability'", 3)]
     [InlineData(Modules + "scalability { users = 2, phase = 2500ms }\nflow = [ { module = reasoning } ]", "whole seconds, at least 3s", 2)]
+    [InlineData(Modules + "warm-up = 1500ms\nscalability { users = 2, phase = 5s }\nflow = [ { module = reasoning } ]", "must be whole seconds with 'scalability'", 2)]
     [InlineData(Modules + "scalability { phase = 5s }\nflow = [ { module = reasoning } ]", "needs 'users'", 2)]
     [InlineData(Modules + "arrival-rate = 10\nduration = 5s\nscalability { users = 2, phase = 5s }\nflow = [ { module = reasoning } ]", "closed-model shape", 4)]
     public void Should_refuse_what_cannot_run_with_the_line_it_is_on(string text, string message, int line)
