@@ -66,25 +66,7 @@ internal static class FeederReader
 
     private static (IReadOnlyList<string>, IReadOnlyList<string[]>) FromFile(string name, HoconField file)
     {
-        var written = file.Value.AsString(file.Key).Trim();
-        var origin = file.Value.Position.File;
-        if (written.Length == 0 || written.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
-            throw new ScenarioException($"feeder '{name}': '{InputEcho.Cut(written)}' is not a file path", file.Value.Position);
-        var baseDir = Path.GetDirectoryName(Path.GetFullPath(origin)) ?? Directory.GetCurrentDirectory();
-        var path = Path.GetFullPath(Path.Combine(baseDir, written));
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new ScenarioException(
-                e is FileNotFoundException or DirectoryNotFoundException
-                    ? $"feeder '{name}': file '{written}' not found (looked for {path}; a feeder's path is relative to the scenario file)"
-                    : $"feeder '{name}': cannot read '{written}': {e.Message}",
-                file.Value.Position);
-        }
+        var (path, text) = ScenarioFiles.Read(file.Value, file.Key, $"feeder '{name}'");
         return path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? Json(name, text, path) : Csv(name, text, path);
     }
 

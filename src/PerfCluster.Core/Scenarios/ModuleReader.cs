@@ -52,29 +52,12 @@ internal static class ModuleReader
 
     private static List<ModuleSource> FromFiles(string name, HoconField field)
     {
-        var baseDir = Path.GetDirectoryName(Path.GetFullPath(field.Value.Position.File)) ?? Directory.GetCurrentDirectory();
         var result = new List<ModuleSource>();
         foreach (var item in field.Value is HoconArray array ? array.Items : [field.Value])
         {
-            var written = item.AsString(field.Key).Trim();
-            if (written.Length == 0 || written.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
-                throw new ScenarioException($"module '{name}': '{InputEcho.Cut(written)}' is not a file path", item.Position);
-            if (!written.EndsWith(".cs", StringComparison.OrdinalIgnoreCase))
-                throw new ScenarioException($"module '{name}': '{InputEcho.Cut(written)}' is not a C# file (.cs)", item.Position);
-            var path = Path.GetFullPath(Path.Combine(baseDir, written));
-            string text;
-            try
-            {
-                text = File.ReadAllText(path);
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                throw new ScenarioException($"module '{name}': source file '{path}' not found", item.Position);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
-            {
-                throw new ScenarioException($"module '{name}': cannot read '{path}': {e.Message}", item.Position);
-            }
+            if (!item.AsString(field.Key).Trim().EndsWith(".cs", StringComparison.OrdinalIgnoreCase))
+                throw new ScenarioException($"module '{name}': '{InputEcho.Cut(item.AsString(field.Key).Trim())}' is not a C# file (.cs)", item.Position);
+            var (path, text) = ScenarioFiles.Read(item, field.Key, $"module '{name}'");
             result.Add(new ModuleSource(Display(path), text));
         }
         return result;

@@ -252,9 +252,7 @@ public static class ScenarioJson
                 if (m.Class is not null) json.WriteString("class", m.Class);
                 if (m.Sets.Count > 0)
                 {
-                    json.WriteStartArray("sets");
-                    foreach (var v in m.Sets) json.WriteStringValue(v);
-                    json.WriteEndArray();
+                    Strings(json, "sets", m.Sets);
                 }
                 json.WriteStartArray("files");
                 foreach (var file in m.Sources)
@@ -278,9 +276,7 @@ public static class ScenarioJson
                 json.WriteString("mode", f.Mode.ToString().ToLowerInvariant());
                 json.WriteString("per", f.Take == FeederTake.PerUser ? "user" : "iteration");
                 json.WriteString("on_exhausted", f.OnExhausted == FeederExhausted.Fail ? "fail" : "stop-user");
-                json.WriteStartArray("fields");
-                foreach (var field in f.Fields) json.WriteStringValue(field);
-                json.WriteEndArray();
+                Strings(json, "fields", f.Fields);
                 json.WriteStartArray("rows");
                 foreach (var row in f.Rows)
                 {
@@ -305,9 +301,7 @@ public static class ScenarioJson
         Limit(json, "error_rate_increase_percent", r.ErrorRateIncrease);
         Limit(json, "memory_increase_percent", r.MemoryIncrease);
         Limit(json, "cpu_increase_percent", r.CpuIncrease);
-        json.WriteStartArray("latency_percentiles");
-        foreach (var p in r.LatencyPercentiles) json.WriteStringValue(p);
-        json.WriteEndArray();
+        Strings(json, "latency_percentiles", r.LatencyPercentiles);
         json.WriteNumber("significance", r.Significance);
         json.WriteBoolean("abort_on_fail", r.AbortOnFail);
         json.WriteEndObject();
@@ -368,9 +362,7 @@ public static class ScenarioJson
         if (m.Prometheus is not null) json.WriteString("prometheus", m.Prometheus.OriginalString);
         if (m.Series.Count > 0)
         {
-            json.WriteStartArray("series");
-            foreach (var s in m.Series) json.WriteStringValue(s);
-            json.WriteEndArray();
+            Strings(json, "series", m.Series);
         }
         json.WriteNumber("memory_growth_threshold_mb", m.MemoryGrowthThresholdMb);
         json.WriteString("leak_window", Duration(m.LeakWindow));
@@ -398,6 +390,13 @@ public static class ScenarioJson
             json.WriteEndArray();
         }
         json.WriteEndObject();
+    }
+
+    private static void Strings(Utf8JsonWriter json, string name, IEnumerable<string> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var value in values) json.WriteStringValue(value);
+        json.WriteEndArray();
     }
 
     /// <summary>The exact duration: whole seconds as "Ns", whole milliseconds as "Nms", else nanoseconds.</summary>

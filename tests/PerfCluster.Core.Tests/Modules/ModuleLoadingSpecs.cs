@@ -128,7 +128,7 @@ public sealed class ModuleLoadingSpecs : IDisposable
 
     [Theory]
     [InlineData("modules { reasoning { source = [\"modules/Missing.cs\"] } }\nconcurrent-users = 1\nduration = 2s\nflow = [ { module = reasoning } ]",
-        "source file", 1)]
+        "file 'modules/Missing.cs' not found", 1)]
     [InlineData("modules { reasoning { source = [\"modules/Reasoning.txt\"] } }\nconcurrent-users = 1\nduration = 2s\nflow = [ { module = reasoning } ]",
         "is not a C# file", 1)]
     [InlineData("modules { reasoning { } }\nconcurrent-users = 1\nduration = 2s\nflow = [ { module = reasoning } ]", "needs 'source'", 1)]
