@@ -33,10 +33,14 @@ public sealed class BayesianSearch
     /// <summary>The process as last fitted (its length scales rank the parameters); null before the design is done.</summary>
     public GaussianProcess? Process { get; private set; }
 
+    /// <summary>The expected improvement of the last point <see cref="Next"/> proposed; NaN while the space-filling design runs.</summary>
+    public double LastExpectedImprovement { get; private set; } = double.NaN;
+
     /// <summary>The next point to evaluate, given every observation so far.</summary>
     public double[] Next(IReadOnlyList<Observation> observations)
     {
         var tried = new HashSet<string>(observations.Select(o => Key(o.Point)));
+        LastExpectedImprovement = double.NaN;
         if (observations.Count < Initial)
         {
             foreach (var point in _design)
@@ -48,17 +52,24 @@ public sealed class BayesianSearch
         // from the last hyperparameters, which move little from one trial to the next (the proposal stays fast at 100 trials).
         _fits++;
         var full = Process is null || observations.Count < 30 || _fits % 5 == 0;
+        var many = observations.Count >= 60;
         _process.Fit(observations.Select(o => o.Point).ToList(), observations.Select(o => o.Value).ToList(), _random,
-            restarts: full ? 2 : 0, evaluations: full ? 150 : 50);
+            restarts: full ? (many ? 1 : 2) : 0, evaluations: full ? (many ? 80 : 150) : 40);
         Process = _process;
-        var best = observations.Min(o => o.Value);
+        // The incumbent as the process sees it (the lowest predicted mean where it has measured), not the lowest noisy measurement:
+        // one lucky trial would otherwise make every improvement look unlikely.
+        var best = observations.Min(o => _process.Predict(o.Point).Mean);
         double Acquisition(double[] x) => ExpectedImprovement(_process, _space.Snap(x), best);
 
         var candidates = new List<double[]>();
         for (var i = 0; i < 512; i++) candidates.Add(_space.Snap(Enumerable.Range(0, _space.Dimensions).Select(_ => _random.NextDouble()).ToArray()));
+        // Around the best five, at four scales: the maximum of expected improvement is usually near the incumbent, at a
+        // distance the random candidates rarely hit in several dimensions.
+        var scales = new[] { 0.02, 0.05, 0.1, 0.2 };
         foreach (var o in observations.OrderBy(o => o.Value).Take(5))
-            for (var i = 0; i < 32; i++)
-                candidates.Add(_space.Snap(o.Point.Select(v => v + Gaussian() * 0.05).ToArray()));
+            foreach (var scale in scales)
+                for (var i = 0; i < 32; i++)
+                    candidates.Add(_space.Snap(o.Point.Select(v => v + Gaussian() * scale).ToArray()));
         var scored = candidates.Select(c => (Point: c, Value: Acquisition(c))).OrderByDescending(c => c.Value).ToList();
         foreach (var top in scored.Take(3).ToList())
         {
@@ -66,7 +77,11 @@ public sealed class BayesianSearch
             scored.Add((_space.Snap(refined.Point), -refined.Value));
         }
         foreach (var c in scored.OrderByDescending(c => c.Value))
-            if (!tried.Contains(Key(c.Point))) return c.Point;
+        {
+            if (tried.Contains(Key(c.Point))) continue;
+            LastExpectedImprovement = c.Value;
+            return c.Point;
+        }
         return RandomPoint(tried);
     }
 

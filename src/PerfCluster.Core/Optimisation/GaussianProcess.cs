@@ -13,6 +13,8 @@ public sealed class GaussianProcess
     private static readonly double Sqrt5 = Math.Sqrt(5);
 
     // Bounds of the hyperparameters, on the unit cube and standardised targets.
+    private const double PessimismSd = 2;
+
     private const double MinLength = 0.02, MaxLength = 10, MinSignal = 0.05, MaxSignal = 20, MinNoise = 1e-6, MaxNoise = 1;
 
     private double[][] _x = [];
@@ -32,7 +34,10 @@ public sealed class GaussianProcess
 
     public double LogMarginalLikelihood { get; private set; } = double.NaN;
 
-    /// <summary>Fits the hyperparameters and conditions on the observations.</summary>
+    /// <summary>The fitted measurement noise as a standard deviation in the targets' own units.</summary>
+    public double NoiseStdDev => Math.Sqrt(NoiseVariance) * _scale;
+
+    /// <summary>Fits the hyperparameters (maximum a posteriori: the marginal likelihood and the length-scale prior) and conditions on the observations.</summary>
     public void Fit(IReadOnlyList<double[]> x, IReadOnlyList<double> y, Random random, int restarts = 2, int evaluations = 150)
     {
         if (x.Count == 0 || x.Count != y.Count) throw new ArgumentException("a fit needs as many targets as points, at least one");
@@ -41,9 +46,12 @@ public sealed class GaussianProcess
         _mean = y.Average();
         var sd = Math.Sqrt(y.Sum(v => (v - _mean) * (v - _mean)) / Math.Max(1, y.Count - 1));
         _scale = sd > 1e-12 ? sd : 1;
+        // A pessimistic prior mean (two standard deviations above the average cost): far from every observation the process
+        // expects a poor configuration, not an average one, so the search does not chase the edges of the space on hope alone.
+        _mean += PessimismSd * _scale;
         var targets = Vector<double>.Build.DenseOfEnumerable(y.Select(v => (v - _mean) / _scale));
 
-        double Objective(double[] theta) => -Likelihood(Unpack(theta, d), targets);
+        double Objective(double[] theta) => -Likelihood(Unpack(theta, d), targets) - LogPrior(theta, d);
         var starts = new List<double[]>();
         starts.Add(Pack(LengthScales.Length == d ? LengthScales : Enumerable.Repeat(0.3, d).ToArray(), SignalVariance, NoiseVariance));
         for (var i = 0; i < restarts; i++)
@@ -121,6 +129,18 @@ public sealed class GaussianProcess
         {
             return -1e300;   // not positive definite
         }
+    }
+
+    /// <summary>
+    /// A log-normal prior on each length scale, centred on 0.3·√d of the unit cube (σ = 1 in log space): with few points in
+    /// several dimensions the likelihood alone overfits (very short scales), the prior keeps the fit smooth until data say otherwise.
+    /// </summary>
+    private static double LogPrior(double[] theta, int d)
+    {
+        var mu = Math.Log(0.3 * Math.Sqrt(d));
+        var sum = 0.0;
+        for (var i = 0; i < d; i++) sum -= (theta[i] - mu) * (theta[i] - mu) / 2;
+        return sum;
     }
 
     public static double Kernel(double[] a, double[] b, double[] lengths, double signal)

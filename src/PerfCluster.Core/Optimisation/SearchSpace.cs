@@ -15,6 +15,22 @@ public sealed record ParameterDefinition(string Name, ParameterKind Kind)
     public double Step { get; init; } = 1;
     public IReadOnlyList<string> Choices { get; init; } = [];
 
+    /// <summary>Numbers on a log scale (<c>scale = log</c>): the search sees 1→10 as far as 10→100. Needs Min above 0.</summary>
+    public bool Log { get; init; }
+
+    /// <summary>The value at a coordinate of the cube (before rounding to the step).</summary>
+    public double ValueAt(double unit) => Log
+        ? Math.Exp(Math.Log(Min) + Math.Clamp(unit, 0, 1) * (Math.Log(Max) - Math.Log(Min)))
+        : Min + Math.Clamp(unit, 0, 1) * (Max - Min);
+
+    /// <summary>The coordinate of the cube of a value.</summary>
+    public double UnitOf(double value) => Max <= Min ? 0 : Log
+        ? Math.Clamp((Math.Log(value) - Math.Log(Min)) / (Math.Log(Max) - Math.Log(Min)), 0, 1)
+        : Math.Clamp((value - Min) / (Max - Min), 0, 1);
+
+    /// <summary>An integer parameter's valid value nearest to <paramref name="value"/>.</summary>
+    public long RoundToStep(double value) => (long)Math.Clamp(Min + Math.Round((value - Min) / Step) * Step, Min, Min + Math.Floor((Max - Min) / Step) * Step);
+
     /// <summary>Dimensions in the search's unit cube: one, or one per choice (one-hot).</summary>
     public int Dimensions => Kind == ParameterKind.Choice ? Choices.Count : 1;
 
@@ -63,6 +79,9 @@ public sealed class SearchSpace
                 case ParameterKind.Boolean:
                     snapped[d] = point[d] >= 0.5 ? 1 : 0;
                     break;
+                case ParameterKind.Integer when p.Log:
+                    snapped[d] = p.UnitOf(p.RoundToStep(p.ValueAt(point[d])));
+                    break;
                 case ParameterKind.Integer:
                 {
                     var steps = Math.Max(1, Math.Round((p.Max - p.Min) / p.Step));
@@ -93,7 +112,8 @@ public sealed class SearchSpace
         {
             values[p.Name] = p.Kind switch
             {
-                ParameterKind.Real => p.Min + snapped[d] * (p.Max - p.Min),
+                ParameterKind.Real => p.ValueAt(snapped[d]),
+                ParameterKind.Integer when p.Log => (object)p.RoundToStep(p.ValueAt(snapped[d])),
                 ParameterKind.Integer => (object)(long)Math.Round(p.Min + snapped[d] * Math.Max(1, Math.Round((p.Max - p.Min) / p.Step)) * p.Step),
                 ParameterKind.Boolean => snapped[d] >= 0.5,
                 _ => p.Choices[Enumerable.Range(0, p.Choices.Count).First(i => snapped[d + i] > 0.5)],
@@ -121,7 +141,7 @@ public sealed class SearchSpace
                     break;
                 default:
                     var x = Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
-                    point[d] = p.Max > p.Min ? (x - p.Min) / (p.Max - p.Min) : 0;
+                    point[d] = p.UnitOf(x);
                     break;
             }
             d += p.Dimensions;

@@ -34,6 +34,8 @@ public sealed record ReportDocument
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public CacheStrategiesDocument? CacheStrategies { get; init; }
     /// <summary><c>perfcluster db patterns</c>: the figures per query pattern; absent for other runs.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public QueryPatternsDocument? QueryPatterns { get; init; }
+    /// <summary><c>perfcluster optimize</c>: every trial, the best configuration and its gain, convergence, importance, what was applied; absent for other runs.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public OptimisationDocument? Optimisation { get; init; }
     /// <summary>C# modules: per module, its operations, latency, scalability and targets; absent when no scenario runs a module.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Dictionary<string, ModuleDocument>? ModulePerformance { get; init; }
     /// <summary>The guide's name for <see cref="ModulePerformance"/>: the same content.</summary>
@@ -64,6 +66,34 @@ public sealed record ModuleErrorDocument(long Count, string? First);
 
 /// <summary>One named sub-operation (<c>context.Time(name)</c>): count, failures and durations (seconds).</summary>
 public sealed record SubOperationDocument(long Count, long Failed, LatencyDocument Duration);
+
+/// <summary>
+/// An optimisation study: its parameters and objectives, why it stopped, every trial, the best feasible configuration with its
+/// gain over the baseline (exp(score) − 1) and that gain's 95 % interval, the best gain after each trial, parameter importance
+/// (the share of 1/length scale of the fitted process), and the configuration applied at the end.
+/// </summary>
+public sealed record OptimisationDocument(
+    string Study, string Scenario, List<OptimisationParameterDocument> Parameters, List<OptimisationObjectiveDocument> Objectives, List<string> Constraints,
+    int MaxTrials, double MaxTimeSeconds, double ConvergenceThreshold, int ConvergenceTrials, string StopReason, bool Interrupted,
+    List<OptimisationTrialDocument> Trials, List<int> BestTrials, Dictionary<string, string>? Best, double? BestScore, double? Gain,
+    [property: JsonPropertyName("gain_ci95_low")] double? GainCi95Low, [property: JsonPropertyName("gain_ci95_high")] double? GainCi95High, double? Noise,
+    List<double?> BestGainByTrial, List<OptimisationImportanceDocument> Importance, Dictionary<string, string>? Applied, bool AppliedBest, string? Error,
+    double? ProposalMsMean, double? ProposalMsMax, List<string> Notes);
+
+/// <summary>One parameter: integer, real, boolean or choice, its range (log scale when said), its baseline value.</summary>
+public sealed record OptimisationParameterDocument(string Name, string Type, double? Min, double? Max, double? Step, List<string>? Choices, bool LogScale, string Start);
+
+public sealed record OptimisationObjectiveDocument(string Metric, string Goal, double Weight);
+
+/// <summary>
+/// One trial: why it ran (baseline, design, search, remeasure), its configuration, every figure the objectives and constraints
+/// name (canonical units: seconds, fractions, per second), its score (null when it has none), feasibility and the constraints it broke.
+/// </summary>
+public sealed record OptimisationTrialDocument(
+    int Number, string Kind, Dictionary<string, string> Parameters, Dictionary<string, double?> Metrics, double? Score, double? Gain, bool Feasible,
+    List<string> Broken, string Status, string? Reason, string? RunId, DateTimeOffset StartedAt, DateTimeOffset FinishedAt);
+
+public sealed record OptimisationImportanceDocument(string Parameter, double LengthScale, double Share);
 
 /// <summary>Query patterns on tables of their own (named with <see cref="Prefix"/>, seeded to <see cref="Rows"/>, dropped after when <see cref="Dropped"/>).</summary>
 public sealed record QueryPatternsDocument(string Provider, string Prefix, long Rows, bool Dropped, List<QueryPatternDocument> Patterns);

@@ -157,6 +157,7 @@ public static class ReportDocuments
             Notes = [.. report.Notes],
             Source = new SourceDocument(report.SourceFile, report.SourceText),
             PoolSweep = report.PoolSweep is { } sweep ? PoolSweep(sweep) : null,
+            Optimisation = report.Optimisation is { } study ? Optimisation(study) : null,
             CacheStrategies = report.CacheStrategies is { } cache ? CacheStrategies(cache) : null,
             QueryPatterns = report.QueryPatterns is { } patterns
                 ? new QueryPatternsDocument(patterns.Provider, patterns.Prefix, patterns.Rows, patterns.Dropped,
@@ -203,6 +204,30 @@ public static class ReportDocuments
                 p.ServerHitRate is { } r ? N(r) : null, p.Evictions, p.MemoryBytes, N(p.GetThroughput),
                 p.Gets > 0 ? N(p.GetLatency.P50) : null, p.Gets > 0 ? N(p.GetLatency.P95) : null, p.Gets > 0 ? N(p.GetLatency.P99) : null,
                 p.Gets > 0 ? N(p.Iteration.P95) : null, p.Errors))]);
+    }
+
+    private static OptimisationDocument Optimisation(Optimisation.StudyResult r)
+    {
+        var s = r.Study;
+        return new OptimisationDocument(
+            s.Name, r.Scenario,
+            [.. s.Space.Parameters.Select(p => new OptimisationParameterDocument(p.Name, p.Kind.ToString().ToLowerInvariant(),
+                p.Kind is Core.Optimisation.ParameterKind.Integer or Core.Optimisation.ParameterKind.Real ? p.Min : null,
+                p.Kind is Core.Optimisation.ParameterKind.Integer or Core.Optimisation.ParameterKind.Real ? p.Max : null,
+                p.Kind == Core.Optimisation.ParameterKind.Integer ? p.Step : null, p.Kind == Core.Optimisation.ParameterKind.Choice ? [.. p.Choices] : null, p.Log,
+                Core.Optimisation.StudyDefinition.Format(s.Start[p.Name])))],
+            [.. s.Objectives.Select(o => new OptimisationObjectiveDocument(o.Metric.Describe(), o.Goal == Core.Optimisation.ObjectiveGoal.Maximize ? "maximize" : "minimize", o.Weight))],
+            [.. s.Constraints.Select(c => c.Text)], s.MaxTrials, s.MaxTime.TotalSeconds, s.Convergence, s.Patience, r.StopReason, r.Interrupted,
+            [.. r.Trials.Select(t => new OptimisationTrialDocument(t.Trial.Number, t.Trial.Kind, new Dictionary<string, string>(t.Trial.Parameters),
+                t.Trial.Metrics.ToDictionary(m => m.Key, m => m.Value is { } v ? N(v) : null), t.Score is { } sc ? N(sc) : null,
+                t.Score is { } g ? N(Core.Optimisation.StudyScoring.Gain(g)) : null, t.Feasible, [.. t.Broken], t.Trial.Status, t.Trial.Reason, t.Trial.RunId,
+                t.Trial.StartedAt, t.Trial.FinishedAt))],
+            [.. r.BestTrials], r.Best is null ? null : new Dictionary<string, string>(r.Best), r.BestScore is { } b ? N(b) : null,
+            r.Gain is { } gain ? N(gain) : null, r.GainLow is { } low ? N(low) : null, r.GainHigh is { } high ? N(high) : null, r.Noise is { } noise ? N(noise) : null,
+            [.. r.Convergence.Select(c => c is { } v ? N(Core.Optimisation.StudyScoring.Gain(v)) : null)],
+            [.. r.Importance.Select(i => new OptimisationImportanceDocument(i.Parameter, N(i.LengthScale) ?? 0, N(i.Share) ?? 0))],
+            r.Applied is null ? null : new Dictionary<string, string>(r.Applied), r.AppliedBest, r.Error,
+            r.ProposalMsMean is { } pm ? N(pm) : null, r.ProposalMsMax is { } px ? N(px) : null, [.. r.Notes]);
     }
 
     private static PoolSweepDocument PoolSweep(Databases.PoolSweepResult sweep) => new(

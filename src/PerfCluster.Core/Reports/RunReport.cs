@@ -106,6 +106,8 @@ public sealed record RunReport
     public Databases.CacheStrategiesResult? CacheStrategies { get; init; }
     /// <summary><c>perfcluster db patterns</c>: each query pattern's figures; null for other runs.</summary>
     public Databases.QueryPatternsResult? QueryPatterns { get; init; }
+    /// <summary><c>perfcluster optimize</c>: every trial, the best configuration and its gain, what was applied; null for other runs.</summary>
+    public Optimisation.StudyResult? Optimisation { get; init; }
 
     public TimeSpan Duration => FinishedAt > StartedAt ? FinishedAt - StartedAt : TimeSpan.Zero;
 

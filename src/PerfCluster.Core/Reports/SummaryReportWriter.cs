@@ -29,6 +29,11 @@ public static class SummaryReportWriter
                           $"({ReportFormat.Duration(report.Duration)})"));
         Line(Field("Host", $"{report.Host}, {RunReport.ToolName} {report.ToolVersion}"));
         if (report.SourceFile is not null) Line(Field("Source", report.SourceFile));
+        if (report.Optimisation is { } study)
+        {
+            Line();
+            foreach (var line in OptimisationLines(study)) Line(line);
+        }
         if (report.PoolSweep is { } sweep)
         {
             Line();
@@ -77,6 +82,47 @@ public static class SummaryReportWriter
         if (report.Interrupted) return "INTERRUPTED";
         if (report.Passed) return "PASSED";
         return report.Status == RunStatus.Error ? "FAILED (run error)" : "FAILED";
+    }
+
+    private static IEnumerable<string> OptimisationLines(Optimisation.StudyResult r)
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        static string Gain(double? g) => g is { } v ? v.ToString("+0.0%;-0.0%;0.0%", System.Globalization.CultureInfo.InvariantCulture) : "n/a";
+        yield return $"Optimisation study '{r.Study.Name}' of '{r.Scenario}': {r.Trials.Count} trial(s), stopped: {r.StopReason}";
+        yield return Field("  Objectives", string.Join(", ", r.Study.Objectives.Select(o => o.Describe())));
+        if (r.Study.Constraints.Count > 0) yield return Field("  SLOs", string.Join(", ", r.Study.Constraints.Select(x => x.Text)));
+        if (r.Best is { } best)
+        {
+            yield return Field("  Best", $"trial {string.Join(" and ", r.BestTrials)}: {string.Join(", ", best.Select(p => $"{p.Key}={p.Value}"))}");
+            yield return Field("  Gain", $"{Gain(r.Gain)} over the baseline (weighted geometric mean of the objectives' ratios)" +
+                                         (r.GainLow is not null ? $", 95% interval {Gain(r.GainLow)} .. {Gain(r.GainHigh)}" : ""));
+        }
+        else yield return Field("  Best", "no feasible configuration beat the baseline");
+        yield return Field("  Applied", r.Applied is { } applied
+            ? $"{(r.AppliedBest ? "the best" : "the baseline")}: {string.Join(", ", applied.Select(p => $"{p.Key}={p.Value}"))}"
+            : "nothing");
+        if (r.Error is { } error) yield return Field("  Error", error);
+        if (r.Importance.Count > 0)
+            yield return Field("  Importance", string.Join(", ", r.Importance.Select(i => $"{i.Parameter} {i.Share.ToString("0%", c)}")));
+        var metrics = r.Study.Objectives.Select(o => o.Metric).Concat(r.Study.Constraints.Select(x => x.Metric)).DistinctBy(m => m.Key).ToList();
+        var header = new List<string> { "Trial", "Kind" };
+        header.AddRange(r.Study.Space.Parameters.Select(p => p.Name));
+        header.AddRange(metrics.Select(m => m.Describe()));
+        header.AddRange(["Gain", ""]);
+        var rows = new List<string[]> { header.ToArray() };
+        foreach (var t in r.Trials)
+        {
+            var row = new List<string> { t.Trial.Number.ToString(c), t.Trial.Kind };
+            row.AddRange(r.Study.Space.Parameters.Select(p => t.Trial.Parameters.GetValueOrDefault(p.Name, "")));
+            row.AddRange(metrics.Select(m => m.Format(t.Trial.MetricOf(m))));
+            row.Add(t.Score is { } s ? Gain(Optimisation.StudyScoring.Gain(s)) : "n/a");
+            row.Add(r.BestTrials.Contains(t.Trial.Number) ? "← best" : t.Trial.Status != Optimisation.TrialStatuses.Completed ? t.Trial.Status
+                : !t.Feasible ? "infeasible: " + string.Join(", ", t.Broken) : "");
+            rows.Add(row.ToArray());
+        }
+        var right = Enumerable.Range(0, header.Count).Select(i => i != 1 && i != header.Count - 1).ToArray();
+        foreach (var row in Table(rows, rightAligned: right)) yield return "  " + row;
+        foreach (var note in r.Notes) yield return "  note: " + note;
     }
 
     private static IEnumerable<string> PoolSweepLines(Databases.PoolSweepResult sweep)

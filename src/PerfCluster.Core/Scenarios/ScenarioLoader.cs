@@ -38,6 +38,8 @@ public static class ScenarioLoader
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(fileName);
         var root = HoconDocument.Parse(text, fileName);
+        // The optimiser's block (perfcluster optimize) is read by its own reader; to a run it is not a scenario key.
+        foreach (var key in root.Keys.Where(k => Normalize(k) is "optimize" or "optimization").ToList()) root.Remove(key);
         var (plan, seeds) = Shape(root, fileName);
         var builder = new ScenarioBuilder(plan, overrides);
         var scenarios = seeds.Select(builder.Build).ToList();
@@ -84,6 +86,8 @@ public static class ScenarioLoader
         CheckUniqueNames(seeds);
         return (planSection, seeds);
     }
+
+    private static string Normalize(string key) => ScenarioKeys.Normalize(key);
 
     private static bool LooksLikeScenario(HoconObject obj) =>
         obj.Keys.Select(ScenarioKeys.Normalize).Any(k => k is "concurrent-users" or "duration" or "stages" or "arrival-rate" or "scalability");

@@ -7,6 +7,7 @@ using PerfCluster.Core.History;
 using PerfCluster.Core.Schedules;
 using PerfCluster.Engine.Baselines;
 using PerfCluster.Engine.History;
+using PerfCluster.Engine.Optimisation;
 using PerfCluster.Engine.Schedules;
 using static PerfCluster.Engine.Baselines.BaselineProtocol;
 using static PerfCluster.Engine.History.RunHistoryProtocol;
@@ -290,6 +291,33 @@ public sealed class PerfClusterStore : IAsyncDisposable
             ScheduleNotFound => null,
             _ => throw Unexpected(reply),
         };
+    }
+
+    /// <summary>The optimisation study of this name as stored: its definition hash and its finished trials (none when it never ran).</summary>
+    public Task<StudyJournalProtocol.Study> GetStudyAsync(string study, CancellationToken ct = default) =>
+        AskStudyAsync<StudyJournalProtocol.Study>(study, StudyJournalProtocol.GetStudy.Instance, $"reading optimisation study '{study}'", ct);
+
+    /// <summary>Starts the study afresh: the trials stored before belong to the earlier study.</summary>
+    public Task BeginStudyAsync(string study, string definitionHash, DateTimeOffset at, CancellationToken ct = default) =>
+        AskStudyAsync<StudyJournalProtocol.Recorded>(study, new StudyJournalProtocol.BeginStudy(definitionHash, at), $"starting optimisation study '{study}'", ct);
+
+    /// <summary>Stores one finished trial; returns once it is durable.</summary>
+    public Task RecordTrialAsync(string study, PerfCluster.Core.Optimisation.TrialRecord trial, CancellationToken ct = default) =>
+        AskStudyAsync<StudyJournalProtocol.Recorded>(study, new StudyJournalProtocol.RecordTrial(trial), $"storing trial {trial.Number} of study '{study}'", ct);
+
+    private async Task<T> AskStudyAsync<T>(string study, object message, string what, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(study);
+        var gate = Gates.GetOrCreateValue(_system).GetOrAdd("optimisation-" + study, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await AskOnceAsync<T>(StudyJournal.Props(study), "optimisation-study", message, what, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -48,6 +48,8 @@ public sealed class PersistenceSerializer : SerializerWithStringManifest
         [typeof(RunCheckpointsEvents.RunOpened)] = "run-opened",
         [typeof(RunCheckpointsEvents.RunClosed)] = "run-closed",
         [typeof(OpenRunsSnapshot)] = "run-ledger-snapshot",
+        [typeof(Optimisation.StudyJournalEvents.StudyBegun)] = "optimisation-study-begun",
+        [typeof(Optimisation.StudyJournalEvents.TrialRecorded)] = "optimisation-trial-recorded",
     };
 
     private static readonly IReadOnlyDictionary<string, Type> Types = Manifests.ToDictionary(p => p.Value, p => p.Key);

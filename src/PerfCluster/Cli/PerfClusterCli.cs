@@ -15,6 +15,7 @@ public static class PerfClusterCli
             RunCommand.Create(),
             BaselineCommand.Create(),
             TestCommand.Create(),
+            OptimizeCommand.Create(),
             TargetCommand.Create(),
             DemoCommand.Create(),
             CoordinatorCommand.Create(),

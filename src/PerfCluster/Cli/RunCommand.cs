@@ -20,14 +20,30 @@ public static class RunCommand
     public static Command Create()
     {
         var scenario = new Argument<FileInfo>("scenario") { Description = "Scenario file: HOCON (.conf) or the guide's JSON." };
+        var optimization = new Option<bool>("--optimization")
+        {
+            Description = "After the run, tune the system with the file's optimize block (as 'perfcluster optimize'); the guide's enable_optimization: true does the same.",
+        };
         var args = new RunArguments();
-        var command = new Command("run", "Run a load test on this machine and write report.json, report.html, summary.txt and junit.xml.") { scenario };
+        var command = new Command("run", "Run a load test on this machine and write report.json, report.html, summary.txt and junit.xml.") { scenario, optimization };
         args.AddTo(command);
         command.SetAction(async (parse, _) =>
         {
             args.ConfigureLogging(parse);
             var plan = args.LoadPlan(parse, parse.GetValue(scenario)!.FullName);
-            return await args.ExecuteAsync(parse, plan, new HistoryReview(args.Persistence(parse)));
+            // The study is read (and its problems reported) before any load.
+            var study = parse.GetValue(optimization) || Core.Optimisation.StudyReader.EnablesOptimization(plan.SourceText, plan.SourceFile)
+                ? OptimizeCommand.LoadStudy(plan, optional: false, enabledByOption: true)
+                : null;
+            var local = study is null ? null : args.LocalOptions(parse, "run --optimization");
+            var exit = await args.ExecuteAsync(parse, plan, new HistoryReview(args.Persistence(parse)));
+            if (study is null || exit is ExitCodes.Interrupted or ExitCodes.BadInput) return exit;
+            Console.Out.WriteLine();
+            Console.Out.WriteLine("The benchmark is done; now the optimisation.");
+            var review = new StudyStore(args.Persistence(parse));
+            var output = local!.OutputDirectory is { } o ? Path.Combine(o, "optimisation") : null;
+            var tuned = await WithExecutorAsync(plan, local with { Review = review }, execute => OptimizeCommand.RunStudyAsync(plan, study, execute, review, output, resume: false));
+            return exit != ExitCodes.Passed ? exit : tuned;
         });
         return command;
     }

@@ -44,6 +44,7 @@ public static class HtmlReportWriter
             .Append("<style>").Append(Css).Append("</style>\n</head>\n<body>\n<main>\n");
 
         RunHeader(h, view, scenarios);
+        if (view.Optimisation is { } study) Optimisation(h, study, scenarios);
         if (view.PoolSweep is { } sweep) PoolSweep(h, sweep, scenarios);
         if (view.CacheStrategies is { } cache) CacheStrategies(h, cache, scenarios);
         if (view.QueryPatterns is { } patterns) QueryPatterns(h, patterns, scenarios);
@@ -393,6 +394,55 @@ public static class HtmlReportWriter
             h.Append("<h3>Recommendations</h3>\n");
             List(h, recommendations, "recommendations");
         }
+    }
+
+    /// <summary>An optimisation study: the verdict and what was applied, the charts, and every trial linked to its scenario's section.</summary>
+    private static void Optimisation(StringBuilder h, OptimisationDocument study, IReadOnlyList<LoadTest> scenarios)
+    {
+        static string Gain(double? g) => g is { } v ? v.ToString("+0.0%;-0.0%;0.0%", C) : "n/a";
+        h.Append("<section class=\"scenario\" id=\"optimisation\">\n<h2>Optimisation study ").Append(E(study.Study)).Append("</h2>\n");
+        h.Append("<p class=\"verdict ").Append(study.Best is null || study.Error is not null ? "fail" : "pass").Append("\">")
+            .Append(E(study.Best is { } best
+                ? $"Best: trial {string.Join(" and ", study.BestTrials)}, gain {Gain(study.Gain)}" +
+                  (study.GainCi95Low is not null ? $" (95% interval {Gain(study.GainCi95Low)} .. {Gain(study.GainCi95High)})" : "") +
+                  $": {string.Join(", ", best.Select(p => $"{p.Key}={p.Value}"))}"
+                : "No feasible configuration beat the baseline")).Append("</p>\n");
+        h.Append("<p class=\"note\">").Append(E($"{study.Trials.Count} trials of '{study.Scenario}', stopped: {study.StopReason}. Objectives: " +
+            string.Join(", ", study.Objectives.Select(o => $"{o.Metric} {o.Goal} {o.Weight.ToString("0.###", C)}")) +
+            (study.Constraints.Count > 0 ? $". Constraints: {string.Join(", ", study.Constraints)}" : "") +
+            $". Applied at the end: {(study.Applied is { } a ? (study.AppliedBest ? "the best, " : "the baseline, ") + string.Join(", ", a.Select(p => $"{p.Key}={p.Value}")) : "nothing")}" +
+            (study.Error is { } error ? $". Error: {error}" : "") + ".")).Append("</p>\n");
+        foreach (var note in study.Notes) h.Append("<p class=\"note\">").Append(E(note)).Append("</p>\n");
+        h.Append("<div class=\"charts\">\n").Append(ReportCharts.OptimisationConvergence(study, "opt-convergence")).Append('\n')
+            .Append(ReportCharts.OptimisationImportance(study, "opt-importance")).Append('\n')
+            .Append(ReportCharts.OptimisationTradeOff(study, "opt-tradeoff")).Append("\n</div>\n");
+        var metrics = study.Trials.SelectMany(t => t.Metrics.Keys).Distinct().ToList();
+        h.Append("<table>\n<thead><tr><th>trial</th><th>kind</th>");
+        foreach (var p in study.Parameters) h.Append("<th>").Append(E(p.Name)).Append("</th>");
+        foreach (var m in metrics) h.Append("<th>").Append(E(m)).Append("</th>");
+        h.Append("<th>gain</th><th></th></tr></thead>\n<tbody>\n");
+        foreach (var t in study.Trials)
+        {
+            var index = scenarios.ToList().FindIndex(s => s.Name.EndsWith($" · trial {t.Number}", StringComparison.Ordinal));
+            var number = index >= 0 ? $"<a href=\"#s{index + 1}\">{t.Number}</a>" : t.Number.ToString(C);
+            var isBest = study.BestTrials.Contains(t.Number);
+            h.Append("<tr class=\"").Append(isBest ? "pass" : t.Feasible ? "" : "fail").Append("\"><td>").Append(number).Append("</td><td>").Append(E(t.Kind)).Append("</td>");
+            foreach (var p in study.Parameters) h.Append("<td>").Append(E(t.Parameters.GetValueOrDefault(p.Name, ""))).Append("</td>");
+            foreach (var m in metrics) h.Append("<td>").Append(E(MetricText(m, t.Metrics.GetValueOrDefault(m)))).Append("</td>");
+            h.Append("<td>").Append(E(Gain(t.Gain))).Append("</td><td>")
+                .Append(E(isBest ? "best" : t.Status != "completed" ? $"{t.Status}: {t.Reason}" : t.Feasible ? "" : "infeasible: " + string.Join(", ", t.Broken)))
+                .Append("</td></tr>\n");
+        }
+        h.Append("</tbody>\n</table>\n</section>\n");
+    }
+
+    /// <summary>A trial's figure by its metric's name: latencies in ms, rates in percent, the rest as numbers.</summary>
+    private static string MetricText(string metric, double? value)
+    {
+        if (value is not { } v) return "n/a";
+        var name = metric.Split(' ')[0];
+        if (name is "min" or "mean" or "max" || name.Length > 1 && name[0] == 'p' && char.IsAsciiDigit(name[1])) return Latency(v);
+        return name == "error_rate" ? Percent(v) : v.ToString("#,0.###", C);
     }
 
     /// <summary>A pool sweep: the rule, the pick, the curve and each size's figures, linked to its scenario's section.</summary>

@@ -50,6 +50,59 @@ public static partial class ReportCharts
         return plot;
     });
 
+    /// <summary>An optimisation study's convergence: each trial's gain over the baseline and the best feasible gain so far, in percent.</summary>
+    public static string OptimisationConvergence(OptimisationDocument study, string id) => Render(id, "convergence", () =>
+    {
+        if (study.Trials.Count == 0) return null;
+        var plot = NewPlot("Gain over the baseline per trial", "trial", "gain (%)");
+        var scored = study.Trials.Where(t => t.Gain is not null).ToList();
+        var each = plot.Add.ScatterPoints(scored.Select(t => (double)t.Number).ToArray(), scored.Select(t => t.Gain!.Value * 100).ToArray());
+        each.LegendText = "trial";
+        var best = study.Trials.Zip(study.BestGainByTrial, (t, g) => (First: t, Second: g)).Where(p => p.Second is not null).ToList();
+        if (best.Count > 0)
+        {
+            var line = plot.Add.ScatterLine(best.Select(p => (double)p.First.Number).ToArray(), best.Select(p => p.Second!.Value * 100).ToArray());
+            line.LegendText = "best feasible so far";
+            line.LineWidth = 2;
+            line.Color = Colors.Green;
+            line.ConnectStyle = ConnectStyle.StepHorizontal;
+        }
+        plot.ShowLegend(Alignment.LowerRight);
+        return plot;
+    });
+
+    /// <summary>Parameter importance: each parameter's share of the inverse length scales of the process fitted to every feasible trial.</summary>
+    public static string OptimisationImportance(OptimisationDocument study, string id) => Render(id, "parameter importance", () =>
+    {
+        if (study.Importance.Count == 0) return null;
+        var plot = NewPlot("Parameter importance (1 / fitted length scale)", "", "share (%)");
+        var bars = study.Importance.Select((i, n) => new Bar { Position = n, Value = i.Share * 100, FillColor = Colors.SteelBlue }).ToArray();
+        plot.Add.Bars(bars);
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, study.Importance.Count).Select(i => (double)i).ToArray(), study.Importance.Select(i => i.Parameter).ToArray());
+        plot.Axes.SetLimitsY(0, Math.Max(10, study.Importance.Max(i => i.Share * 100) * 1.15));
+        return plot;
+    });
+
+    /// <summary>The throughput-vs-p95 trade-off of the feasible trials, the best one marked.</summary>
+    public static string OptimisationTradeOff(OptimisationDocument study, string id) => Render(id, "throughput vs p95", () =>
+    {
+        var feasible = study.Trials.Where(t => t.Feasible && t.Metrics.GetValueOrDefault("throughput") is not null && t.Metrics.GetValueOrDefault("p95") is not null).ToList();
+        if (feasible.Count == 0) return null;
+        var plot = NewPlot("Feasible trials: throughput against p95", "p95 (ms)", "requests/s");
+        var points = plot.Add.ScatterPoints(feasible.Select(t => t.Metrics["p95"]!.Value * 1000).ToArray(), feasible.Select(t => t.Metrics["throughput"]!.Value).ToArray());
+        points.LegendText = "feasible trial";
+        var best = feasible.Where(t => study.BestTrials.Contains(t.Number)).ToList();
+        if (best.Count > 0)
+        {
+            var marked = plot.Add.ScatterPoints(best.Select(t => t.Metrics["p95"]!.Value * 1000).ToArray(), best.Select(t => t.Metrics["throughput"]!.Value).ToArray());
+            marked.LegendText = "best";
+            marked.Color = Colors.Green;
+            marked.MarkerSize = 10;
+        }
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot;
+    });
+
     /// <summary>A pool sweep's curve: throughput (left axis) and p99 (right axis) per pool size, the optimal size marked.</summary>
     public static string PoolCurve(PoolSweepDocument sweep, string id) => Render(id, "pool-size curve", () =>
     {

@@ -33,7 +33,8 @@ public sealed record DemoTargetOptions(int Port = 8000, TimeSpan? Latency = null
 /// The built-in system under test: serves the guide's endpoints (any method) and the shop API (<see cref="ShopApi"/>)
 /// after a delay uniform in
 /// [latency - jitter, latency + jitter], fails the given share with HTTP 500, and counts every request
-/// it received per path. <c>GET /__stats</c> returns those counts (itself not counted);
+/// it received per path. <c>POST /__config</c> sets the guide's six tuning parameters (<see cref="TuningModel"/>), whose model then
+/// shapes every answer's latency and errors; <c>GET /__config</c> shows them with the model's figures. <c>GET /__stats</c> returns those counts (itself not counted);
 /// <c>DELETE /__stats</c> resets them. <c>GET /metrics</c> gives its process figures in Prometheus
 /// text format (resident memory, CPU seconds, requests served), the way a monitored service would.
 /// </summary>
@@ -46,6 +47,7 @@ public sealed class DemoTarget : IAsyncDisposable
     private readonly long _startedAt = Stopwatch.GetTimestamp();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<byte[]> _leaked = new();
+    private volatile TuningModel? _tuning;
 
     private DemoTarget(WebApplication app, DemoTargetOptions options)
     {
@@ -54,6 +56,9 @@ public sealed class DemoTarget : IAsyncDisposable
     }
 
     public DemoTargetOptions Options { get; }
+
+    /// <summary>The configuration <c>POST /__config</c> set last (the tuning model then shapes every answer); null until one is set.</summary>
+    public TuningModel? Tuning => _tuning;
     public Uri BaseUrl { get; private set; } = null!;
 
     /// <summary>The shop API under <c>/shop</c>, for user journeys.</summary>
@@ -106,6 +111,28 @@ public sealed class DemoTarget : IAsyncDisposable
             Shop.Reset();
             return Results.NoContent();
         });
+        _app.MapGet("/__config", () => Results.Json((_tuning ?? TuningModel.Defaults).ToJson()));
+        _app.MapPost("/__config", async (HttpContext ctx) =>
+        {
+            System.Text.Json.JsonElement body;
+            try
+            {
+                body = await System.Text.Json.JsonSerializer.DeserializeAsync<System.Text.Json.JsonElement>(ctx.Request.Body, cancellationToken: ctx.RequestAborted);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                return Results.Json(new { error = $"the body is not JSON: {e.Message}" }, statusCode: 400);
+            }
+            var next = (_tuning ?? TuningModel.Defaults).With(body, out var error);
+            if (error is not null) return Results.Json(new { error }, statusCode: 400);
+            _tuning = next;
+            return Results.Json(next.ToJson());
+        });
+        _app.MapDelete("/__config", () =>
+        {
+            _tuning = null;
+            return Results.NoContent();
+        });
         _app.MapGet("/metrics", () => Results.Text(Metrics(), "text/plain; version=0.0.4"));
         _app.MapGet("/", () => Results.Text(
             "PerfCluster demo target. Endpoints: " + string.Join(", ", Paths) + ", the shop API under /shop; counts at GET /__stats\n"));
@@ -114,18 +141,26 @@ public sealed class DemoTarget : IAsyncDisposable
     private async Task<IResult> Serve(HttpContext ctx, string path)
     {
         _counts.AddOrUpdate(path, 1, (_, n) => n + 1);
-        await DelayAsync(ctx);
+        var tuning = _tuning;
+        await DelayAsync(ctx, tuning);
+        if (tuning is not null && Random.Shared.NextDouble() < tuning.ErrorRate)
+            return Results.Json(new { error = "timed out inside (request_timeout too short)" }, statusCode: 503);
         if (Options.ErrorRate > 0 && Random.Shared.NextDouble() < Options.ErrorRate)
             return Results.Json(new { error = "injected failure" }, statusCode: 500);
         return Results.Json(new { path, method = ctx.Request.Method, ok = true });
     }
 
     /// <summary>The injected latency (and freeze) of a request that has just arrived.</summary>
-    private async Task DelayAsync(HttpContext ctx)
+    private Task DelayAsync(HttpContext ctx) => DelayAsync(ctx, _tuning);
+
+    private async Task DelayAsync(HttpContext ctx, TuningModel? tuning)
     {
         var arrived = Stopwatch.GetTimestamp();
         var jitter = Options.LatencyJitter.Ticks;
-        var delay = TimeSpan.FromTicks(Options.BaseLatency.Ticks + (jitter > 0 ? (long)((Random.Shared.NextDouble() * 2 - 1) * jitter) : 0));
+        // Tuned: the model's latency within ±10 %; else the configured latency and jitter.
+        var delay = tuning is not null
+            ? TimeSpan.FromTicks((long)(tuning.Latency.Ticks * (0.9 + 0.2 * Random.Shared.NextDouble())))
+            : TimeSpan.FromTicks(Options.BaseLatency.Ticks + (jitter > 0 ? (long)((Random.Shared.NextDouble() * 2 - 1) * jitter) : 0));
         delay += FrozenFor(Stopwatch.GetElapsedTime(_startedAt, arrived));
         // Timers may fire a little early; the injected latency is a floor the answer never beats.
         for (var left = delay; left > TimeSpan.Zero; left = delay - Stopwatch.GetElapsedTime(arrived))
@@ -156,7 +191,12 @@ public sealed class DemoTarget : IAsyncDisposable
             # TYPE demo_requests_total counter
             demo_requests_total {TotalServed}
 
-            """);
+            """) + (_tuning is { } t ? string.Create(c, $"""
+            # HELP demo_cpu_usage_percent CPU the tuning model says this configuration uses (modelled, with noise).
+            # TYPE demo_cpu_usage_percent gauge
+            demo_cpu_usage_percent {t.CpuPercent * (0.97 + 0.06 * Random.Shared.NextDouble())}
+
+            """) : "");
     }
 
     /// <summary>Allocates and touches <see cref="DemoTargetOptions.LeakMegabytesPerSecond"/> every second, in tenths.</summary>

@@ -325,4 +325,35 @@ public abstract class PerfClusterStoreSpecs : IDisposable
             await Task.Delay(100);
         }
     }
+
+    /// <summary>An optimisation study: each trial durable as it is recorded, read back in order by a new store; a fresh start sets them aside.</summary>
+    [StoreFact]
+    public async Task Should_keep_a_study_s_trials_across_stores_and_start_it_afresh_on_request()
+    {
+        static Core.Optimisation.TrialRecord Trial(int n) => new(n, n == 1 ? "baseline" : "search", [n / 10.0, 1], new Dictionary<string, string> { ["pool"] = $"{n * 5}" },
+            new Dictionary<string, double?> { ["throughput"] = 100.0 * n, ["p95"] = 0.01 * n, ["cpu_usage"] = null }, "completed", null,
+            $"run-{n}", T0.AddMinutes(n), T0.AddMinutes(n).AddSeconds(5));
+
+        await using (var store = await Open())
+        {
+            Assert.Null((await store.GetStudyAsync("tuning")).DefinitionHash);
+            await store.BeginStudyAsync("tuning", "hash-1", T0);
+            for (var n = 1; n <= 3; n++) await store.RecordTrialAsync("tuning", Trial(n));
+            await store.RecordTrialAsync("tuning", Trial(3));   // a resend is not a second trial
+        }
+        await using (var store = await Open())
+        {
+            var study = await store.GetStudyAsync("tuning");
+            Assert.Equal("hash-1", study.DefinitionHash);
+            Assert.Equal([1, 2, 3], study.Trials.Select(t => t.Number));
+            Assert.Equal(Trial(2).Point, study.Trials[1].Point);
+            Assert.Equal(Trial(2).Metrics, study.Trials[1].Metrics);
+            Assert.Empty((await store.GetStudyAsync("other")).Trials);
+
+            await store.BeginStudyAsync("tuning", "hash-2", T0.AddHours(1));
+            var fresh = await store.GetStudyAsync("tuning");
+            Assert.Equal("hash-2", fresh.DefinitionHash);
+            Assert.Empty(fresh.Trials);
+        }
+    }
 }

@@ -8,6 +8,8 @@ using PerfCluster.Core.Scenarios;
 using PerfCluster.Engine.Baselines;
 using PerfCluster.Engine.Coordination;
 using PerfCluster.Engine.History;
+using PerfCluster.Engine.Optimisation;
+using PerfCluster.Core.Optimisation;
 using PerfCluster.Engine.Persistence;
 using PerfCluster.Engine.Schedules;
 using PerfCluster.Core.Input;
@@ -60,7 +62,14 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
         yield return new RunCheckpointsEvents.RunOpened("run-1");
         yield return new RunCheckpointsEvents.RunClosed("run-1");
         yield return new OpenRunsSnapshot(["run-1", "run-2"]);
+        yield return new StudyJournalEvents.StudyBegun("tuning", "0123456789abcdef", DateTimeOffset.Parse("2026-12-04T10:00:00Z"));
+        yield return new StudyJournalEvents.TrialRecorded("tuning", Trial);
+        yield return new StudyJournalEvents.TrialRecorded("tuning", Trial with { Status = TrialStatuses.Failed, Reason = "apply: HTTP 500", Metrics = new Dictionary<string, double?>() });
     }
+
+    private static readonly TrialRecord Trial = new(3, TrialKinds.Search, [0.25, 1, 0], new Dictionary<string, string> { ["pool"] = "26", ["compression"] = "true" },
+        new Dictionary<string, double?> { ["throughput"] = 812.5, ["p95"] = 0.0123, ["error_rate"] = 0, ["cpu_usage"] = null }, TrialStatuses.Completed, null,
+        "optimize_1796390000~t3", DateTimeOffset.Parse("2026-12-04T10:01:00Z"), DateTimeOffset.Parse("2026-12-04T10:01:07Z"));
 
     private static readonly ScenarioDefinition JournalScenario = new()
     {
@@ -145,6 +154,13 @@ public class PersistenceSerializerSpecs() : TestKit(TestNodes.Local)
                     var h = Assert.IsType<RunHistorySnapshot>(back);
                     Assert.Equal(s.Runs, h.Runs);
                     Assert.Equal(s.Claimed ?? [], h.Claimed ?? []);
+                    break;
+                case StudyJournalEvents.TrialRecorded t:
+                    var tr = Assert.IsType<StudyJournalEvents.TrialRecorded>(back).Trial;
+                    Assert.Equal(t.Trial.Point, tr.Point);
+                    Assert.Equal(t.Trial.Parameters, tr.Parameters);
+                    Assert.Equal(t.Trial.Metrics, tr.Metrics);
+                    Assert.Equal(t.Trial with { Point = tr.Point, Parameters = tr.Parameters, Metrics = tr.Metrics }, tr);
                     break;
                 case RunTimelineEvents.WindowRecorded w:
                     var r = Assert.IsType<RunTimelineEvents.WindowRecorded>(back);
