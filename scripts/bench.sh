@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Runs every benchmark under bench/ in turn (each installs the peers it needs from Debian) and
 # collects their RESULT lines at the end. Takes about 30 minutes on a 2-core machine.
-# Usage: scripts/bench.sh [throughput|scheduling|accuracy|memory|aggregator|driver|journey|sql|redis|modules ...]
+# Usage: scripts/bench.sh [throughput|scheduling|accuracy|memory|aggregator|driver|journey|sql|redis|modules|optimizer ...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 benches=("$@")
-[ ${#benches[@]} -eq 0 ] && benches=(throughput driver scheduling accuracy aggregator memory journey sql redis modules)
+[ ${#benches[@]} -eq 0 ] && benches=(throughput driver scheduling accuracy aggregator memory journey sql redis modules optimizer)
 results=()
 for b in "${benches[@]}"; do
   echo "=== bench/$b.sh"
   out=$(bash "bench/$b.sh" 2>&1 | tee /dev/stderr)
-  results+=("$b: $(grep '^RESULT' <<<"$out" | tail -n 1)")
+  results+=("$b: $(grep "^RESULT" <<<"$out" | tail -n 1)")
 done
 echo
 echo "=== results"
