@@ -102,6 +102,8 @@ public sealed class Optimiser(StudyDefinition study, ITrialRunner runner, Func<T
         }
         if (baseline is not null && new StudyScoring(study, baseline) is var scoring)
             log?.Invoke($"Trial {number}: {Describe(scoring, trial)}");
+        else
+            log?.Invoke($"Trial {number}: {(trial.Measured ? "the baseline, score 0 by definition: every other trial is scored against it" : $"{trial.Status}: {trial.Reason}")}");
         return (trial, false);
     }
 
