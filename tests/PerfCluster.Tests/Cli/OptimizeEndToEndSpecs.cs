@@ -104,7 +104,7 @@ public sealed partial class OptimizeEndToEndSpecs
         }
         var keys = trials.Where(t => t.GetProperty("kind").GetString() is not "remeasure").Select(t => t.GetProperty("parameters").GetRawText()).ToList();
         Assert.Equal(keys.Count, keys.Distinct().Count());
-        Assert.DoesNotMatch(@"^Trial [1-3] \(", stdout);
+        Assert.DoesNotMatch(@"(?m)^Trial [1-3] \(", stdout);
     }
 
     [Fact]
