@@ -85,7 +85,7 @@ public sealed class Optimiser(StudyDefinition study, ITrialRunner runner, Func<T
     {
         var number = _trials.Count + 1;
         var values = study.Space.Decode(point);
-        log?.Invoke($"Trial {number} ({kind}): {string.Join(", ", values.Select(v => $"{v.Key}={StudyDefinition.Format(v.Value)}"))}");
+        log?.Invoke($"Trial {number} ({kind}): {StudyDefinition.Describe(values)}");
         var startedAt = _time.GetUtcNow();
         var baseline = _trials.FirstOrDefault(t => t.Kind == TrialKinds.Baseline);
         var outcome = await runner.RunAsync(number, values, baseline, cancellationToken);

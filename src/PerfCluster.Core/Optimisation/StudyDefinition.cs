@@ -93,6 +93,12 @@ public sealed record StudyDefinition
         }
     }
 
+    /// <summary>A configuration for people: <c>db_pool_size=40, compression_enabled=true</c>.</summary>
+    public static string Describe(IReadOnlyDictionary<string, object> values) => Describe(values.Select(v => KeyValuePair.Create(v.Key, Format(v.Value))));
+
+    /// <inheritdoc cref="Describe(IReadOnlyDictionary{string, object})"/>
+    public static string Describe(IEnumerable<KeyValuePair<string, string>> values) => string.Join(", ", values.Select(v => $"{v.Key}={v.Value}"));
+
     /// <summary>A parameter value as text: integers whole, reals to six significant digits, booleans lower case.</summary>
     public static string Format(object value) => value switch
     {

@@ -93,13 +93,13 @@ public static class SummaryReportWriter
         if (r.Study.Constraints.Count > 0) yield return Field("  SLOs", string.Join(", ", r.Study.Constraints.Select(x => x.Text)));
         if (r.Best is { } best)
         {
-            yield return Field("  Best", $"trial {string.Join(" and ", r.BestTrials)}: {string.Join(", ", best.Select(p => $"{p.Key}={p.Value}"))}");
+            yield return Field("  Best", $"trial {string.Join(" and ", r.BestTrials)}: {Optimisation.StudyDefinition.Describe(best)}");
             yield return Field("  Gain", $"{Gain(r.Gain)} over the baseline (weighted geometric mean of the objectives' ratios)" +
                                          (r.GainLow is not null ? $", 95% interval {Gain(r.GainLow)} .. {Gain(r.GainHigh)}" : ""));
         }
         else yield return Field("  Best", "no feasible configuration beat the baseline");
         yield return Field("  Applied", r.Applied is { } applied
-            ? $"{(r.AppliedBest ? "the best" : "the baseline")}: {string.Join(", ", applied.Select(p => $"{p.Key}={p.Value}"))}"
+            ? $"{(r.AppliedBest ? "the best" : "the baseline")}: {Optimisation.StudyDefinition.Describe(applied)}"
             : "nothing");
         if (r.Error is { } error) yield return Field("  Error", error);
         if (r.Importance.Count > 0)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using PerfCluster.Core.Optimisation;
@@ -148,8 +147,4 @@ public sealed class ConfigurationApplier(ApplyDefinition apply, string workingDi
     }
 
     public void Dispose() => _http.Dispose();
-
-    /// <summary>The parameters as text for console lines.</summary>
-    public static string Describe(IReadOnlyDictionary<string, object> values) =>
-        string.Join(", ", values.Select(v => $"{v.Key}={string.Format(CultureInfo.InvariantCulture, "{0}", StudyDefinition.Format(v.Value))}"));
 }

@@ -61,7 +61,7 @@ public static class OptimizeCommand
 
         // The baseline configuration must take before any load: a bad URL, a refused request or a failing command is exit 2 here.
         if (await applier.ApplyAsync(study.Start, CancellationToken.None) is { } problem)
-            throw new UsageException($"optimize: applying the baseline configuration ({ConfigurationApplier.Describe(study.Start)}) failed: {problem}");
+            throw new UsageException($"optimize: applying the baseline configuration ({StudyDefinition.Describe(study.Start)}) failed: {problem}");
 
         await using var store = await studyStore.OpenAsync();
         var trials = await PrepareAsync(store, study, resume);
@@ -76,7 +76,7 @@ public static class OptimizeCommand
         using var interrupt = new InterruptSignal(quiet: true);
         var result = await optimiser.RunAsync(trials, interrupt.Token) with { Scenario = scenario.Name };
         Console.Out.WriteLine(result.Error is null && result.Applied is not null
-            ? $"Applied the {(result.AppliedBest ? "best" : "baseline")} configuration: {string.Join(", ", result.Applied.Select(p => $"{p.Key}={p.Value}"))}"
+            ? $"Applied the {(result.AppliedBest ? "best" : "baseline")} configuration: {StudyDefinition.Describe(result.Applied)}"
             : $"error: {result.Error}");
 
         var reports = runner.Reports;

@@ -405,12 +405,12 @@ public static class HtmlReportWriter
             .Append(E(study.Best is { } best
                 ? $"Best: trial {string.Join(" and ", study.BestTrials)}, gain {Gain(study.Gain)}" +
                   (study.GainCi95Low is not null ? $" (95% interval {Gain(study.GainCi95Low)} .. {Gain(study.GainCi95High)})" : "") +
-                  $": {string.Join(", ", best.Select(p => $"{p.Key}={p.Value}"))}"
+                  $": {Core.Optimisation.StudyDefinition.Describe(best)}"
                 : "No feasible configuration beat the baseline")).Append("</p>\n");
         h.Append("<p class=\"note\">").Append(E($"{study.Trials.Count} trials of '{study.Scenario}', stopped: {study.StopReason}. Objectives: " +
             string.Join(", ", study.Objectives.Select(o => $"{o.Metric} {o.Goal} {o.Weight.ToString("0.###", C)}")) +
             (study.Constraints.Count > 0 ? $". Constraints: {string.Join(", ", study.Constraints)}" : "") +
-            $". Applied at the end: {(study.Applied is { } a ? (study.AppliedBest ? "the best, " : "the baseline, ") + string.Join(", ", a.Select(p => $"{p.Key}={p.Value}")) : "nothing")}" +
+            $". Applied at the end: {(study.Applied is { } a ? (study.AppliedBest ? "the best, " : "the baseline, ") + Core.Optimisation.StudyDefinition.Describe(a) : "nothing")}" +
             (study.Error is { } error ? $". Error: {error}" : "") + ".")).Append("</p>\n");
         foreach (var note in study.Notes) h.Append("<p class=\"note\">").Append(E(note)).Append("</p>\n");
         h.Append("<div class=\"charts\">\n").Append(ReportCharts.OptimisationConvergence(study, "opt-convergence")).Append('\n')
