@@ -60,6 +60,12 @@ public sealed record ReportAnalysis(IReadOnlyList<ReportAlert> Alerts, IReadOnly
     /// <summary>p99 above this many times p50 is called out as a tail-latency problem.</summary>
     public const double TailLatencyFactor = 5;
 
+    /// <summary>A p99 under this (5 ms) is not called a slow tail however it compares with the median: spreads that small are scheduling noise.</summary>
+    public const double TailLatencyFloorSeconds = 0.005;
+
+    /// <summary>The tail is judged from this many requests of an endpoint on.</summary>
+    public const long TailLatencyMinimumRequests = 100;
+
     public static readonly ReportAnalysis Empty = new([], []);
 
     /// <summary>All scenarios of a run; recommendations name their scenario when the run has more than one.</summary>
@@ -219,10 +225,14 @@ public sealed record ReportAnalysis(IReadOnlyList<ReportAlert> Alerts, IReadOnly
 
         if (stats.ConnectionWaits > 0)
         {
-            var waits = $"{ReportFormat.Count(stats.ConnectionWaits)} requests waited for a free connection";
+            var http2 = definition.Http.Version == HttpProtocol.Http2;
+            var waits = $"{ReportFormat.Count(stats.ConnectionWaits)} requests waited for a free connection" + (http2 ? " or stream" : "");
             evidence.Add(waits);
             var maxConnections = definition.Http.MaxConnections;
-            recommendations.Add(maxConnections > 0
+            recommendations.Add(http2
+                ? $"raise http.streams (now {ReportFormat.Count(definition.Http.Streams)}) or http.max-connections (now {ReportFormat.Count(definition.Http.Http2Connections)}): " +
+                  $"HTTP/2 carries at most connections × streams requests at once; {waits} inside the generator, and that wait is part of their measured latency"
+                : maxConnections > 0
                 ? $"raise http.max-connections (now {ReportFormat.Count(maxConnections)}) or set it to 0 (one connection per user): " +
                   $"{waits} inside the generator, and that wait is part of their measured latency"
                 : $"add workers: {waits} inside the generator although each user has its own connection, and that wait is part " +
@@ -302,7 +312,8 @@ public sealed record ReportAnalysis(IReadOnlyList<ReportAlert> Alerts, IReadOnly
         foreach (var e in candidates)
         {
             var latency = e.Latency;
-            if (e.Requests <= 0 || !(latency.P50 > 0) || !(latency.P99 > TailLatencyFactor * latency.P50)) continue;
+            // Under a hundred requests the p99 is the slowest one: a connection's first handshake, not a tail.
+            if (e.Requests < TailLatencyMinimumRequests || !(latency.P50 > 0) || !(latency.P99 > TailLatencyFactor * latency.P50) || latency.P99 < TailLatencyFloorSeconds) continue;
             var scope = stats.Endpoints.Count > 1 ? $"endpoint '{e.Name}': " : "";
             recommendations.Add(
                 $"{scope}tail latency: p99 {ReportFormat.Latency(latency.P99)} is {ReportFormat.Number(latency.P99 / latency.P50, "0.0")}× " +

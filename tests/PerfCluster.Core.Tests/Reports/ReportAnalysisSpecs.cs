@@ -300,6 +300,14 @@ public class ReportAnalysisSpecs
     }
 
     [Fact]
+    public void Should_not_call_a_millisecond_tail_slow_however_far_it_is_above_the_median()
+    {
+        var stats = Statistics(Endpoint("overall", 1200, latency: Latency(p50: 0.0001, p99: 0.002)));
+
+        Assert.Empty(Analyze(stats).Recommendations);
+    }
+
+    [Fact]
     public void Should_judge_tail_latency_per_endpoint_when_there_are_several()
     {
         // A fast and a slow endpoint: the overall spread is wide, neither endpoint's own is.
