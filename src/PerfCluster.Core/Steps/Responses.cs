@@ -205,7 +205,7 @@ public sealed record Extractor(string Variable, ExtractSource Source, string Exp
 }
 
 /// <summary>What a check tests.</summary>
-public enum CheckKind { Status, JsonEquals, JsonExists, JsonMatches, BodyContains, LatencyUnder }
+public enum CheckKind { Status, JsonEquals, JsonExists, JsonMatches, BodyContains, LatencyUnder, BodyMatches }
 
 /// <summary>
 /// A named test of an answer. Each check counts its passes and failures over the run; a failure fails the request
@@ -229,6 +229,7 @@ public sealed record Check(string Name, CheckKind Kind, SourcePosition Position)
             case CheckKind.LatencyUnder: return response.Latency < Limit;
             case CheckKind.JsonExists: return (Json!.Select(response) is not null) == Exists;
             case CheckKind.JsonMatches: return Json!.Select(response) is { } found && Pattern!.IsMatch(found);
+            case CheckKind.BodyMatches: return Pattern!.IsMatch(response.Body);
             case CheckKind.JsonEquals:
                 return Json!.Select(response) is { } actual && Value!.Render(user, out _) is { } expected && actual == expected;
             default:
@@ -244,6 +245,9 @@ public static class Patterns
 {
     public static Regex Compile(string pattern, SourcePosition? position)
     {
+        // Compiled once, a pattern cannot hold a user's variables: '{{name}}' would silently match itself literally.
+        if (Regex.IsMatch(pattern, @"\{\{\s*[A-Za-z_]"))
+            throw new ScenarioException($"'{pattern}' is a regular expression, not a template: '{{{{name}}}}' cannot be used in it; compare with a variable with body-contains or json ... equals", position);
         try
         {
             return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
