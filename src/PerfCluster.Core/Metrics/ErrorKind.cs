@@ -15,7 +15,7 @@ public enum ErrorKind
     Http5xx = 4,
     /// <summary>Any other status the endpoint did not expect (1xx, 2xx or 3xx outside its expect list).</summary>
     UnexpectedStatus = 5,
-    /// <summary>Anything else: DNS failure, TLS failure.</summary>
+    /// <summary>Anything else: a DNS failure, an exception no other kind names.</summary>
     Other = 6,
     /// <summary>A journey step's template named a variable this user has not set (yet); nothing was sent.</summary>
     MissingVariable = 7,
@@ -41,11 +41,17 @@ public enum ErrorKind
     DbError = 17,
     /// <summary>A module's operation threw: the report's module section counts it by exception type.</summary>
     ModuleException = 18,
+    /// <summary>The TLS handshake failed: a certificate that is not trusted (and not accepted by name), a name that does not match, no common protocol.</summary>
+    Tls = 19,
+    /// <summary>The server does not speak the HTTP version the step asked for (h2c to an HTTP/1.1-only server, ALPN that did not pick h2).</summary>
+    HttpVersion = 20,
+    /// <summary>A WebSocket closed while a step needed it: the server closed it, or the user's socket was never opened.</summary>
+    WebSocketClosed = 21,
 }
 
 public static class ErrorKinds
 {
-    public const int Count = 19;
+    public const int Count = 22;
     public static readonly ErrorKind[] All = Enum.GetValues<ErrorKind>();
 
     /// <summary>snake_case name used in reports and threshold expressions (e.g. "http_5xx").</summary>
@@ -69,6 +75,9 @@ public static class ErrorKinds
         ErrorKind.DbSyntax => "db_syntax",
         ErrorKind.DbError => "db_error",
         ErrorKind.ModuleException => "module_exception",
+        ErrorKind.Tls => "tls",
+        ErrorKind.HttpVersion => "http_version",
+        ErrorKind.WebSocketClosed => "ws_closed",
         _ => "other",
     };
 

@@ -33,6 +33,9 @@ internal sealed partial class FlowReader
         TransactionStep t => new EndpointDefinition { Name = t.Name, Method = "SQL", Path = "BEGIN … COMMIT" },
         RedisStep r => new EndpointDefinition { Name = r.Name, Method = "REDIS", Path = r.Describe() },
         ModuleStep m => new EndpointDefinition { Name = m.Name, Method = "MODULE", Path = m.Module },
+        WsConnectStep c => new EndpointDefinition { Name = c.Name, Method = "WS", Path = c.Path.Text },
+        WsSendStep w => new EndpointDefinition { Name = w.Name, Method = "WS-SEND", Path = w.Socket },
+        WsReceiveStep w => new EndpointDefinition { Name = w.Name, Method = "WS-RECEIVE", Path = w.Socket },
         _ => throw new ArgumentOutOfRangeException(nameof(step)),
     };
 

@@ -69,6 +69,7 @@ internal sealed partial class FlowReader
             source["flows"] = many.Value;
         }
 
+        CheckSockets();
         var bound = new Binder(_variables);
         setup = bound.Steps(setup);
         flows = flows.Select(f => f with { Steps = bound.Steps(f.Steps) }).ToList();
@@ -162,6 +163,10 @@ internal sealed partial class FlowReader
             "transaction" => Transaction(field),
             "redis" => Redis(field),
             "module" => Module(field),
+            "ws-connect" => WsConnect(field),
+            "ws-send" => WsSend(field),
+            "ws-receive" => WsReceive(field),
+            "ws-close" => WsClose(field),
             _ => Set(field),
         };
         if (_transaction is not null && step is not (SqlStep or SetStep or IfStep or RepeatStep))
@@ -232,9 +237,21 @@ internal sealed partial class FlowReader
             timeout = t.Value.AsDuration(t.Key);
             if (timeout <= TimeSpan.Zero) throw new ScenarioException($"'{t.Key}' must be greater than 0", t.Value.Position);
         }
+        HttpProtocol? version = null;
+        if (section.Field("http") is { } stepHttp)
+        {
+            var own = ScenarioKeys.Read(ObjectOf(stepHttp, "http { version = 2 }"), ScenarioKeys.StepHttp);
+            if (own.Field("version") is { } v)
+            {
+                if (!HttpSettings.TryParseVersion(v.Value.AsString(v.Key), out var parsed))
+                    throw new ScenarioException($"'{v.Key}' must be 1.1 or 2 but is '{v.Value.AsString()}'", v.Value.Position);
+                version = parsed;
+            }
+        }
         var step = new RequestStep
         {
             Position = obj.Position,
+            Version = version,
             Name = name,
             Method = method,
             Path = path,
@@ -289,9 +306,9 @@ internal sealed partial class FlowReader
 
     private static Check Check(string name, Section section, SourcePosition position)
     {
-        var kinds = new[] { "status", "json", "body-contains", "latency-under" }.Where(k => section.Field(k) is not null).ToList();
+        var kinds = new[] { "status", "json", "body-contains", "regex", "latency-under" }.Where(k => section.Field(k) is not null).ToList();
         if (kinds.Count != 1)
-            throw new ScenarioException($"check '{name}' tests one thing: status, json (with equals, exists or matches), body-contains or latency-under", position);
+            throw new ScenarioException($"check '{name}' tests one thing: status, json (with equals, exists or matches), body-contains, regex or latency-under", position);
         var field = section.Field(kinds[0])!;
         switch (kinds[0])
         {
@@ -300,6 +317,8 @@ internal sealed partial class FlowReader
                 return new Check(name, CheckKind.Status, position) { Statuses = statuses };
             case "body-contains":
                 return new Check(name, CheckKind.BodyContains, position) { Value = Template.Parse(field.Value.AsString(field.Key), field.Value.Position) };
+            case "regex":
+                return new Check(name, CheckKind.BodyMatches, position) { Pattern = Patterns.Compile(field.Value.AsString(field.Key), field.Value.Position) };
             case "latency-under":
                 var limit = field.Value.AsDuration(field.Key);
                 if (limit <= TimeSpan.Zero) throw new ScenarioException($"'{field.Key}' must be greater than 0", field.Value.Position);
@@ -352,6 +371,8 @@ internal sealed partial class FlowReader
         var n = section.Field("name") ?? throw new ScenarioException("a group needs a 'name'", obj.Position);
         var name = n.Value.AsString(n.Key).Trim();
         if (name.Length == 0) throw new ScenarioException($"'{n.Key}' must not be empty", n.Value.Position);
+        if (name == "tls-handshake")
+            throw new ScenarioException("the group name 'tls-handshake' is taken: an https scenario reports its TLS handshakes under it", n.Value.Position);
         Unique(_groupNames, name, "group", n.Value.Position);
         var steps = section.Field("steps") ?? throw new ScenarioException($"group '{name}' needs 'steps'", obj.Position);
         return new GroupStep(name, Steps(steps)) { Position = obj.Position };
@@ -414,6 +435,13 @@ internal sealed partial class FlowReader
             SqlStep q => q with { Parameters = q.Parameters.Select(p => p with { Value = p.Value.Bind(table) }).ToList() },
             TransactionStep t => t with { Steps = Steps(t.Steps) },
             RedisStep r => r with { Key = r.Key?.Bind(table), Value = r.Value?.Bind(table), Field = r.Field?.Bind(table), Args = r.Args.Select(a => a.Bind(table)).ToList() },
+            WsConnectStep c => c with { Path = c.Path.Bind(table), Headers = c.Headers.Select(h => (h.Name, h.Value.Bind(table))).ToList() },
+            WsSendStep w => w with { Message = w.Message.Bind(table) },
+            WsReceiveStep w => w with
+            {
+                Until = w.Until is { Value: not null } u ? u with { Value = u.Value.Bind(table) } : w.Until,
+                Checks = w.Checks.Select(c => c.Value is null ? c : c with { Value = c.Value.Bind(table) }).ToList(),
+            },
             SetStep set => set with { Values = set.Values.Select(v => (v.Variable, v.Value.Bind(table))).ToList() },
             GroupStep g => g with { Steps = Steps(g.Steps) },
             RepeatStep rep => rep with { Steps = Steps(rep.Steps) },

@@ -138,7 +138,74 @@ internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? override
                     $"'{e.Key}' must be auto, fast or sockets-http-handler but is '{e.Value.AsString()}'", e.Value.Position);
             settings = settings with { Engine = engine };
         }
+        if (http.Field("version") is { } v)
+        {
+            if (!HttpSettings.TryParseVersion(v.Value.AsString(v.Key), out var version))
+                throw new ScenarioException($"'{v.Key}' must be 1.1 or 2 but is '{v.Value.AsString()}'", v.Value.Position);
+            settings = settings with { Version = version };
+        }
+        if (http.Field("streams") is { } st)
+        {
+            var streams = st.Value.AsInt(st.Key);
+            if (streams is < 1 or > 10_000)
+                throw new ScenarioException($"'{st.Key}' (HTTP/2 streams per connection) must be between 1 and 10000 but is {streams}", st.Value.Position);
+            settings = settings with { Streams = streams };
+        }
+        if (http.Field("tls") is { } tls) settings = settings with { Tls = Tls(tls) };
         return settings;
+    }
+
+    private static TlsSettings Tls(HoconField field)
+    {
+        if (field.Value is not HoconObject obj)
+            throw new ScenarioException($"expected an object for '{field.Key}' (e.g. tls {{ accept-self-signed = [\"127.0.0.1\"] }}) but found {field.Value.Describe()}", field.Value.Position);
+        var tls = ScenarioKeys.Read(obj, ScenarioKeys.Tls);
+        var settings = new TlsSettings();
+        if (tls.Field("accept-self-signed") is { } a)
+        {
+            var hosts = (a.Value is HoconArray list ? list.Items : [a.Value]).Select(h => (h.AsString(a.Key).Trim(), h.Position)).ToList();
+            foreach (var (host, position) in hosts)
+                if (host.Length == 0 || host == "*" || Uri.CheckHostName(host) == UriHostNameType.Unknown)
+                    throw new ScenarioException($"'{a.Key}' names hosts one by one (e.g. [\"127.0.0.1\", \"localhost\"]); '{host}' is not a host name", position);
+            settings = settings with { AcceptSelfSigned = hosts.Select(h => h.Item1).ToList() };
+        }
+        if (tls.Field("server-name") is { } sni)
+        {
+            var name = sni.Value.AsString(sni.Key).Trim();
+            if (Uri.CheckHostName(name) is not (UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6))
+                throw new ScenarioException($"'{sni.Key}' must be a host name but is '{name}'", sni.Value.Position);
+            settings = settings with { ServerName = name };
+        }
+        var certificate = PemOf(tls, "client-certificate", "a client certificate");
+        var key = PemOf(tls, "client-key", "a client key");
+        if (certificate is null != key is null)
+            throw new ScenarioException("mutual TLS needs both 'client-certificate' and 'client-key' (PEM files)", obj.Position);
+        if (certificate is not null)
+        {
+            if (key!.Value.Text == MaskedKey)
+                throw new ScenarioException("this written scenario does not carry its client key (it is masked outside the cluster's own messages); set 'client-key' to the key file", key.Value.Position);
+            try
+            {
+                using var loaded = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(certificate.Value.Text, key.Value.Text);
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                throw new ScenarioException($"the client certificate and key are not a PEM certificate with its private key: {e.Message}", certificate.Value.Position);
+            }
+            settings = settings with { ClientCertificatePem = certificate.Value.Text, ClientKeyPem = key.Value.Text };
+        }
+        return settings;
+    }
+
+    /// <summary>What a written scenario carries in place of a client key outside the cluster's messages.</summary>
+    public const string MaskedKey = "(masked)";
+
+    /// <summary>A PEM from its file (<c>client-certificate = "client.crt"</c>, relative to the scenario) or, in the written form, inline (<c>client-certificate-pem</c>).</summary>
+    private static (string Text, SourcePosition Position)? PemOf(Section tls, string key, string what)
+    {
+        if (tls.Field(key + "-pem") is { } inline) return (inline.Value.AsString(inline.Key), inline.Value.Position);
+        if (tls.Field(key) is not { } file) return null;
+        return (ScenarioFiles.Read(file.Value, file.Key, what).Text, file.Value.Position);
     }
 }
 

@@ -50,7 +50,7 @@ public sealed record ScenarioDefinition
     public Journey? Journey { get; init; }
 
     /// <summary>False for a journey of SQL and Redis steps alone: its target is never sent to, so nothing probes it.</summary>
-    public bool SendsHttp => Journey is not { } j || j.Requests.Count > 0;
+    public bool SendsHttp => Journey is not { } j || j.Requests.Count > 0 || j.UsesWebSockets;
 
     /// <summary>Per-module targets (<c>module-targets</c>) for the modules this scenario runs.</summary>
     public IReadOnlyList<ModuleTarget> ModuleTargets { get; init; } = [];
@@ -178,6 +178,41 @@ public sealed record HttpSettings
     /// </summary>
     public long MaxResponseSize { get; init; } = DefaultMaxResponseSize;
 
+    /// <summary>The HTTP version every request is sent with (<c>http.version</c>); a request step may set its own.</summary>
+    public HttpProtocol Version { get; init; } = HttpProtocol.Http11;
+
+    /// <summary>
+    /// HTTP/2: the most requests in flight on one connection at once (<c>http.streams</c>). With HTTP/2 the connections
+    /// are <see cref="MaxConnections"/> (default 1), so the load is connections × streams, as h2load's <c>-c</c> and <c>-m</c>.
+    /// </summary>
+    public int Streams { get; init; } = DefaultStreams;
+
+    public const int DefaultStreams = 100;
+
+    /// <summary>How https:// targets are trusted and how PerfCluster presents itself to them (<c>http.tls</c>).</summary>
+    public TlsSettings Tls { get; init; } = TlsSettings.Default;
+
+    /// <summary>HTTP/2 connections: <see cref="MaxConnections"/>, or 1 when it is 0.</summary>
+    public int Http2Connections => MaxConnections > 0 ? MaxConnections : 1;
+
+    public bool Equals(HttpSettings? other) => other is not null && Timeout == other.Timeout && MaxConnections == other.MaxConnections &&
+        Engine == other.Engine && MaxResponseSize == other.MaxResponseSize && Version == other.Version && Streams == other.Streams && Tls.Equals(other.Tls);
+
+    public override int GetHashCode() => HashCode.Combine(Timeout, MaxConnections, Engine, MaxResponseSize, Version, Streams);
+
+    /// <summary>Reads <c>1.1</c>, <c>1</c>, <c>2</c> or <c>2.0</c>.</summary>
+    public static bool TryParseVersion(string text, out HttpProtocol version)
+    {
+        HttpProtocol? parsed = text.Trim().ToLowerInvariant() switch
+        {
+            "1.1" or "1" or "http/1.1" => HttpProtocol.Http11,
+            "2" or "2.0" or "h2" or "http/2" => HttpProtocol.Http2,
+            _ => null,
+        };
+        version = parsed ?? HttpProtocol.Http11;
+        return parsed is not null;
+    }
+
     /// <summary>Reads an engine name as a scenario or command line writes it: auto, fast or socketshttphandler (any case).</summary>
     public static bool TryParseEngine(string text, out HttpEngine engine)
     {
@@ -191,6 +226,34 @@ public sealed record HttpSettings
         engine = parsed ?? HttpEngine.Auto;
         return parsed is not null;
     }
+}
+
+/// <summary>The HTTP version a request is sent with. HTTP/2 to an http:// target is h2c with prior knowledge; to https:// it is negotiated by ALPN and required.</summary>
+public enum HttpProtocol { Http11, Http2 }
+
+/// <summary>
+/// TLS for https:// targets. A certificate that does not chain to a trusted root is refused unless the target's host is
+/// in <see cref="AcceptSelfSigned"/> (asked for by name, never for every host). <see cref="ServerName"/> overrides the
+/// name sent in SNI and checked against the certificate; <see cref="ClientCertificatePem"/> and <see cref="ClientKeyPem"/>
+/// are the client certificate for targets that ask for one (mutual TLS), read from the files the scenario names and
+/// carried with it, so remote workers need no copy.
+/// </summary>
+public sealed record TlsSettings
+{
+    public static readonly TlsSettings Default = new();
+
+    public IReadOnlyList<string> AcceptSelfSigned { get; init; } = [];
+    public string? ServerName { get; init; }
+    public string? ClientCertificatePem { get; init; }
+    public string? ClientKeyPem { get; init; }
+
+    /// <summary>Whether a certificate that fails only its chain (self-signed) is accepted for <paramref name="host"/>.</summary>
+    public bool AcceptsSelfSignedFor(string host) => AcceptSelfSigned.Any(h => string.Equals(h, host, StringComparison.OrdinalIgnoreCase));
+
+    public bool Equals(TlsSettings? other) => other is not null && AcceptSelfSigned.SequenceEqual(other.AcceptSelfSigned) &&
+        ServerName == other.ServerName && ClientCertificatePem == other.ClientCertificatePem && ClientKeyPem == other.ClientKeyPem;
+
+    public override int GetHashCode() => HashCode.Combine(AcceptSelfSigned.Count, ServerName, ClientCertificatePem);
 }
 
 /// <summary>Which HTTP client engine sends a share's requests.</summary>

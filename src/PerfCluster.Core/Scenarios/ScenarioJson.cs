@@ -61,6 +61,22 @@ public static class ScenarioJson
             writer.WriteRawValue(ScenarioJson.Write(value, indented: false, secrets), skipInputValidation: true);
     }
 
+    /// <summary>The TLS settings, with the client certificate inline; its key only in the cluster's own messages.</summary>
+    private static void WriteTls(Utf8JsonWriter json, TlsSettings tls, bool secrets)
+    {
+        json.WriteStartObject("tls");
+        if (tls.AcceptSelfSigned.Count > 0)
+        {
+            json.WriteStartArray("accept_self_signed");
+            foreach (var host in tls.AcceptSelfSigned) json.WriteStringValue(host);
+            json.WriteEndArray();
+        }
+        if (tls.ServerName is not null) json.WriteString("server_name", tls.ServerName);
+        if (tls.ClientCertificatePem is not null) json.WriteString("client_certificate_pem", tls.ClientCertificatePem);
+        if (tls.ClientKeyPem is not null) json.WriteString("client_key_pem", secrets ? tls.ClientKeyPem : ScenarioBuilder.MaskedKey);
+        json.WriteEndObject();
+    }
+
     /// <summary>The workload model's keys: open (arrival rate and pool) or closed (users, ramp-up or stages, think time).</summary>
     private static void WriteWorkload(Utf8JsonWriter json, ScenarioDefinition scenario)
     {
@@ -148,6 +164,9 @@ public static class ScenarioJson
                 _ => "auto",
             });
             if (scenario.Journey is { } journey) json.WriteBoolean("cookies", journey.Cookies);
+            json.WriteString("version", scenario.Http.Version == HttpProtocol.Http2 ? "2" : "1.1");
+            json.WriteNumber("streams", scenario.Http.Streams);
+            if (!scenario.Http.Tls.Equals(TlsSettings.Default)) WriteTls(json, scenario.Http.Tls, secrets);
             json.WriteEndObject();
 
             if (scenario.Journey is { } flows) WriteJourney(json, flows, secrets);

@@ -81,13 +81,27 @@ internal static class ScenarioKeys
         ScenarioAliases,
         BenchmarkKeysIgnored);
 
-    public static readonly KeySet Http = new("http", ["timeout", "max-connections", "engine", "cookies", "max-response-size"]);
+    public static readonly KeySet Http = new("http", ["timeout", "max-connections", "engine", "cookies", "max-response-size", "version", "streams", "tls"]);
+
+    public static readonly KeySet Tls = new(
+        "tls", ["accept-self-signed", "server-name", "client-certificate", "client-key", "client-certificate-pem", "client-key-pem"],
+        new Dictionary<string, string> { ["sni"] = "server-name" });
+
+    /// <summary>A request step's own <c>http</c>: the version it is sent with.</summary>
+    public static readonly KeySet StepHttp = new("a request step's http", ["version"]);
 
     /// <summary>One step of a flow: exactly one kind key, and what a failure does.</summary>
-    public static readonly KeySet Step = new("a step", ["request", "pause", "group", "repeat", "while", "if", "sql", "transaction", "redis", "set", "module", "on-failure"]);
+    public static readonly KeySet Step = new("a step", ["request", "pause", "group", "repeat", "while", "if", "sql", "transaction", "redis", "set", "module",
+        "ws-connect", "ws-send", "ws-receive", "ws-close", "on-failure"]);
 
     /// <summary>The step kinds: the keys of <see cref="Step"/> that say what the step is.</summary>
-    public static readonly string[] StepKinds = ["request", "pause", "group", "repeat", "while", "if", "sql", "transaction", "redis", "set", "module"];
+    public static readonly string[] StepKinds = ["request", "pause", "group", "repeat", "while", "if", "sql", "transaction", "redis", "set", "module",
+        "ws-connect", "ws-send", "ws-receive", "ws-close"];
+
+    public static readonly KeySet WsConnect = new("a ws-connect step", ["name", "socket", "path", "headers", "subprotocols", "timeout", "on-failure"]);
+    public static readonly KeySet WsSend = new("a ws-send step", ["name", "socket", "message", "on-failure"]);
+    public static readonly KeySet WsReceive = new("a ws-receive step", ["name", "socket", "until", "timeout", "extract", "check", "on-failure"]);
+    public static readonly KeySet WsClose = new("a ws-close step", ["socket"]);
 
     /// <summary>One database or cache of <c>databases</c>.</summary>
     public static readonly KeySet Database = new("a database", ["provider", "connection", "pool-size", "prepare", "timeout", "pool-timeout", "max-memory"]);
@@ -117,7 +131,7 @@ internal static class ScenarioKeys
         "a redis step", ["name", "database", "command", "key", "value", "field", "ttl", "args", "extract", "timeout", "on-failure"]);
 
     public static readonly KeySet RequestStep = new(
-        "a request step", ["name", "method", "path", "headers", "body", "expect-status", "timeout", "extract", "check", "on-failure"]);
+        "a request step", ["name", "method", "path", "headers", "body", "expect-status", "timeout", "extract", "check", "on-failure", "http"]);
 
     public static readonly KeySet Pause = new("a pause", ["min", "max", "duration"]);
 
@@ -133,7 +147,7 @@ internal static class ScenarioKeys
 
     public static readonly KeySet Extractor = new("an extractor", ["json", "regex", "header", "cookie"]);
 
-    public static readonly KeySet Check = new("a check", ["status", "json", "equals", "exists", "matches", "body-contains", "latency-under"]);
+    public static readonly KeySet Check = new("a check", ["status", "json", "equals", "exists", "matches", "body-contains", "regex", "latency-under"]);
 
     public static readonly KeySet Feeder = new("a feeder", ["file", "rows", "fields", "mode", "per", "on-exhausted"]);
 

@@ -34,6 +34,8 @@ public sealed record RequestStep : SeriesStep
     public IReadOnlyList<(string Name, Template Value)> Headers { get; init; } = [];
     public Template? Body { get; init; }
     public IReadOnlyList<int> ExpectedStatus { get; init; } = [];
+    /// <summary>This request's own HTTP version (<c>http.version</c> in the step); null: the scenario's.</summary>
+    public Scenarios.HttpProtocol? Version { get; init; }
     /// <summary>This request's own timeout; null: the scenario's <c>http.timeout</c>.</summary>
     public TimeSpan? Timeout { get; init; }
     public IReadOnlyList<Extractor> Extract { get; init; } = [];
@@ -135,8 +137,12 @@ public sealed record Journey(
     {
         RequestStep r => r.Checks,
         ModuleStep m => m.Checks,
+        WsReceiveStep w => w.Checks,
         _ => [],
     }).ToList();
+
+    /// <summary>Whether any step opens a WebSocket.</summary>
+    public bool UsesWebSockets => Series.Any(s => s is WsConnectStep);
 
     /// <summary>A step and every step nested in it, depth first.</summary>
     public static IEnumerable<Step> Walk(Step step)

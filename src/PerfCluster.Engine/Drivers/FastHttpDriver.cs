@@ -118,6 +118,7 @@ public sealed class FastHttpDriver : IRequestDriver
     public static string? Unsupported(ScenarioDefinition scenario)
     {
         if (scenario.Target.Scheme != Uri.UriSchemeHttp) return $"the target is {scenario.Target.Scheme}://, not http://";
+        if (scenario.Http.Version != HttpProtocol.Http11) return "it speaks HTTP/1.1 only (http.version = 2)";
         foreach (var endpoint in scenario.Endpoints)
             if (FastHttpRequest.Unsupported(scenario.Target, endpoint) is { } why) return why;
         if (!FastHttpNative.IsSupported) return "it runs on Linux (x64, arm64) only";

@@ -25,31 +25,22 @@ public sealed class HttpDriver : IRequestDriver
         "Content-Type", "Content-Encoding", "Content-Language", "Content-MD5", "Content-Disposition", "Content-Range",
     };
 
-    private readonly HttpMessageInvoker _invoker;
+    private readonly HttpLanes _lanes;
     private readonly Prepared[] _requests;
     private readonly TimeSpan _timeout;
     private readonly long _maxBody;
     private readonly MetricsRecorder _recorder;
 
-    public HttpDriver(ScenarioDefinition scenario, MetricsRecorder recorder, int connections)
+    /// <param name="handshakeTiming">The recorder's timing series of TLS handshakes (https targets); null: not timed.</param>
+    public HttpDriver(ScenarioDefinition scenario, MetricsRecorder recorder, int connections, int? handshakeTiming = null)
     {
         _recorder = recorder;
         _timeout = scenario.Http.Timeout;
         _maxBody = scenario.Http.MaxResponseSize;
         _requests = scenario.Endpoints.Select(e => Prepare(scenario.Target, e)).ToArray();
-        var handler = new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = Math.Max(1, scenario.Http.MaxConnections > 0 ? scenario.Http.MaxConnections : connections),
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-            ConnectTimeout = scenario.Http.Timeout,
-            UseProxy = false,
-            UseCookies = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            EnableMultipleHttp2Connections = true,
-        };
-        _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+        _lanes = new HttpLanes(scenario, scenario.Http.Version, scenario.Http.MaxConnections > 0 ? scenario.Http.MaxConnections : connections,
+            handshakeTiming is { } h ? (from, to) => recorder.RecordTiming(h, from, to, false) : null);
+        recorder.ConnectionWaits = () => _lanes.Waits;
     }
 
     private static Prepared Prepare(Uri target, EndpointDefinition e)
@@ -72,7 +63,7 @@ public sealed class HttpDriver : IRequestDriver
         var p = _requests[endpoint];
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
         timeout.CancelAfter(_timeout);
-        using var request = new HttpRequestMessage(p.Method, p.Uri);
+        using var request = _lanes.Request(p.Method, p.Uri);
         foreach (var h in p.Headers) request.Headers.TryAddWithoutValidation(h.Key, h.Value);
         if (p.Body is not null)
         {
@@ -81,10 +72,13 @@ public sealed class HttpDriver : IRequestDriver
         }
 
         var start = Stopwatch.GetTimestamp();
+        var lane = _lanes.For(-1);
         ErrorKind? error;
+        var entered = false;
         try
         {
-            using var response = await _invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            if (!(entered = await _lanes.EnterAsync(lane, _timeout, stop).ConfigureAwait(false))) throw new TimeoutException();
+            using var response = await lane.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
             await DrainAsync(response, _maxBody, timeout.Token).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             error = p.Endpoint.IsExpected(status) ? null : ErrorKinds.ForStatus(status);
@@ -101,6 +95,10 @@ public sealed class HttpDriver : IRequestDriver
         catch (Exception ex)
         {
             error = Classify(ex);
+        }
+        finally
+        {
+            if (entered) lane.Slots.Release();
         }
         _recorder.Record(endpoint, intendedStart, start, Stopwatch.GetTimestamp(), error);
         return true;
@@ -163,6 +161,17 @@ public sealed class HttpDriver : IRequestDriver
         {
             switch (e)
             {
+                case System.Security.Authentication.AuthenticationException:
+                    return ErrorKind.Tls;
+                case HttpRequestException { HttpRequestError: HttpRequestError.VersionNegotiationError }:
+                case HttpProtocolException { ErrorCode: 0xd }:   // HTTP_1_1_REQUIRED: an HTTP/1.1-only server refused h2c
+                    return ErrorKind.HttpVersion;
+                // The server answered the h2c preface with something that is not HTTP/2 (the runtime gives it no error code).
+                case HttpRequestException { HttpRequestError: HttpRequestError.Unknown, InnerException: null } r
+                    when r.Message.Contains("HTTP/2 handshake", StringComparison.Ordinal):
+                    return ErrorKind.HttpVersion;
+                case HttpProtocolException:
+                    return ErrorKind.Protocol;
                 case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
                     return ErrorKind.Refused;
                 case SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown }:
@@ -185,7 +194,7 @@ public sealed class HttpDriver : IRequestDriver
         return ex is IOException ? ErrorKind.Reset : ErrorKind.Other;
     }
 
-    public void Dispose() => _invoker.Dispose();
+    public void Dispose() => _lanes.Dispose();
 }
 
 /// <summary>An answer's body passed <c>http.max-response-size</c>.</summary>

@@ -51,7 +51,7 @@ public static class RequestDrivers
     public static IRequestDriver Create(ScenarioDefinition scenario, MetricsRecorder recorder, int connections, HttpEngine? engine = null)
     {
         var requested = engine ?? (scenario.Http.Engine != HttpEngine.Auto ? scenario.Http.Engine : DefaultEngine);
-        if (Resolve(scenario, requested) != HttpEngine.Fast) return new HttpDriver(scenario, recorder, connections);
+        if (Resolve(scenario, requested) != HttpEngine.Fast) return new HttpDriver(scenario, recorder, connections, HandshakeTiming.IndexIn(scenario, 0));
         var fast = new FastHttpDriver(scenario, recorder, connections);
         recorder.ConnectionWaits = () => fast.ConnectionWaits;
         return fast;

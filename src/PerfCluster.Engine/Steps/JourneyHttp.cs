@@ -10,82 +10,95 @@ namespace PerfCluster.Engine.Steps;
 internal readonly record struct HttpAnswer(int Status, string? Body, List<KeyValuePair<string, string>>? Headers, ErrorKind? TransportError, bool Abandoned, long SentAt, long EndAt);
 
 /// <summary>
-/// The HTTP client of a share's journeys: one tuned <see cref="SocketsHttpHandler"/> for every virtual user (connections
-/// up to the share's users, or <c>http.max-connections</c>), no automatic cookies or redirects: each user's cookie jar is
-/// applied per request, so users never share a session.
+/// The HTTP client of a share's journeys: the <see cref="HttpLanes"/> of each HTTP version its steps use, shared by every
+/// virtual user (HTTP/1.1: connections up to the share's users, or <c>http.max-connections</c>; HTTP/2: connections ×
+/// streams), no automatic cookies or redirects: each user's cookie jar is applied per request, so users never share a session.
 /// </summary>
 internal sealed class JourneyHttp : IDisposable
 {
-    private readonly HttpMessageInvoker _invoker;
-    /// <summary>One slot per connection of the pool.</summary>
-    private readonly SemaphoreSlim _slots;
-    private long _waits;
+    private readonly ScenarioDefinition _scenario;
+    private readonly int _connections;
+    private readonly Action<long, long>? _onHandshake;
+    /// <summary>The lanes of each HTTP version, made when a step first asks for it.</summary>
+    private readonly HttpLanes?[] _lanes = new HttpLanes?[2];
+    private readonly object _gate = new();
     private readonly long _maxBody;
 
-    public JourneyHttp(Uri target, int connections, TimeSpan connectTimeout, long maxBody = HttpSettings.DefaultMaxResponseSize)
+    /// <param name="onHandshake">A new https connection's TLS handshake, from the TCP connect's end to the handshake's.</param>
+    public JourneyHttp(ScenarioDefinition scenario, int connections, Action<long, long>? onHandshake = null)
     {
-        Target = target;
-        _maxBody = maxBody;
-        _slots = new SemaphoreSlim(Math.Max(1, connections));
-        var handler = new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = Math.Max(1, connections),
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-            ConnectTimeout = connectTimeout,
-            UseProxy = false,
-            UseCookies = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-        };
-        _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+        _scenario = scenario;
+        Target = scenario.Target;
+        _connections = connections;
+        _onHandshake = onHandshake;
+        _maxBody = scenario.Http.MaxResponseSize;
     }
 
     public Uri Target { get; }
 
+    private HttpMessageInvoker? _webSockets;
+
+    /// <summary>
+    /// The handler WebSocket upgrades go through: the scenario's TLS settings, and a pool of its own (each socket keeps
+    /// its connection for as long as it is open, so sockets never take a request step's connections).
+    /// </summary>
+    public HttpMessageInvoker WebSocketInvoker
+    {
+        get
+        {
+            if (Volatile.Read(ref _webSockets) is { } invoker) return invoker;
+            lock (_gate) return _webSockets ??= new HttpMessageInvoker(HttpLanes.Handler(_scenario, int.MaxValue, _onHandshake), disposeHandler: true);
+        }
+    }
+
     public static bool IsContentHeader(string name) => HttpDriver.ContentHeaderNames.Contains(name);
 
-    public async Task<HttpAnswer> SendAsync(HttpMethod method, Uri uri, List<KeyValuePair<string, string>> headers, byte[]? body,
+    private HttpLanes LanesOf(HttpProtocol version)
+    {
+        var i = (int)version;
+        if (Volatile.Read(ref _lanes[i]) is { } lanes) return lanes;
+        lock (_gate) return _lanes[i] ??= new HttpLanes(_scenario, version, _connections, _onHandshake);
+    }
+
+    public async Task<HttpAnswer> SendAsync(HttpProtocol version, int user, HttpMethod method, Uri uri, List<KeyValuePair<string, string>> headers, byte[]? body,
         JourneyUser? cookies, bool readBody, bool readHeaders, TimeSpan timeout, CancellationToken stop)
     {
         // Latency counts from here, a wait for a free connection included (as the fast engine does). Requests beyond
-        // the connections wait on the semaphore, not inside the handler: a million users queued at start-up hold a
-        // waiter each, not a whole request.
+        // the connections (HTTP/2: the streams) wait on the lane, not inside the handler: a million users queued at
+        // start-up hold a waiter each, not a whole request.
         var sentAt = Stopwatch.GetTimestamp();
-        if (!_slots.Wait(0))
+        var lanes = LanesOf(version);
+        var lane = lanes.For(user);
+        try
         {
-            Interlocked.Increment(ref _waits);
-            try
-            {
-                if (!await _slots.WaitAsync(timeout, stop).ConfigureAwait(false))
-                    return new HttpAnswer(0, null, null, ErrorKind.Timeout, false, sentAt, Stopwatch.GetTimestamp());
-            }
-            catch (OperationCanceledException)
-            {
-                return new HttpAnswer(0, null, null, null, true, sentAt, Stopwatch.GetTimestamp());
-            }
+            if (!await lanes.EnterAsync(lane, timeout, stop).ConfigureAwait(false))
+                return new HttpAnswer(0, null, null, ErrorKind.Timeout, false, sentAt, Stopwatch.GetTimestamp());
+        }
+        catch (OperationCanceledException)
+        {
+            return new HttpAnswer(0, null, null, null, true, sentAt, Stopwatch.GetTimestamp());
         }
         try
         {
             var left = timeout - Stopwatch.GetElapsedTime(sentAt);
-            return await SendOnSlotAsync(method, uri, headers, body, cookies, readBody, readHeaders,
+            return await SendOnSlotAsync(lanes, lane, method, uri, headers, body, cookies, readBody, readHeaders,
                 left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1), sentAt, stop).ConfigureAwait(false);
         }
         finally
         {
-            _slots.Release();
+            lane.Slots.Release();
         }
     }
 
-    /// <summary>Requests that found every connection busy and waited for one (generator health: should stay 0).</summary>
-    public long ConnectionWaits => Interlocked.Read(ref _waits);
+    /// <summary>Requests that found every connection (or stream) busy and waited for one (generator health: should stay 0).</summary>
+    public long ConnectionWaits => _lanes.Sum(l => l?.Waits ?? 0);
 
-    private async Task<HttpAnswer> SendOnSlotAsync(HttpMethod method, Uri uri, List<KeyValuePair<string, string>> headers, byte[]? body,
+    private async Task<HttpAnswer> SendOnSlotAsync(HttpLanes lanes, HttpLanes.Lane lane, HttpMethod method, Uri uri, List<KeyValuePair<string, string>> headers, byte[]? body,
         JourneyUser? cookies, bool readBody, bool readHeaders, TimeSpan timeout, long sentAt, CancellationToken stop)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop);
         linked.CancelAfter(timeout);
-        using var request = new HttpRequestMessage(method, uri);
+        using var request = lanes.Request(method, uri);
         if (body is not null) request.Content = new ByteArrayContent(body);
         foreach (var (name, value) in headers)
         {
@@ -96,7 +109,7 @@ internal sealed class JourneyHttp : IDisposable
 
         try
         {
-            using var response = await _invoker.SendAsync(request, linked.Token).ConfigureAwait(false);
+            using var response = await lane.Invoker.SendAsync(request, linked.Token).ConfigureAwait(false);
             string? text = null;
             if (readBody) text = await HttpDriver.ReadTextAsync(response, _maxBody, linked.Token).ConfigureAwait(false);
             else await HttpDriver.DrainAsync(response, _maxBody, linked.Token).ConfigureAwait(false);
@@ -136,6 +149,9 @@ internal sealed class JourneyHttp : IDisposable
         }
     }
 
-    // The semaphore is not disposed: requests still finishing after the share ends release their slot into it.
-    public void Dispose() => _invoker.Dispose();
+    public void Dispose()
+    {
+        foreach (var lanes in _lanes) lanes?.Dispose();
+        _webSockets?.Dispose();
+    }
 }

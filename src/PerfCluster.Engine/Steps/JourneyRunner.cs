@@ -22,6 +22,8 @@ public sealed class JourneyUser
     public UserVariables Variables { get; }
     internal long[] FeederUses { get; }
     internal CookieContainer? Jar { get; set; }
+    /// <summary>The user's open WebSockets by name; made when the first one opens.</summary>
+    internal Dictionary<string, UserSocket>? Sockets { get; set; }
     internal bool SetUp { get; set; }
     internal bool HasRows { get; set; }
     /// <summary>This user's instance of each module, by the journey's module index; made on first use.</summary>
@@ -46,6 +48,8 @@ public sealed partial class JourneyRunner : IDisposable
     private readonly MetricsRecorder _recorder;
     private readonly JourneyHttp _http;
     private readonly TimeSpan _timeout;
+    private readonly HttpProtocol _version;
+    private readonly long _maxMessage;
     private readonly Func<bool> _isOver;
     private readonly Dictionary<Step, int> _requestIndex = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Step, int> _groupIndex = new(ReferenceEqualityComparer.Instance);
@@ -67,8 +71,12 @@ public sealed partial class JourneyRunner : IDisposable
         _recorder = recorder;
         _isOver = isOver;
         _timeout = scenario.Http.Timeout;
-        _http = new JourneyHttp(scenario.Target, scenario.Http.MaxConnections > 0 ? scenario.Http.MaxConnections : connections, scenario.Http.Timeout,
-            scenario.Http.MaxResponseSize);
+        _version = scenario.Http.Version;
+        _maxMessage = scenario.Http.MaxResponseSize;
+        _setupSockets = _journey.Setup.SelectMany(Journey.Walk).OfType<WsConnectStep>().Select(c => c.Socket).ToHashSet(StringComparer.Ordinal);
+        var handshakes = HandshakeTiming.IndexIn(scenario, _journey.Flows.Count + _journey.Groups.Count);
+        _http = new JourneyHttp(scenario, scenario.Http.MaxConnections > 0 ? scenario.Http.MaxConnections : connections,
+            handshakes is { } h ? (from, to) => recorder.RecordTiming(h, from, to, false) : null);
         recorder.ConnectionWaits = () => _http.ConnectionWaits;
         var series = _journey.Series;
         _reads = new (bool, bool)[series.Count];
@@ -100,7 +108,7 @@ public sealed partial class JourneyRunner : IDisposable
     {
         var journey = scenario.Journey!;
         return new MetricsRecorder(scenario.Endpoints.Select(e => e.Name).ToList(),
-            journey.Flows.Select(f => (f.Name, false)).Concat(journey.Groups.Select(g => (g.Name, true))).ToList(),
+            journey.Flows.Select(f => (f.Name, false)).Concat(journey.Groups.Select(g => (g.Name, true))).Concat(HandshakeTiming.Of(scenario)).ToList(),
             journey.Checks.Select(c => c.Name).ToList(),
             journey.Databases.Where(d => d.Provider != DatabaseProvider.Redis).Select(d => d.Name).ToList());
     }
@@ -203,7 +211,7 @@ public sealed partial class JourneyRunner : IDisposable
             var failed = state.Failed;
             state.Failed = before || failed;
             if (result != Flow.Next) return result;
-            if (failed && step is SeriesStep or PauseStep or SetStep)
+            if (failed && step is SeriesStep or PauseStep or SetStep or WsCloseStep)
             {
                 switch (step.OnFailure)
                 {
@@ -249,6 +257,14 @@ public sealed partial class JourneyRunner : IDisposable
                 return await RedisAsync(redis, state).ConfigureAwait(false);
             case ModuleStep module:
                 return await ModuleAsync(module, state).ConfigureAwait(false);
+            case WsConnectStep connect:
+                return await WsConnectAsync(connect, state).ConfigureAwait(false);
+            case WsSendStep send:
+                return await WsSendAsync(send, state).ConfigureAwait(false);
+            case WsReceiveStep receive:
+                return await WsReceiveAsync(receive, state).ConfigureAwait(false);
+            case WsCloseStep close:
+                return await WsCloseAsync(close, state).ConfigureAwait(false);
             case SetStep set:
                 Set(set, state);
                 return Flow.Next;
@@ -276,7 +292,7 @@ public sealed partial class JourneyRunner : IDisposable
             return Flow.Next;
         }
         var (needBody, needHeaders) = _reads[index];
-        var answer = await _http.SendAsync(_methods[step], uri!, headers, body, _journey.Cookies ? state.User : null, needBody, needHeaders,
+        var answer = await _http.SendAsync(step.Version ?? _version, vars.Vu, _methods[step], uri!, headers, body, _journey.Cookies ? state.User : null, needBody, needHeaders,
             step.Timeout ?? _timeout, state.Abandon).ConfigureAwait(false);
         if (answer.Abandoned)
         {
@@ -361,6 +377,7 @@ public sealed partial class JourneyRunner : IDisposable
 
     public void Dispose()
     {
+        CloseSockets();
         _http.Dispose();
         CloseDatabases();
         DisposeModules();

@@ -109,7 +109,7 @@ public sealed class RunExecutor : UntypedActor, IWithTimers
         }
         else
         {
-            _recorder = new MetricsRecorder(scenario.Endpoints.Select(e => e.Name).ToList());
+            _recorder = new MetricsRecorder(scenario.Endpoints.Select(e => e.Name).ToList(), HandshakeTiming.Of(scenario).ToList(), []);
             _driver = RequestDrivers.Create(scenario, _recorder, Math.Max(1, assign.Share.Count));
         }
         _context = new ShareControl(scenario, _driver, deadline, _abandon.Token, _log, _journey);

@@ -16,9 +16,12 @@ public static class TargetCommand
         var freezeEvery = new Option<string?>("--freeze-every") { Description = "Period of the freezes, e.g. 5s." };
         var leak = new Option<double>("--leak") { Description = "Leak this many MB per second (for trying the leak detector).", DefaultValueFactory = _ => 0 };
         var leakPerMinute = new Option<double?>("--leak-mb-per-min") { Description = "The same leak given in MB per minute (the guide's unit)." };
+        var h2cPort = new Option<int?>("--h2c-port") { Description = "Also serve cleartext HTTP/2 (h2c, prior knowledge) on this port (0 picks a free one)." };
+        var tlsPort = new Option<int?>("--tls-port") { Description = "Also serve https (HTTP/1.1 and HTTP/2 by ALPN, a self-signed certificate made at start) on this port." };
+        var clientCerts = new Option<bool>("--require-client-certificate") { Description = "The https port refuses clients without a certificate (mutual TLS)." };
         var command = new Command("target", "Run the demo target: the guide's endpoints with injected latency and errors, counts at GET /__stats.")
         {
-            port, latency, jitter, errorRate, freeze, freezeEvery, leak, leakPerMinute,
+            port, latency, jitter, errorRate, freeze, freezeEvery, leak, leakPerMinute, h2cPort, tlsPort, clientCerts,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -44,10 +47,17 @@ public static class TargetCommand
                 leakRate = perMinute / 60;
             }
             if (leakRate is < 0 or > 1024 || double.IsNaN(leakRate)) throw new UsageException($"--leak must be between 0 and 1024 MB/s (got {leakRate})");
+            foreach (var (option, value) in new[] { ("--h2c-port", parse.GetValue(h2cPort)), ("--tls-port", parse.GetValue(tlsPort)) })
+                if (value is < 0 or > 65535) throw new UsageException($"{option} must be between 0 and 65535 (got {value})");
+            if (parse.GetValue(clientCerts) && parse.GetValue(tlsPort) is null) throw new UsageException("--require-client-certificate needs --tls-port");
             DemoTarget target;
             try
             {
-                target = await DemoTarget.StartAsync(new DemoTargetOptions(p, l, j, rate) { Freeze = f, FreezeEvery = fe, LeakMegabytesPerSecond = leakRate });
+                target = await DemoTarget.StartAsync(new DemoTargetOptions(p, l, j, rate)
+                {
+                    Freeze = f, FreezeEvery = fe, LeakMegabytesPerSecond = leakRate,
+                    H2cPort = parse.GetValue(h2cPort), TlsPort = parse.GetValue(tlsPort), RequireClientCertificate = parse.GetValue(clientCerts),
+                });
             }
             catch (IOException e)
             {
@@ -57,6 +67,10 @@ public static class TargetCommand
             {
                 Console.Out.WriteLine($"Demo target listening on {target.BaseUrl}, pid {Environment.ProcessId} (latency {l.TotalMilliseconds} ms ± {j.TotalMilliseconds} ms, error rate {rate:P1}" +
                     (f > TimeSpan.Zero ? $", frozen {f.TotalMilliseconds} ms of every {fe.TotalMilliseconds} ms" : "") + "). Ctrl+C stops it.");
+                if (target.H2cUrl is { } h2c) Console.Out.WriteLine($"h2c (HTTP/2, prior knowledge) on {h2c}");
+                if (target.TlsUrl is { } tls)
+                    Console.Out.WriteLine($"https (HTTP/1.1 and HTTP/2) on {tls}, self-signed {target.Certificate!.Subject}, SHA-256 {target.Certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)}" +
+                        (parse.GetValue(clientCerts) ? ", client certificate required" : ""));
                 using var interrupt = new InterruptSignal(quiet: true);
                 try
                 {

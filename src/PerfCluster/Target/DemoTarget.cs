@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -24,6 +26,15 @@ public sealed record DemoTargetOptions(int Port = 8000, TimeSpan? Latency = null
 
     /// <summary>Memory the target allocates, touches and never frees, per second: a leak for the leak detector to find.</summary>
     public double LeakMegabytesPerSecond { get; init; }
+
+    /// <summary>A second port that speaks cleartext HTTP/2 only (h2c with prior knowledge); 0: any free port; null: none.</summary>
+    public int? H2cPort { get; init; }
+
+    /// <summary>An https port (HTTP/1.1 and HTTP/2 by ALPN) with a self-signed certificate for 127.0.0.1 and localhost made at start; 0: any free port; null: none.</summary>
+    public int? TlsPort { get; init; }
+
+    /// <summary>The https port asks every client for a certificate and refuses a connection without one (mutual TLS).</summary>
+    public bool RequireClientCertificate { get; init; }
 
     public TimeSpan BaseLatency => Latency ?? TimeSpan.FromMilliseconds(5);
     public TimeSpan LatencyJitter => Jitter ?? TimeSpan.FromMilliseconds(2);
@@ -44,6 +55,7 @@ public sealed class DemoTarget : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, long> _counts = new();
+    private readonly ConcurrentDictionary<string, long> _protocols = new();
     private readonly long _startedAt = Stopwatch.GetTimestamp();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<byte[]> _leaked = new();
@@ -61,8 +73,20 @@ public sealed class DemoTarget : IAsyncDisposable
     public TuningModel? Tuning => _tuning;
     public Uri BaseUrl { get; private set; } = null!;
 
+    /// <summary>The h2c port's address (<see cref="DemoTargetOptions.H2cPort"/>); null when it has none.</summary>
+    public Uri? H2cUrl { get; private set; }
+
+    /// <summary>The https port's address (<see cref="DemoTargetOptions.TlsPort"/>); null when it has none.</summary>
+    public Uri? TlsUrl { get; private set; }
+
+    /// <summary>The self-signed certificate the https port presents.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; private init; }
+
     /// <summary>The shop API under <c>/shop</c>, for user journeys.</summary>
     public ShopApi Shop { get; } = new();
+
+    /// <summary>The WebSocket endpoints under <c>/ws</c>.</summary>
+    public SocketEndpoints Sockets { get; } = new();
 
     /// <summary>Every request received: the guide's endpoints and the shop's.</summary>
     public long TotalServed => _counts.Values.Sum() + Shop.Total;
@@ -75,23 +99,46 @@ public sealed class DemoTarget : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "a freeze must be shorter than its period");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        ListenOptions? main = null, h2c = null, tls = null;
+        var certificate = options.TlsPort is null ? null : TargetCertificate.Create();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Parse(options.Host), options.Port);
+            var address = IPAddress.Parse(options.Host);
+            k.Listen(address, options.Port, l => main = l);
+            if (options.H2cPort is { } h2cPort) k.Listen(address, h2cPort, l => { l.Protocols = HttpProtocols.Http2; h2c = l; });
+            if (options.TlsPort is { } tlsPort)
+                k.Listen(address, tlsPort, l =>
+                {
+                    l.Protocols = HttpProtocols.Http1AndHttp2;
+                    l.UseHttps(new HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificate = certificate,
+                        ClientCertificateMode = options.RequireClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.NoCertificate,
+                        // Any client certificate is let in (the demo has no CA); /__tls shows whose it was.
+                        ClientCertificateValidation = (_, _, _) => true,
+                    });
+                    tls = l;
+                });
             k.AddServerHeader = false;
             k.Limits.MaxConcurrentConnections = null;
+            k.Limits.Http2.MaxStreamsPerConnection = 1000;
         });
         var app = builder.Build();
-        var target = new DemoTarget(app, options);
+        var target = new DemoTarget(app, options) { Certificate = certificate };
         target.MapEndpoints();
         await app.StartAsync(cancellationToken);
         if (options.LeakMegabytesPerSecond > 0) _ = target.LeakAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        target.BaseUrl = new Uri(address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"));
+        var host = options.Host is "0.0.0.0" or "::" ? "127.0.0.1" : options.Host;
+        target.BaseUrl = new Uri($"http://{host}:{main!.IPEndPoint!.Port}/");
+        if (h2c is not null) target.H2cUrl = new Uri($"http://{host}:{h2c.IPEndPoint!.Port}/");
+        if (tls is not null) target.TlsUrl = new Uri($"https://{host}:{tls.IPEndPoint!.Port}/");
         return target;
     }
 
     public IReadOnlyDictionary<string, long> Counts => _counts.ToDictionary(kv => kv.Key, kv => kv.Value);
+
+    /// <summary>Requests served by protocol ("HTTP/1.1", "HTTP/2"), the <c>/__</c> control paths left out.</summary>
+    public IReadOnlyDictionary<string, long> Protocols => _protocols.ToDictionary(kv => kv.Key, kv => kv.Value);
 
     private void MapEndpoints()
     {
@@ -100,15 +147,30 @@ public sealed class DemoTarget : IAsyncDisposable
             Func<HttpContext, Task<IResult>> handler = ctx => Serve(ctx, path);
             _app.Map(path, (Delegate)handler);
         }
+        _app.Use(next => ctx =>
+        {
+            if (!ctx.Request.Path.StartsWithSegments("/__")) _protocols.AddOrUpdate(ctx.Request.Protocol, 1, (_, n) => n + 1);
+            return next(ctx);
+        });
         Shop.Map(_app, DelayAsync);
+        Sockets.Map(_app);
+        _app.MapGet("/__tls", (HttpContext ctx) => Results.Json(new
+        {
+            protocol = ctx.Request.Protocol,
+            https = ctx.Request.IsHttps,
+            client_certificate = ctx.Connection.ClientCertificate?.Subject,
+        }));
         _app.MapGet("/__stats", () => Results.Json(new
         {
-            total = TotalServed, paths = Counts, shop = new { steps = Shop.Steps, users = Shop.Users },
+            total = TotalServed, paths = Counts, shop = new { steps = Shop.Steps, users = Shop.Users }, protocols = Protocols,
+            websocket = Sockets.Stats,
         }));
         _app.MapDelete("/__stats", () =>
         {
             _counts.Clear();
+            _protocols.Clear();
             Shop.Reset();
+            Sockets.Reset();
             return Results.NoContent();
         });
         _app.MapGet("/__config", () => Results.Json((_tuning ?? TuningModel.Defaults).ToJson()));
@@ -135,7 +197,7 @@ public sealed class DemoTarget : IAsyncDisposable
         });
         _app.MapGet("/metrics", () => Results.Text(Metrics(), "text/plain; version=0.0.4"));
         _app.MapGet("/", () => Results.Text(
-            "PerfCluster demo target. Endpoints: " + string.Join(", ", Paths) + ", the shop API under /shop; counts at GET /__stats\n"));
+            "PerfCluster demo target. Endpoints: " + string.Join(", ", Paths) + ", the shop API under /shop, WebSockets at /ws/echo and /ws/subscribe; counts at GET /__stats\n"));
     }
 
     private async Task<IResult> Serve(HttpContext ctx, string path)
@@ -224,5 +286,6 @@ public sealed class DemoTarget : IAsyncDisposable
         _stop.Cancel();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Certificate?.Dispose();
     }
 }
