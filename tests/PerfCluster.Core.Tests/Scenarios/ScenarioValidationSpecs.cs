@@ -23,7 +23,7 @@ public class ScenarioValidationSpecs
         + "graceful-stop, warm-up, pre-allocated-users, max-users, sla-thresholds, alert-rules, monitor, flow, flows, setup, feeders, databases, modules, module-targets", 4)]
     [InlineData(Head + "http { timout = 1s }", "unknown key 'timout'; did you mean 'timeout'?", 4)]
     [InlineData(Head + "http { max-response-size = lots }", "'max-response-size' must be a size such as 64MB, or 0 for no limit, but is 'lots'", 4)]
-    [InlineData(Head + "http { retries = 3 }", "unknown key 'retries' in http; allowed keys: timeout, max-connections, engine, cookies, max-response-size", 4)]
+    [InlineData(Head + "http { retries = 3 }", "unknown key 'retries' in http; allowed keys: timeout, max-connections, engine, cookies, max-response-size, version, streams, tls", 4)]
     [InlineData(Head + "concurrent_users = 5", "'concurrent_users' sets 'concurrent-users' again (already set as 'concurrent-users' at 2:1)", 4)]
     [InlineData(Head + "ramp_up_time = 5\nramp-up = 5s", "'ramp-up' sets 'ramp-up' again (already set as 'ramp_up_time' at 4:1)", 5)]
     [InlineData("target = \"http://h:1\"\n\"Light Load\" { description = x }",
