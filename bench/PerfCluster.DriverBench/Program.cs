@@ -9,6 +9,9 @@ using PerfCluster.Engine.Workers;
 // request over the measured period, and prints one line:
 //   DRIVER engine=fast rps=... cpu_us=... requests=... errors=... waits=... alloc_bytes_per_request=... gen0_collections=...
 // Usage: PerfCluster.DriverBench <fast|socketshttphandler> <url> [connections=64] [seconds=10] [warmup-seconds=2]
+//        PerfCluster.DriverBench h2 <url> <connections> <streams> [seconds=10]   (the runtime's HTTP/2 client alone; RawHttp2)
+if (args is ["h2", var h2Url, var h2Connections, var h2Streams, ..])
+    return await RawHttp2.RunAsync(new Uri(h2Url), int.Parse(h2Connections), int.Parse(h2Streams), args.Length > 4 ? double.Parse(args[4]) : 10);
 if (args.Length < 2 || !HttpSettings.TryParseEngine(args[0], out var engine) || engine == HttpEngine.Auto)
 {
     Console.Error.WriteLine("usage: PerfCluster.DriverBench <fast|socketshttphandler> <url> [connections] [seconds] [warmup-seconds]");
