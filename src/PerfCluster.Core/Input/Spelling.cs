@@ -3,6 +3,10 @@ namespace PerfCluster.Core.Input;
 /// <summary>How close a mistyped word is to a known one, for the "did you mean" of an error message.</summary>
 public static class Spelling
 {
+    /// <summary>The known word nearest to <paramref name="word"/> within two edits (case ignored); null when none is that close.</summary>
+    public static string? Suggest(string word, IEnumerable<string> known) =>
+        known.Select(k => (k, d: EditDistance(word.ToLowerInvariant(), k.ToLowerInvariant()))).Where(x => x.d <= 2).OrderBy(x => x.d).Select(x => x.k).FirstOrDefault();
+
     /// <summary>Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps.</summary>
     public static int EditDistance(string a, string b)
     {

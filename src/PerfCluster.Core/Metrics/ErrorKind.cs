@@ -47,11 +47,43 @@ public enum ErrorKind
     HttpVersion = 20,
     /// <summary>A WebSocket closed while a step needed it: the server closed it, or the user's socket was never opened.</summary>
     WebSocketClosed = 21,
+    /// <summary>A gRPC call ended with status CANCELLED (1).</summary>
+    GrpcCancelled = 22,
+    /// <summary>A gRPC call ended with status UNKNOWN (2).</summary>
+    GrpcUnknown = 23,
+    /// <summary>A gRPC call ended with status INVALID_ARGUMENT (3).</summary>
+    GrpcInvalidArgument = 24,
+    /// <summary>A gRPC call ended with status NOT_FOUND (5).</summary>
+    GrpcNotFound = 25,
+    /// <summary>A gRPC call ended with status ALREADY_EXISTS (6).</summary>
+    GrpcAlreadyExists = 26,
+    /// <summary>A gRPC call ended with status PERMISSION_DENIED (7).</summary>
+    GrpcPermissionDenied = 27,
+    /// <summary>A gRPC call ended with status RESOURCE_EXHAUSTED (8).</summary>
+    GrpcResourceExhausted = 28,
+    /// <summary>A gRPC call ended with status FAILED_PRECONDITION (9).</summary>
+    GrpcFailedPrecondition = 29,
+    /// <summary>A gRPC call ended with status ABORTED (10).</summary>
+    GrpcAborted = 30,
+    /// <summary>A gRPC call ended with status OUT_OF_RANGE (11).</summary>
+    GrpcOutOfRange = 31,
+    /// <summary>A gRPC call ended with status UNIMPLEMENTED (12).</summary>
+    GrpcUnimplemented = 32,
+    /// <summary>A gRPC call ended with status INTERNAL (13).</summary>
+    GrpcInternal = 33,
+    /// <summary>A gRPC call ended with status UNAVAILABLE (14).</summary>
+    GrpcUnavailable = 34,
+    /// <summary>A gRPC call ended with status DATA_LOSS (15).</summary>
+    GrpcDataLoss = 35,
+    /// <summary>A gRPC call ended with status UNAUTHENTICATED (16).</summary>
+    GrpcUnauthenticated = 36,
+    /// <summary>A gRPC step's rendered message does not fit its type (an unknown field, a wrong value); nothing was sent.</summary>
+    BadMessage = 37,
 }
 
 public static class ErrorKinds
 {
-    public const int Count = 22;
+    public const int Count = 38;
     public static readonly ErrorKind[] All = Enum.GetValues<ErrorKind>();
 
     /// <summary>snake_case name used in reports and threshold expressions (e.g. "http_5xx").</summary>
@@ -78,7 +110,45 @@ public static class ErrorKinds
         ErrorKind.Tls => "tls",
         ErrorKind.HttpVersion => "http_version",
         ErrorKind.WebSocketClosed => "ws_closed",
+        ErrorKind.GrpcCancelled => "grpc_cancelled",
+        ErrorKind.GrpcUnknown => "grpc_unknown",
+        ErrorKind.GrpcInvalidArgument => "grpc_invalid_argument",
+        ErrorKind.GrpcNotFound => "grpc_not_found",
+        ErrorKind.GrpcAlreadyExists => "grpc_already_exists",
+        ErrorKind.GrpcPermissionDenied => "grpc_permission_denied",
+        ErrorKind.GrpcResourceExhausted => "grpc_resource_exhausted",
+        ErrorKind.GrpcFailedPrecondition => "grpc_failed_precondition",
+        ErrorKind.GrpcAborted => "grpc_aborted",
+        ErrorKind.GrpcOutOfRange => "grpc_out_of_range",
+        ErrorKind.GrpcUnimplemented => "grpc_unimplemented",
+        ErrorKind.GrpcInternal => "grpc_internal",
+        ErrorKind.GrpcUnavailable => "grpc_unavailable",
+        ErrorKind.GrpcDataLoss => "grpc_data_loss",
+        ErrorKind.GrpcUnauthenticated => "grpc_unauthenticated",
+        ErrorKind.BadMessage => "bad_message",
         _ => "other",
+    };
+
+    /// <summary>The kind of a gRPC status other than OK: its own, except DEADLINE_EXCEEDED, which is a <c>timeout</c>.</summary>
+    public static ErrorKind ForGrpcCode(int code) => code switch
+    {
+        4 => ErrorKind.Timeout,
+        1 => ErrorKind.GrpcCancelled,
+        2 => ErrorKind.GrpcUnknown,
+        3 => ErrorKind.GrpcInvalidArgument,
+        5 => ErrorKind.GrpcNotFound,
+        6 => ErrorKind.GrpcAlreadyExists,
+        7 => ErrorKind.GrpcPermissionDenied,
+        8 => ErrorKind.GrpcResourceExhausted,
+        9 => ErrorKind.GrpcFailedPrecondition,
+        10 => ErrorKind.GrpcAborted,
+        11 => ErrorKind.GrpcOutOfRange,
+        12 => ErrorKind.GrpcUnimplemented,
+        13 => ErrorKind.GrpcInternal,
+        14 => ErrorKind.GrpcUnavailable,
+        15 => ErrorKind.GrpcDataLoss,
+        16 => ErrorKind.GrpcUnauthenticated,
+        _ => ErrorKind.Other,
     };
 
     public static ErrorKind ForStatus(int status) => status switch

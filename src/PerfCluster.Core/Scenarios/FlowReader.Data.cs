@@ -36,6 +36,7 @@ internal sealed partial class FlowReader
         WsConnectStep c => new EndpointDefinition { Name = c.Name, Method = "WS", Path = c.Path.Text },
         WsSendStep w => new EndpointDefinition { Name = w.Name, Method = "WS-SEND", Path = w.Socket },
         WsReceiveStep w => new EndpointDefinition { Name = w.Name, Method = "WS-RECEIVE", Path = w.Socket },
+        GrpcStep g => new EndpointDefinition { Name = g.Name, Method = "GRPC", Path = "/" + g.Method.FullName },
         _ => throw new ArgumentOutOfRangeException(nameof(step)),
     };
 

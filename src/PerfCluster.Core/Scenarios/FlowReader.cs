@@ -33,6 +33,8 @@ internal sealed partial class FlowReader
     {
         _databases = DatabaseReader.Read(scenario).ToDictionary(d => d.Name, StringComparer.Ordinal);
         _modules = ModuleReader.Read(scenario).ToDictionary(m => m.Name, StringComparer.Ordinal);
+        _grpc = GrpcReader.Read(scenario);
+        _grpcAt = scenario.Get("grpc")?.KeyPosition;
         foreach (var module in _modules.Values)
         foreach (var variable in module.Sets)
             _variables.Add(variable);
@@ -74,7 +76,7 @@ internal sealed partial class FlowReader
         setup = bound.Steps(setup);
         flows = flows.Select(f => f with { Steps = bound.Steps(f.Steps) }).ToList();
         var cookies = Cookies(scenario);
-        var journey = new Journey(feeders, setup, flows, _variables, SourceJson(source)) { Cookies = cookies, Databases = _databases.Values.ToList(), Modules = _modules.Values.ToList() };
+        var journey = new Journey(feeders, setup, flows, _variables, SourceJson(source)) { Cookies = cookies, Databases = _databases.Values.ToList(), Modules = _modules.Values.ToList(), Grpc = _grpc };
         var endpoints = journey.Series.Select(EndpointOf).ToList();
         return (journey, endpoints);
     }
@@ -167,6 +169,7 @@ internal sealed partial class FlowReader
             "ws-send" => WsSend(field),
             "ws-receive" => WsReceive(field),
             "ws-close" => WsClose(field),
+            "grpc" => Grpc(field),
             _ => Set(field),
         };
         if (_transaction is not null && step is not (SqlStep or SetStep or IfStep or RepeatStep))
@@ -437,6 +440,12 @@ internal sealed partial class FlowReader
             RedisStep r => r with { Key = r.Key?.Bind(table), Value = r.Value?.Bind(table), Field = r.Field?.Bind(table), Args = r.Args.Select(a => a.Bind(table)).ToList() },
             WsConnectStep c => c with { Path = c.Path.Bind(table), Headers = c.Headers.Select(h => (h.Name, h.Value.Bind(table))).ToList() },
             WsSendStep w => w with { Message = w.Message.Bind(table) },
+            GrpcStep g => g with
+            {
+                Message = g.Message.Bind(table),
+                Metadata = g.Metadata.Select(m => (m.Name, m.Value.Bind(table))).ToList(),
+                Checks = g.Checks.Select(c => c.Value is null ? c : c with { Value = c.Value.Bind(table) }).ToList(),
+            },
             WsReceiveStep w => w with
             {
                 Until = w.Until is { Value: not null } u ? u with { Value = u.Value.Bind(table) } : w.Until,

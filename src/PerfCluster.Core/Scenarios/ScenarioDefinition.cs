@@ -50,7 +50,7 @@ public sealed record ScenarioDefinition
     public Journey? Journey { get; init; }
 
     /// <summary>False for a journey of SQL and Redis steps alone: its target is never sent to, so nothing probes it.</summary>
-    public bool SendsHttp => Journey is not { } j || j.Requests.Count > 0 || j.UsesWebSockets;
+    public bool SendsHttp => Journey is not { } j || j.Requests.Count > 0 || j.UsesWebSockets || j.UsesGrpc;
 
     /// <summary>Per-module targets (<c>module-targets</c>) for the modules this scenario runs.</summary>
     public IReadOnlyList<ModuleTarget> ModuleTargets { get; init; } = [];

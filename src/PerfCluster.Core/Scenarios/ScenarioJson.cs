@@ -273,17 +273,18 @@ public static class ScenarioJson
                 {
                     Strings(json, "sets", m.Sets);
                 }
-                json.WriteStartArray("files");
-                foreach (var file in m.Sources)
-                {
-                    json.WriteStartObject();
-                    json.WriteString("path", file.File);
-                    json.WriteString("text", file.Text);
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
+                SourceFiles(json, "files", m.Sources);
                 json.WriteEndObject();
             }
+            json.WriteEndObject();
+        }
+        if (journey.Grpc is { } grpc)
+        {
+            // protoc's output rather than the .proto files: a worker reads it back without protoc.
+            json.WriteStartObject("grpc");
+            SourceFiles(json, "files", grpc.Protos);
+            json.WriteString("descriptor_set", Convert.ToBase64String(grpc.DescriptorSet));
+            SourceFiles(json, "generated", grpc.Generated);
             json.WriteEndObject();
         }
         if (journey.Feeders.Count > 0)
@@ -310,6 +311,19 @@ public static class ScenarioJson
         }
         using var source = JsonDocument.Parse(journey.Source);
         foreach (var property in source.RootElement.EnumerateObject()) property.WriteTo(json);
+    }
+
+    private static void SourceFiles(Utf8JsonWriter json, string name, IReadOnlyList<ModuleSource> files)
+    {
+        json.WriteStartArray(name);
+        foreach (var file in files)
+        {
+            json.WriteStartObject();
+            json.WriteString("path", file.File);
+            json.WriteString("text", file.Text);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
     }
 
     private static void WriteRegression(Utf8JsonWriter json, RegressionThresholds r)

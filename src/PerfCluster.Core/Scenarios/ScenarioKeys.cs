@@ -68,7 +68,7 @@ internal static class ScenarioKeys
         [
             "target", "endpoints", "request-patterns", "thresholds", "http", "environment-config",
             "alert-thresholds", "regression-thresholds", "think-time", "ramp-up", "graceful-stop", "warm-up", "pre-allocated-users", "max-users",
-            "sla-thresholds", "alert-rules", "monitor", "flow", "flows", "setup", "feeders", "databases", "modules", "module-targets",
+            "sla-thresholds", "alert-rules", "monitor", "flow", "flows", "setup", "feeders", "databases", "modules", "module-targets", "grpc",
         ],
         ScenarioAliases,
         BenchmarkKeysIgnored);
@@ -92,16 +92,21 @@ internal static class ScenarioKeys
 
     /// <summary>One step of a flow: exactly one kind key, and what a failure does.</summary>
     public static readonly KeySet Step = new("a step", ["request", "pause", "group", "repeat", "while", "if", "sql", "transaction", "redis", "set", "module",
-        "ws-connect", "ws-send", "ws-receive", "ws-close", "on-failure"]);
+        "ws-connect", "ws-send", "ws-receive", "ws-close", "grpc", "on-failure"]);
 
     /// <summary>The step kinds: the keys of <see cref="Step"/> that say what the step is.</summary>
     public static readonly string[] StepKinds = ["request", "pause", "group", "repeat", "while", "if", "sql", "transaction", "redis", "set", "module",
-        "ws-connect", "ws-send", "ws-receive", "ws-close"];
+        "ws-connect", "ws-send", "ws-receive", "ws-close", "grpc"];
 
     public static readonly KeySet WsConnect = new("a ws-connect step", ["name", "socket", "path", "headers", "subprotocols", "timeout", "on-failure"]);
     public static readonly KeySet WsSend = new("a ws-send step", ["name", "socket", "message", "on-failure"]);
     public static readonly KeySet WsReceive = new("a ws-receive step", ["name", "socket", "until", "timeout", "extract", "check", "on-failure"]);
     public static readonly KeySet WsClose = new("a ws-close step", ["socket"]);
+
+    /// <summary>The scenario's gRPC contract: its .proto files (the written form carries protoc's output instead).</summary>
+    public static readonly KeySet Grpc = new("grpc", ["protos", "proto", "import-paths", "files", "descriptor-set", "generated"]);
+
+    public static readonly KeySet GrpcStep = new("a grpc step", ["name", "method", "message", "metadata", "timeout", "expect-code", "extract", "check", "on-failure"]);
 
     /// <summary>One database or cache of <c>databases</c>.</summary>
     public static readonly KeySet Database = new("a database", ["provider", "connection", "pool-size", "prepare", "timeout", "pool-timeout", "max-memory"]);

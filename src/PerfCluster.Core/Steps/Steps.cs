@@ -138,11 +138,18 @@ public sealed record Journey(
         RequestStep r => r.Checks,
         ModuleStep m => m.Checks,
         WsReceiveStep w => w.Checks,
+        GrpcStep g => g.Checks,
         _ => [],
     }).ToList();
 
     /// <summary>Whether any step opens a WebSocket.</summary>
     public bool UsesWebSockets => Series.Any(s => s is WsConnectStep);
+
+    /// <summary>The gRPC contract its grpc steps call; null when it has none.</summary>
+    public GrpcDefinition? Grpc { get; init; }
+
+    /// <summary>Whether any step makes a gRPC call.</summary>
+    public bool UsesGrpc => Series.Any(s => s is GrpcStep);
 
     /// <summary>A step and every step nested in it, depth first.</summary>
     public static IEnumerable<Step> Walk(Step step)
@@ -163,7 +170,7 @@ public sealed record Journey(
     }
 
     public bool Equals(Journey? other) => other is not null && Source == other.Source && Cookies == other.Cookies &&
-        Databases.SequenceEqual(other.Databases) && Modules.SequenceEqual(other.Modules) &&
+        Databases.SequenceEqual(other.Databases) && Modules.SequenceEqual(other.Modules) && Equals(Grpc, other.Grpc) &&
         Feeders.Count == other.Feeders.Count && Feeders.Zip(other.Feeders).All(p => p.First.Name == p.Second.Name && p.First.Rows.Count == p.Second.Rows.Count);
 
     public override int GetHashCode() => HashCode.Combine(Source, Cookies, Feeders.Count);

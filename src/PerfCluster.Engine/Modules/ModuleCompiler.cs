@@ -33,6 +33,9 @@ public static class ModuleCompiler
     private static readonly ConcurrentDictionary<string, Lazy<CompiledModule>> Cache = new(StringComparer.Ordinal);
     private static readonly Lazy<IReadOnlyList<MetadataReference>> References = new(LoadReferences);
 
+    /// <summary>The framework and the application's assemblies, for other code PerfCluster compiles (gRPC message classes).</summary>
+    internal static IReadOnlyList<MetadataReference> ApplicationReferences => References.Value;
+
     /// <summary>The most compiler errors an exception lists.</summary>
     private const int MaxErrorsShown = 8;
 

@@ -51,6 +51,29 @@ internal sealed class JourneyHttp : IDisposable
         }
     }
 
+    private GrpcLane[]? _grpc;
+
+    /// <summary>
+    /// The gRPC channel of <paramref name="user"/>: <c>http.max-connections</c> channels (default 1), each one HTTP/2
+    /// connection of its own handler with <c>http.streams</c> call slots, a user keeping one (its index modulo the count).
+    /// </summary>
+    public GrpcLane GrpcLaneFor(int user)
+    {
+        var lanes = Volatile.Read(ref _grpc);
+        if (lanes is null)
+            lock (_gate)
+                lanes = _grpc ??= Enumerable.Range(0, _scenario.Http.Http2Connections).Select(_ => new GrpcLane(global::Grpc.Net.Client.GrpcChannel.ForAddress(Target,
+                    new global::Grpc.Net.Client.GrpcChannelOptions
+                    {
+                        HttpHandler = HttpLanes.Handler(_scenario, 1, _onHandshake),
+                        DisposeHttpClient = true,
+                        MaxReceiveMessageSize = _maxBody > 0 ? (int)Math.Min(_maxBody, int.MaxValue) : null,
+                        MaxSendMessageSize = null,
+                        MaxRetryAttempts = 0,
+                    }), _scenario.Http.Streams)).ToArray();
+        return lanes[(int)((uint)Math.Max(0, user) % (uint)lanes.Length)];
+    }
+
     public static bool IsContentHeader(string name) => HttpDriver.ContentHeaderNames.Contains(name);
 
     private HttpLanes LanesOf(HttpProtocol version)
@@ -91,7 +114,7 @@ internal sealed class JourneyHttp : IDisposable
     }
 
     /// <summary>Requests that found every connection (or stream) busy and waited for one (generator health: should stay 0).</summary>
-    public long ConnectionWaits => _lanes.Sum(l => l?.Waits ?? 0);
+    public long ConnectionWaits => _lanes.Sum(l => l?.Waits ?? 0) + (_grpc?.Sum(g => g.Waits) ?? 0);
 
     private async Task<HttpAnswer> SendOnSlotAsync(HttpLanes lanes, HttpLanes.Lane lane, HttpMethod method, Uri uri, List<KeyValuePair<string, string>> headers, byte[]? body,
         JourneyUser? cookies, bool readBody, bool readHeaders, TimeSpan timeout, long sentAt, CancellationToken stop)
@@ -153,5 +176,25 @@ internal sealed class JourneyHttp : IDisposable
     {
         foreach (var lanes in _lanes) lanes?.Dispose();
         _webSockets?.Dispose();
+        foreach (var lane in _grpc ?? []) lane.Channel.Dispose();
+    }
+}
+
+/// <summary>One gRPC channel (one HTTP/2 connection) and the slots of its concurrent calls.</summary>
+internal sealed class GrpcLane(global::Grpc.Net.Client.GrpcChannel channel, int streams)
+{
+    private long _waits;
+
+    public global::Grpc.Net.Client.GrpcChannel Channel { get; } = channel;
+    public global::Grpc.Core.CallInvoker Invoker { get; } = channel.CreateCallInvoker();
+    public SemaphoreSlim Slots { get; } = new(streams);
+    public long Waits => Interlocked.Read(ref _waits);
+
+    /// <summary>Takes a call slot, waiting at most <paramref name="timeout"/>: false when none came.</summary>
+    public async ValueTask<bool> EnterAsync(TimeSpan timeout, CancellationToken stop)
+    {
+        if (Slots.Wait(0)) return true;
+        Interlocked.Increment(ref _waits);
+        return await Slots.WaitAsync(timeout, stop).ConfigureAwait(false);
     }
 }

@@ -92,6 +92,7 @@ public sealed partial class JourneyRunner : IDisposable
         _share = share ?? new UserShare(0, Math.Max(1, scenario.Load.Users));
         _totalUsers = Math.Max(1, scenario.Load.Users);
         LoadModules();
+        PrepareGrpc();
         OpenDatabases(connections);
         var groups = _journey.Groups;
         for (var i = 0; i < groups.Count; i++) _groupIndex[groups[i]] = _journey.Flows.Count + i;
@@ -259,6 +260,8 @@ public sealed partial class JourneyRunner : IDisposable
                 return await ModuleAsync(module, state).ConfigureAwait(false);
             case WsConnectStep connect:
                 return await WsConnectAsync(connect, state).ConfigureAwait(false);
+            case GrpcStep grpc:
+                return await GrpcAsync(grpc, state).ConfigureAwait(false);
             case WsSendStep send:
                 return await WsSendAsync(send, state).ConfigureAwait(false);
             case WsReceiveStep receive:

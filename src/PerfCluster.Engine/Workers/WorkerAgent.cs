@@ -101,6 +101,7 @@ public sealed class WorkerAgent : UntypedActor, IWithTimers
             try
             {
                 ModuleCompiler.CompileAll(journey);
+                Grpc.GrpcContracts.CompileAndCheck(journey);
             }
             catch (ScenarioException e)
             {
@@ -146,7 +147,7 @@ public sealed class WorkerAgent : UntypedActor, IWithTimers
             case AssignShare assign when _compiling.ContainsKey(assign.RunId):
                 _compiling[assign.RunId] = assign;
                 break;
-            case AssignShare assign when assign.Scenario.Journey is { } journey && !ModuleCompiler.AreCompiled(journey):
+            case AssignShare assign when assign.Scenario.Journey is { } journey && (!ModuleCompiler.AreCompiled(journey) || !Grpc.GrpcContracts.IsCompiled(journey)):
                 Compile(assign, journey);
                 break;
             case ModulesCompiled compiled when _compiling.Remove(compiled.RunId, out var waiting):

@@ -19,7 +19,11 @@ public static class Preflight
         if (RequestDrivers.EngineProblem(plan) is { } engine) throw new UsageException(engine);
         // Modules compile before anything is probed or sent: an error is exit 2 with the module file's line and column.
         foreach (var journey in plan.Scenarios.Select(s => s.Journey).OfType<PerfCluster.Core.Steps.Journey>())
+        {
             ModuleCompiler.CompileAll(journey);
+            // The gRPC message classes too, and every grpc step's message against its type: exit 2 at the message's line.
+            PerfCluster.Engine.Grpc.GrpcContracts.CompileAndCheck(journey);
+        }
         foreach (var s in plan.Scenarios.Where(s => s.SendsHttp).DistinctBy(s => (s.Target.Host, s.Target.Port)))
         {
             var problem = await ProbeAsync(s.Target.Host, s.Target.Port);

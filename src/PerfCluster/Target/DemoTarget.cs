@@ -88,6 +88,9 @@ public sealed class DemoTarget : IAsyncDisposable
     /// <summary>The WebSocket endpoints under <c>/ws</c>.</summary>
     public SocketEndpoints Sockets { get; } = new();
 
+    /// <summary>The gRPC calls served (<see cref="GreeterService"/>, on the h2c and https ports).</summary>
+    public GrpcCounts Grpc { get; private init; } = new();
+
     /// <summary>Every request received: the guide's endpoints and the shop's.</summary>
     public long TotalServed => _counts.Values.Sum() + Shop.Total;
 
@@ -99,6 +102,9 @@ public sealed class DemoTarget : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "a freeze must be shorter than its period");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        var grpcCounts = new GrpcCounts();
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(grpcCounts);
         ListenOptions? main = null, h2c = null, tls = null;
         var certificate = options.TlsPort is null ? null : TargetCertificate.Create();
         builder.WebHost.ConfigureKestrel(k =>
@@ -124,7 +130,8 @@ public sealed class DemoTarget : IAsyncDisposable
             k.Limits.Http2.MaxStreamsPerConnection = 1000;
         });
         var app = builder.Build();
-        var target = new DemoTarget(app, options) { Certificate = certificate };
+        var target = new DemoTarget(app, options) { Certificate = certificate, Grpc = grpcCounts };
+        app.MapGrpcService<GreeterService>();
         target.MapEndpoints();
         await app.StartAsync(cancellationToken);
         if (options.LeakMegabytesPerSecond > 0) _ = target.LeakAsync();
@@ -163,7 +170,7 @@ public sealed class DemoTarget : IAsyncDisposable
         _app.MapGet("/__stats", () => Results.Json(new
         {
             total = TotalServed, paths = Counts, shop = new { steps = Shop.Steps, users = Shop.Users }, protocols = Protocols,
-            websocket = Sockets.Stats,
+            websocket = Sockets.Stats, grpc = Grpc.Stats,
         }));
         _app.MapDelete("/__stats", () =>
         {
@@ -171,6 +178,7 @@ public sealed class DemoTarget : IAsyncDisposable
             _protocols.Clear();
             Shop.Reset();
             Sockets.Reset();
+            Grpc.Reset();
             return Results.NoContent();
         });
         _app.MapGet("/__config", () => Results.Json((_tuning ?? TuningModel.Defaults).ToJson()));
@@ -197,7 +205,7 @@ public sealed class DemoTarget : IAsyncDisposable
         });
         _app.MapGet("/metrics", () => Results.Text(Metrics(), "text/plain; version=0.0.4"));
         _app.MapGet("/", () => Results.Text(
-            "PerfCluster demo target. Endpoints: " + string.Join(", ", Paths) + ", the shop API under /shop, WebSockets at /ws/echo and /ws/subscribe; counts at GET /__stats\n"));
+            "PerfCluster demo target. Endpoints: " + string.Join(", ", Paths) + ", the shop API under /shop, WebSockets at /ws/echo and /ws/subscribe, gRPC perfcluster.demo.Greeter on the h2c and https ports; counts at GET /__stats\n"));
     }
 
     private async Task<IResult> Serve(HttpContext ctx, string path)
