@@ -292,6 +292,100 @@ public sealed class ProtocolEndToEndSpecs
         else Assert.Equal(target.Sockets.Received, Requests(test, "send") + Requests(test, "subscribe"));
     }
 
+    private static string DemoProto => Path.Combine(Deploy.DeployFiles.Root, "hocon", "protos", "demo.proto");
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Should_run_the_shipped_grpc_flow_with_the_servers_call_and_message_counts(int workers)
+    {
+        await using var target = await DemoTarget.StartAsync(Fast);
+        using var dir = new TempDirectory();
+        string[] args = ["run", Path.Combine(Deploy.DeployFiles.Root, "hocon", "scenarios", "grpc.conf"), "--target", target.H2cUrl!.ToString(),
+            "--duration", "3s", "--ramp-up", "0s", "--users", "8", "--out", dir.Sub("out"), .. workers > 1 ? new[] { "--workers", "2" } : []];
+        var (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(120), args);
+
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        var test = ReportFiles.Read(dir.Sub("out")).GetProperty("load_tests").GetProperty("grpc");
+        Assert.True(test.GetProperty("errors").GetInt64() == 0, test.GetProperty("errors_by_kind").ToString());
+        var calls = target.Grpc.Calls;
+        Assert.Equal(calls["SayHello"], Requests(test, "say_hello"));
+        Assert.Equal(calls["Countdown"], Requests(test, "countdown"));
+        Assert.True(Requests(test, "countdown") > 50, $"{Requests(test, "countdown")} countdowns");
+        Assert.Equal(5 * Requests(test, "countdown"), target.Grpc.StreamedMessages);
+        foreach (var check in new[] { "greeted", "tagged", "five", "ends" })
+            Assert.Equal(Requests(test, check is "greeted" or "tagged" ? "say_hello" : "countdown"), Check(test, check).GetProperty("passes").GetInt64());
+        Assert.Equal(calls.Values.Sum(), target.Protocols["HTTP/2"]);
+        Assert.False(target.Protocols.ContainsKey("HTTP/1.1"));
+    }
+
+    [Fact]
+    public async Task Should_count_each_grpc_status_and_failure_as_its_own_kind_within_the_deadline()
+    {
+        await using var target = await DemoTarget.StartAsync(Fast);
+        using var dir = new TempDirectory();
+        File.Copy(DemoProto, dir.Sub("demo.proto"));
+        const string Flow = """
+            flow = [
+              { grpc { name = missing, method = "perfcluster.demo.Greeter/NotServed", on-failure = continue } }
+              { grpc { name = not_found, method = "perfcluster.demo.Greeter/Fail", message = "{\"code\": 5, \"detail\": \"no such\"}", on-failure = continue } }
+              { grpc { name = expected, method = "perfcluster.demo.Greeter/Fail", message = "{\"code\": 5, \"detail\": \"no such\"}", expect-code = NOT_FOUND,
+                       check { detail { json = "detail", equals = "no such" } }, on-failure = continue } }
+              { grpc { name = slow, method = "perfcluster.demo.Greeter/Countdown", message = "{\"from\": 3, \"intervalMs\": 300}", timeout = 200ms, on-failure = continue } }
+              { grpc { name = bad, method = "perfcluster.demo.Greeter/SayHello", message = "{\"name\": {{vu}} }", on-failure = continue } }
+            ]
+            """;
+        var test = await RunAsync(dir, $$$"""
+            target = "{{{target.H2cUrl}}}"
+            concurrent-users = 2
+            duration = 2s
+            grpc { protos = ["demo.proto"] }
+            {{{Flow}}}
+            """, passes: false);
+
+        var iterations = Requests(test, "missing");
+        Assert.True(iterations > 2, $"{iterations} iterations");
+        Assert.Equal(iterations, Errors(test, "grpc_unimplemented"));
+        Assert.Equal(iterations, Errors(test, "grpc_not_found"));
+        Assert.Equal(0, test.GetProperty("endpoints").GetProperty("expected").GetProperty("errors").GetInt64());
+        Assert.Equal(Requests(test, "expected"), Check(test, "detail").GetProperty("passes").GetInt64());
+        Assert.Equal(Requests(test, "slow"), Errors(test, "timeout"));
+        Assert.InRange(test.GetProperty("endpoints").GetProperty("slow").GetProperty("latency").GetProperty("p50").GetDouble(), 0.19, 0.4);
+        Assert.Equal(Requests(test, "bad"), Errors(test, "bad_message"));
+        Assert.Equal(2 * Requests(test, "not_found"), target.Grpc.Calls["Fail"]);
+        Assert.False(target.Grpc.Calls.ContainsKey("SayHello"));   // a message that does not fit is never sent
+
+        // The same calls to a server that speaks HTTP/1.1 only: the transport's kind, not a status.
+        using var other = new TempDirectory();
+        File.Copy(DemoProto, other.Sub("demo.proto"));
+        test = await RunAsync(other, $$$"""
+            target = "{{{target.BaseUrl}}}"
+            concurrent-users = 2
+            duration = 2s
+            grpc { protos = ["demo.proto"] }
+            flow = [ { grpc { name = hello, method = "perfcluster.demo.Greeter/SayHello" } } ]
+            """, passes: false);
+        Assert.True(Errors(test, "http_version") >= Requests(test, "hello") * 0.95, $"{Errors(test, "http_version")} of {Requests(test, "hello")}");
+    }
+
+    [Theory]
+    [InlineData("flow = [ { grpc { method = \"perfcluster.demo.Greeter/SayHelo\" } } ]", "demo", "bad.conf:5:", "did you mean 'SayHello'?")]
+    [InlineData("flow = [ { grpc { method = \"perfcluster.demo.Greeter/SayHello\", message = \"{\\\"nmae\\\": 1}\" } } ]", "demo", "bad.conf:5:", "Unknown field: nmae")]
+    [InlineData("flow = [ { pause = 1s } ]", "broken", "demo.proto:", "the .proto does not compile")]
+    public async Task Should_reject_a_bad_grpc_contract_or_step_with_exit_2_and_the_line(string flow, string proto, string where, string message)
+    {
+        using var dir = new TempDirectory();
+        var text = File.ReadAllText(DemoProto);
+        File.WriteAllText(dir.Sub("demo.proto"), proto == "broken" ? text.Replace("int32 times = 2;", "int32 times = 2") : text);
+        var file = dir.File("bad.conf", $"target = \"http://127.0.0.1:9\"\nconcurrent-users = 2\nduration = 2s\ngrpc {{ protos = [\"demo.proto\"] }}\n{flow}\n");
+        var (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "run", file, "--out", dir.Sub("out"));
+
+        Assert.Equal(2, code);
+        Assert.Contains(where, stderr);
+        Assert.Contains(message, stderr);
+        Assert.DoesNotContain("   at ", stderr + stdout);
+    }
+
     [Theory]
     [InlineData("http { version = 3 }\nendpoints = [\"/a\"]", "1.1 or 2")]
     [InlineData("flow = [ { ws-send = \"hi\" } ]", "no ws-connect step opens socket 'main'")]
