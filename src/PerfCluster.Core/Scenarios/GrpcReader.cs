@@ -7,8 +7,8 @@ namespace PerfCluster.Core.Scenarios;
 /// <summary>
 /// Reads the scenario's <c>grpc</c> block: <c>protos</c> (or <c>proto</c>), the .proto files relative to the scenario,
 /// and <c>import-paths</c>, directories their imports are found in besides each file's own. protoc compiles them here,
-/// once (<see cref="ProtoCompiler"/>). The written form carries the result instead (<c>files</c>, <c>descriptor-set</c>,
-/// <c>generated</c>), so a worker reads it back without protoc.
+/// once (<see cref="ProtoCompiler"/>). The written form carries every file's text by its import name (<c>files</c>),
+/// and protoc compiles them again where it is read.
 /// </summary>
 internal static class GrpcReader
 {
@@ -21,7 +21,12 @@ internal static class GrpcReader
         var obj = field.Value as HoconObject
             ?? throw new ScenarioException($"expected an object for 'grpc' (e.g. grpc {{ protos = [\"protos/greeter.proto\"] }}) but found {field.Value.Describe()}", field.Value.Position);
         var section = ScenarioKeys.Read(obj, ScenarioKeys.Grpc);
-        if (section.Field("descriptor-set") is { } written) return Written(section, written, obj.Position);
+        if (section.Field("files") is { } written)
+        {
+            if ((section.Field("protos") ?? section.Field("proto")) is { } both)
+                throw new ScenarioException("the grpc block names its .proto files with 'protos' (paths) or carries them with 'files' (the written form), not both", both.KeyPosition);
+            return Written(written, obj.Position);
+        }
 
         var protos = section.Field("protos") ?? section.Field("proto")
             ?? throw new ScenarioException("the grpc block needs 'protos': the .proto files of the services called (e.g. protos = [\"protos/greeter.proto\"])", obj.Position);
@@ -47,21 +52,7 @@ internal static class GrpcReader
         return definition;
     }
 
-    private static GrpcDefinition Written(Section section, HoconField set, SourcePosition at)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = Convert.FromBase64String(set.Value.AsString(set.Key));
-        }
-        catch (FormatException)
-        {
-            throw new ScenarioException("'descriptor-set' is not base64", set.Value.Position);
-        }
-        var files = section.Field("files") is { } f ? Inline(f) : [];
-        var generated = section.Field("generated") is { } g ? Inline(g) : throw new ScenarioException("a written grpc block carries 'generated'", at);
-        return new GrpcDefinition(files, bytes, generated) { Methods = ProtoCompiler.MethodsOf(bytes) };
-    }
+    private static GrpcDefinition Written(HoconField files, SourcePosition at) => ProtoCompiler.CompileCarried(Inline(files), at);
 
     private static List<ModuleSource> Inline(HoconField field)
     {

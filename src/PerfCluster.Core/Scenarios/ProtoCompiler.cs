@@ -10,7 +10,9 @@ namespace PerfCluster.Core.Scenarios;
 
 /// <summary>
 /// Runs protoc over a scenario's .proto files: once for the descriptors of every file they need (imports included),
-/// once for the C# message classes of every file that is not one of the well-known types Google.Protobuf ships.
+/// once for the C# message classes of every file that is not one of the well-known types Google.Protobuf ships. The
+/// files' text is what travels with the scenario: wherever it is read back (a worker), protoc runs again
+/// (<see cref="CompileCarried"/>), so the only C# PerfCluster compiles for a contract is protoc's.
 /// protoc is the one Grpc.Tools ships, copied beside PerfCluster at build (<c>protoc/linux_x64/protoc</c>, with the
 /// well-known types under <c>protoc/include</c>); <c>PERFCLUSTER_PROTOC</c> names another, else one on the PATH.
 /// A .proto protoc refuses is a <see cref="ScenarioException"/> at protoc's own file, line and column.
@@ -30,23 +32,87 @@ public static partial class ProtoCompiler
     public static GrpcDefinition Compile(IReadOnlyList<string> protos, IReadOnlyList<string> importPaths, SourcePosition at)
     {
         var (protoc, include) = Locate(at);
-        var roots = protos.Select(p => Path.GetDirectoryName(p)!).Concat(importPaths).Append(include).Where(d => d.Length > 0).Distinct().ToList();
+        var roots = protos.Select(p => Path.GetDirectoryName(p)!).Concat(importPaths).Where(d => d.Length > 0).Distinct().ToList();
+        var descriptorSet = Describe(protoc, [.. roots, include], protos, at);
+        // Every file the contract needs, by the name it is imported as, with its text: what travels with the scenario.
+        var files = new List<ModuleSource>();
+        foreach (var name in OwnFiles(descriptorSet))
+        {
+            var path = roots.Select(r => Path.Combine(r, name)).FirstOrDefault(File.Exists)
+                ?? protos.FirstOrDefault(p => p.EndsWith(name, StringComparison.Ordinal))
+                ?? throw new ScenarioException($"protoc used '{name}', which is in none of the import paths", at);
+            files.Add(new ModuleSource(name, File.ReadAllText(path)));
+        }
+        return Generate(protoc, include, files, descriptorSet, at);
+    }
+
+    /// <summary>
+    /// The contract again from the files a written scenario carries (each by its import name): on a worker, or wherever a
+    /// written scenario is read. Only protoc's own output is ever compiled: a scenario cannot carry C# this way.
+    /// </summary>
+    public static GrpcDefinition CompileCarried(IReadOnlyList<ModuleSource> files, SourcePosition at)
+    {
+        var (protoc, include) = Locate(at);
+        var work = Directory.CreateTempSubdirectory("perfcluster-protos-");
+        try
+        {
+            foreach (var file in files)
+            {
+                var path = Path.GetFullPath(Path.Combine(work.FullName, file.File));
+                if (!path.StartsWith(work.FullName + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !file.File.EndsWith(".proto", StringComparison.Ordinal))
+                    throw new ScenarioException($"'{file.File}' is not the import name of a .proto file", at);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllText(path, file.Text);
+            }
+            var paths = files.Select(f => Path.Combine(work.FullName, f.File)).ToList();
+            var descriptorSet = Describe(protoc, [work.FullName, include], paths, at);
+            return Generate(protoc, include, files, descriptorSet, at, work.FullName);
+        }
+        finally
+        {
+            try { work.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>The descriptors of the files and everything they import.</summary>
+    private static byte[] Describe(string protoc, IReadOnlyList<string> roots, IReadOnlyList<string> protos, SourcePosition at)
+    {
         var work = Directory.CreateTempSubdirectory("perfcluster-protoc-");
         try
         {
             var set = Path.Combine(work.FullName, "set.pb");
             Run(protoc, roots, ["--include_imports", $"--descriptor_set_out={set}", .. protos], at);
-            var descriptorSet = File.ReadAllBytes(set);
-            var files = FileDescriptorSet.Parser.ParseFrom(descriptorSet).File;
+            return File.ReadAllBytes(set);
+        }
+        finally
+        {
+            try { work.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
 
-            // Every file but the well-known types gets its classes, imports included: a message may use another file's.
-            var own = files.Where(f => !f.Name.StartsWith("google/protobuf/", StringComparison.Ordinal)).Select(f => f.Name).ToList();
+    /// <summary>The files of a descriptor set that are not the well-known types Google.Protobuf ships.</summary>
+    private static List<string> OwnFiles(byte[] descriptorSet) =>
+        FileDescriptorSet.Parser.ParseFrom(descriptorSet).File.Select(f => f.Name).Where(n => !n.StartsWith("google/protobuf/", StringComparison.Ordinal)).ToList();
+
+    /// <summary>protoc's C# classes for every file of the contract (imports included: a message may use another file's).</summary>
+    private static GrpcDefinition Generate(string protoc, string include, IReadOnlyList<ModuleSource> files, byte[] descriptorSet, SourcePosition at, string? written = null)
+    {
+        var work = Directory.CreateTempSubdirectory("perfcluster-protoc-");
+        try
+        {
+            var source = written ?? Path.Combine(work.FullName, "in");
+            if (written is null)
+                foreach (var file in files)
+                {
+                    var path = Path.Combine(source, file.File);
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    File.WriteAllText(path, file.Text);
+                }
             var output = Directory.CreateDirectory(Path.Combine(work.FullName, "cs")).FullName;
-            Run(protoc, roots, [$"--csharp_out={output}", "--csharp_opt=file_extension=.g.cs", .. own], at);
+            Run(protoc, [source, include], [$"--csharp_out={output}", "--csharp_opt=file_extension=.g.cs", .. files.Select(f => Path.Combine(source, f.File))], at);
             var generated = Directory.GetFiles(output, "*.g.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
                 .Select(f => new ModuleSource(Path.GetFileName(f), File.ReadAllText(f))).ToList();
-            var sources = protos.Select(p => new ModuleSource(p, File.ReadAllText(p))).ToList();
-            return new GrpcDefinition(sources, descriptorSet, generated) { Methods = MethodsOf(descriptorSet) };
+            return new GrpcDefinition(files, descriptorSet, generated) { Methods = MethodsOf(descriptorSet) };
         }
         finally
         {

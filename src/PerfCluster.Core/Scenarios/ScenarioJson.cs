@@ -280,11 +280,9 @@ public static class ScenarioJson
         }
         if (journey.Grpc is { } grpc)
         {
-            // protoc's output rather than the .proto files: a worker reads it back without protoc.
+            // Every .proto by its import name; where it is read back protoc compiles them again (never C# from the scenario).
             json.WriteStartObject("grpc");
             SourceFiles(json, "files", grpc.Protos);
-            json.WriteString("descriptor_set", Convert.ToBase64String(grpc.DescriptorSet));
-            SourceFiles(json, "generated", grpc.Generated);
             json.WriteEndObject();
         }
         if (journey.Feeders.Count > 0)

@@ -103,8 +103,8 @@ internal static class ScenarioKeys
     public static readonly KeySet WsReceive = new("a ws-receive step", ["name", "socket", "until", "timeout", "extract", "check", "on-failure"]);
     public static readonly KeySet WsClose = new("a ws-close step", ["socket"]);
 
-    /// <summary>The scenario's gRPC contract: its .proto files (the written form carries protoc's output instead).</summary>
-    public static readonly KeySet Grpc = new("grpc", ["protos", "proto", "import-paths", "files", "descriptor-set", "generated"]);
+    /// <summary>The scenario's gRPC contract: its .proto files (the written form carries their text, by import name).</summary>
+    public static readonly KeySet Grpc = new("grpc", ["protos", "proto", "import-paths", "files"]);
 
     public static readonly KeySet GrpcStep = new("a grpc step", ["name", "method", "message", "metadata", "timeout", "expect-code", "extract", "check", "on-failure"]);
 

@@ -5,11 +5,11 @@ using PerfCluster.Core.Input;
 namespace PerfCluster.Core.Steps;
 
 /// <summary>
-/// The scenario's gRPC contract (<c>grpc { protos = ["greeter.proto"] }</c>): its .proto files compiled once by protoc
-/// where the scenario is loaded, into the descriptors of every file (imports included) and the C# message classes
-/// protoc generates for them. Both travel with the scenario, so a worker compiles the classes with Roslyn (cached by
-/// <see cref="Hash"/>) and needs no protoc. The classes give each request and response the JSON mapping of
-/// Google.Protobuf exactly (well-known types included).
+/// The scenario's gRPC contract (<c>grpc { protos = ["greeter.proto"] }</c>): its .proto files (every one it needs, by
+/// import name, in <see cref="Protos"/>) compiled by protoc where the scenario is read, into the descriptors of every
+/// file and the C# message classes protoc generates for them. Only the .proto texts travel with the scenario: a worker
+/// runs protoc again and compiles its classes with Roslyn (cached by <see cref="Hash"/>), so no C# from a scenario is
+/// ever compiled this way. The classes give each request and response Google.Protobuf's JSON mapping exactly.
 /// </summary>
 public sealed record GrpcDefinition(IReadOnlyList<ModuleSource> Protos, byte[] DescriptorSet, IReadOnlyList<ModuleSource> Generated)
 {

@@ -50,24 +50,27 @@ public sealed class GrpcLoadingSpecs : IDisposable
     }
 
     [Fact]
-    public void Should_carry_protocs_output_in_the_written_form_so_a_worker_needs_no_protoc()
+    public void Should_carry_only_the_proto_files_so_wherever_it_is_read_protoc_compiles_the_same_contract()
     {
-        var s = Load(Head + "flow = [ { grpc { method = \"perfcluster.demo.Greeter/SayHello\" } } ]");
+        File.WriteAllText(Path.Combine(_dir, "common.proto"), "syntax = \"proto3\";\npackage c;\nmessage Ping { string id = 1; }\n");
+        File.WriteAllText(Path.Combine(_dir, "svc.proto"), "syntax = \"proto3\";\npackage s;\nimport \"common.proto\";\nservice P { rpc Do (c.Ping) returns (c.Ping); }\n");
+        var s = Load(Head.Replace("demo.proto", "svc.proto") + "flow = [ { grpc { method = \"s.P/Do\" } } ]");
+
+        Assert.Equal(["common.proto", "svc.proto"], s.Journey!.Grpc!.Protos.Select(p => p.File).Order(StringComparer.Ordinal));
         var written = ScenarioJson.Write(s);
-        var saved = Environment.GetEnvironmentVariable(ProtoCompiler.ProtocVariable);
-        try
-        {
-            // A worker without protoc: the written form must not need it.
-            Environment.SetEnvironmentVariable(ProtoCompiler.ProtocVariable, "/nonexistent/protoc");
-            var back = ScenarioJson.Read(written);
-            Assert.Equal(s.Journey!.Grpc, back.Journey!.Grpc);
-            Assert.Equal(s.Journey.Grpc!.Hash, back.Journey.Grpc!.Hash);
-            Assert.Equal("perfcluster.demo.HelloRequest", Assert.IsType<GrpcStep>(back.Journey.Flows[0].Steps[0]).Method.InputType);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(ProtoCompiler.ProtocVariable, saved);
-        }
+        Assert.DoesNotContain("class Ping", written);          // no C# travels: a worker runs protoc itself
+        var back = ScenarioJson.Read(written);
+        Assert.Equal(s.Journey.Grpc, back.Journey!.Grpc);
+        Assert.Equal(s.Journey.Grpc.Hash, back.Journey.Grpc!.Hash);
+        Assert.Equal("c.Ping", Assert.IsType<GrpcStep>(back.Journey.Flows[0].Steps[0]).Method.InputType);
+    }
+
+    [Fact]
+    public void Should_refuse_a_carried_file_that_would_be_written_outside_its_folder()
+    {
+        var error = Assert.Throws<ScenarioException>(() => Load(
+            "target = \"http://127.0.0.1:1\"\nconcurrent-users = 5\nduration = 5s\ngrpc { files = [ { path = \"../../x.proto\", text = \"syntax = \\\"proto3\\\";\" } ] }\nflow = [ { pause = 1s } ]"));
+        Assert.Contains("is not the import name of a .proto file", error.Message);
     }
 
     [Theory]

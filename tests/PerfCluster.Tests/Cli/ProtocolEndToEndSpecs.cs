@@ -302,7 +302,7 @@ public sealed class ProtocolEndToEndSpecs
         await using var target = await DemoTarget.StartAsync(Fast);
         using var dir = new TempDirectory();
         string[] args = ["run", Path.Combine(Deploy.DeployFiles.Root, "hocon", "scenarios", "grpc.conf"), "--target", target.H2cUrl!.ToString(),
-            "--duration", "3s", "--ramp-up", "0s", "--users", "8", "--out", dir.Sub("out"), .. workers > 1 ? new[] { "--workers", "2" } : []];
+            "--duration", "4s", "--ramp-up", "0s", "--users", "8", "--out", dir.Sub("out"), .. workers > 1 ? new[] { "--workers", "2" } : []];
         var (code, stdout, stderr) = await CliProcess.RunAsync(TimeSpan.FromSeconds(120), args);
 
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
