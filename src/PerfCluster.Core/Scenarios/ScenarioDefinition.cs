@@ -7,7 +7,11 @@ using PerfCluster.Core.Steps;
 namespace PerfCluster.Core.Scenarios;
 
 /// <summary>Everything one <c>perfcluster run</c> executes: one or more scenarios, in order.</summary>
-public sealed record TestPlan(string SourceFile, string SourceText, IReadOnlyList<ScenarioDefinition> Scenarios);
+public sealed record TestPlan(string SourceFile, string SourceText, IReadOnlyList<ScenarioDefinition> Scenarios)
+{
+    /// <summary>The guide's benchmark_config keys of the file: the log level it asks for, and warnings for the keys not honoured as written.</summary>
+    public BenchmarkSettings Benchmark { get; init; } = BenchmarkSettings.None;
+}
 
 public enum SelectionMode { Weighted, Uniform, RoundRobin }
 

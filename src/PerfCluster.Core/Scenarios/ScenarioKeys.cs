@@ -51,7 +51,8 @@ internal sealed class Section(Dictionary<string, HoconField> fields)
 internal static class ScenarioKeys
 {
     /// <summary>
-    /// The guide's benchmark_config keys PerfCluster has no use for, plus <c>vars</c>: an object of values
+    /// The guide's benchmark_config keys, which are not scenario settings (<see cref="BenchmarkSettings"/> reads them: the
+    /// log level, and a warning for each one not honoured as written), plus <c>vars</c>: an object of values
     /// that exist only to be substituted elsewhere (<c>vars { api = "/api/v1" }</c>, <c>path = ${vars.api}"/tasks"</c>).
     /// </summary>
     public static readonly string[] BenchmarkKeysIgnored =

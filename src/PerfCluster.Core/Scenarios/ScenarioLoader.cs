@@ -38,12 +38,13 @@ public static class ScenarioLoader
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(fileName);
         var root = HoconDocument.Parse(text, fileName);
+        var benchmark = BenchmarkSettings.Read(root);
         // The optimiser's block (perfcluster optimize) is read by its own reader; to a run it is not a scenario key.
         foreach (var key in root.Keys.Where(k => Normalize(k) is "optimize" or "optimization").ToList()) root.Remove(key);
         var (plan, seeds) = Shape(root, fileName);
         var builder = new ScenarioBuilder(plan, overrides);
         var scenarios = seeds.Select(builder.Build).ToList();
-        return new TestPlan(fileName, text, scenarios);
+        return new TestPlan(fileName, text, scenarios) { Benchmark = benchmark };
     }
 
     /// <summary>Works out which of the four file shapes this is; returns the plan-level section and one seed per scenario.</summary>

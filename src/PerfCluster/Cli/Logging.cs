@@ -7,10 +7,12 @@ namespace PerfCluster.Cli;
 /// <summary>Serilog set-up shared by every command: human lines or JSON lines, always on stderr.</summary>
 public static class Logging
 {
-    public static void Configure(bool verbose, string format)
+    public static void Configure(bool verbose, string format) => Configure(verbose ? LogEventLevel.Debug : LogEventLevel.Warning, format);
+
+    public static void Configure(LogEventLevel level, string format)
     {
         var config = new LoggerConfiguration()
-            .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Warning)
+            .MinimumLevel.Is(level)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .Enrich.FromLogContext();
         config = format == "json"

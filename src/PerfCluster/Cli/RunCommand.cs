@@ -90,7 +90,26 @@ public static class RunCommand
         public PersistenceSettings Persistence(ParseResult parse) =>
             CommandStore.Settings(parse.GetValue(_config)?.FullName, parse.GetValue(_dataDir)?.FullName);
 
-        public TestPlan LoadPlan(ParseResult parse, string file) => Pick(parse, ScenarioLoader.LoadFile(file, Overrides(parse)));
+        public TestPlan LoadPlan(ParseResult parse, string file)
+        {
+            var plan = Pick(parse, ScenarioLoader.LoadFile(file, Overrides(parse)));
+            ApplyBenchmarkSettings(parse, plan.Benchmark);
+            return plan;
+        }
+
+        /// <summary>The file's log_level / debug_mode (unless --verbose asks for more), and its warnings on stderr.</summary>
+        private void ApplyBenchmarkSettings(ParseResult parse, BenchmarkSettings settings)
+        {
+            if (settings.LogLevel is { } level && !parse.GetValue(_verbose))
+                Logging.Configure(level switch
+                {
+                    RunLogLevel.Debug => Serilog.Events.LogEventLevel.Debug,
+                    RunLogLevel.Information => Serilog.Events.LogEventLevel.Information,
+                    RunLogLevel.Error => Serilog.Events.LogEventLevel.Error,
+                    _ => Serilog.Events.LogEventLevel.Warning,
+                }, parse.GetValue(_logFormat)!);
+            foreach (var warning in settings.Warnings) Console.Error.WriteLine($"warning: {warning}");
+        }
 
         /// <summary>A plan from text (a baseline's own scenario), with the same overrides and --scenario as a file.</summary>
         public TestPlan LoadPlanText(ParseResult parse, string text, string sourceName) =>
