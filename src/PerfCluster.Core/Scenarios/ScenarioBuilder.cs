@@ -36,6 +36,7 @@ internal sealed class ScenarioBuilder(Section? plan, ScenarioOverrides? override
             SlaThresholds = SlaThresholdReader.Read(scenario),
             AlertRules = AlertRuleReader.Read(scenario, weighted),
             Monitor = MonitorReader.Read(scenario),
+            Outputs = OutputsReader.Read(scenario),
         };
     }
 

@@ -38,6 +38,9 @@ public sealed record ScenarioDefinition
     /// <summary>The system under test's process and exporter to watch, and the leak settings; null when not watched.</summary>
     public MonitorDefinition? Monitor { get; init; }
 
+    /// <summary>Where the run's metrics go besides the report (<c>outputs { otlp { ... } }</c>).</summary>
+    public OutputsDefinition Outputs { get; init; } = OutputsDefinition.None;
+
     /// <summary>How <c>perfcluster test</c> judges this scenario against its baseline (<c>regression-thresholds</c>).</summary>
     public RegressionThresholds Regression { get; init; } = RegressionThresholds.Default;
 

@@ -215,6 +215,7 @@ public static class ScenarioJson
             WriteRegression(json, scenario.Regression);
             WriteAlerts(json, scenario);
             if (scenario.Monitor is { } monitor) WriteMonitor(json, monitor);
+            if (scenario.Outputs.Otlp is { } otlp) WriteOtlp(json, otlp, secrets);
 
             if (scenario.RequiredServices.Count > 0)
             {
@@ -383,6 +384,24 @@ public static class ScenarioJson
     {
         if (MonitoredMetrics.Get(metric).IsLatency) json.WriteString(name, value.ToString("R", CultureInfo.InvariantCulture) + "ms");
         else json.WriteNumber(name, value);
+    }
+
+    private static void WriteOtlp(Utf8JsonWriter json, OtlpOutput o, bool secrets)
+    {
+        json.WriteStartObject("outputs");
+        json.WriteStartObject("otlp");
+        json.WriteString("endpoint", o.Endpoint.OriginalString);
+        json.WriteString("protocol", o.Protocol == OtlpProtocol.Grpc ? "grpc" : "http/protobuf");
+        json.WriteString("interval", Duration(o.Interval));
+        json.WriteString("temporality", o.Delta ? "delta" : "cumulative");
+        if (o.Headers.Count > 0)
+        {
+            json.WriteStartObject("headers");
+            foreach (var (key, value) in o.Headers) json.WriteString(key, secrets ? value : ScenarioBuilder.MaskedKey);
+            json.WriteEndObject();
+        }
+        json.WriteEndObject();
+        json.WriteEndObject();
     }
 
     private static void WriteMonitor(Utf8JsonWriter json, MonitorDefinition m)

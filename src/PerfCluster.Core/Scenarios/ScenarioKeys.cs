@@ -69,7 +69,7 @@ internal static class ScenarioKeys
         [
             "target", "endpoints", "request-patterns", "thresholds", "http", "environment-config",
             "alert-thresholds", "regression-thresholds", "think-time", "ramp-up", "graceful-stop", "warm-up", "pre-allocated-users", "max-users",
-            "sla-thresholds", "alert-rules", "monitor", "flow", "flows", "setup", "feeders", "databases", "modules", "module-targets", "grpc",
+            "sla-thresholds", "alert-rules", "monitor", "flow", "flows", "setup", "feeders", "databases", "modules", "module-targets", "grpc", "outputs",
         ],
         ScenarioAliases,
         BenchmarkKeysIgnored);
@@ -106,6 +106,11 @@ internal static class ScenarioKeys
 
     /// <summary>The scenario's gRPC contract: its .proto files (the written form carries their text, by import name).</summary>
     public static readonly KeySet Grpc = new("grpc", ["protos", "proto", "import-paths", "files"]);
+
+    /// <summary>Where a run's results go besides its report.</summary>
+    public static readonly KeySet Outputs = new("outputs", ["otlp"]);
+
+    public static readonly KeySet Otlp = new("otlp", ["endpoint", "protocol", "interval", "temporality", "headers"]);
 
     public static readonly KeySet GrpcStep = new("a grpc step", ["name", "method", "message", "metadata", "timeout", "expect-code", "extract", "check", "on-failure"]);
 

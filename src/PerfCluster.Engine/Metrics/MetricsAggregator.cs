@@ -44,6 +44,8 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
     /// <summary>(node, seq) merged but not yet stored: a resend of one is acknowledged only with its checkpoint.</summary>
     private readonly HashSet<(string, long)> _unstored = new();
     private long _checkpoints;
+    /// <summary>The run's OTLP export (<c>outputs.otlp</c>); null when it has none.</summary>
+    private OtlpExport? _otlp;
 
     public MetricsAggregator(string runId, ScenarioDefinition scenario, IActorRef listener, DateTimeOffset startAt, int lateness,
         IActorRef? journal = null, IReadOnlyList<IReadOnlyList<MetricsDelta>>? replay = null)
@@ -59,6 +61,7 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
             : new WindowAggregator(scenario.Name, scenario.Endpoints.Select(e => e.Name), lateness);
         _startTimestamp = Stopwatch.GetTimestamp() + (long)((startAt - DateTimeOffset.UtcNow).TotalSeconds * Stopwatch.Frequency);
         _monitor = Context.ActorOf(RunMonitorActor.Props(runId, scenario, listener, Context.Parent, startAt), "alerts");
+        if (scenario.Outputs.Otlp is { } otlp) _otlp = new OtlpExport(runId, scenario, otlp);
         if (RunTimeline.IsAvailable(Context.System))
         {
             _timeline = Context.ActorOf(RunTimeline.Props(runId, scenario.Name), "timeline");
@@ -131,6 +134,7 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
                 var ack = new MetricsAck(delta.RunId, delta.Node, delta.Seq);
                 var merged = _windows.Accept(delta);
                 if (merged) _activeUsers[delta.Node] = delta.Final ? 0 : delta.ActiveUsers;
+                if (merged) _otlp?.Add(delta);
                 if (_journal is null) Sender.Tell(ack);
                 else if (merged)
                 {
@@ -173,6 +177,7 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
                 Timers.CancelAll();
                 StopCheckpointing();   // every share has completed: nothing is left to take over
                 var stats = _windows.Finish(finish.StartedAt, finish.MeasuredDuration, finish.PeakUsers, _scenario.WarmUp);
+                FinishExport();
                 _finishing = (stats, Sender);
                 if (_timeline is null)
                 {
@@ -194,6 +199,22 @@ public sealed class MetricsAggregator : UntypedActor, IWithTimers
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>The last of the OTLP export goes out before the run is answered (a collector that does not answer costs at most 5 s).</summary>
+    private void FinishExport()
+    {
+        if (_otlp is not { } otlp) return;
+        _otlp = null;
+        if (!otlp.Flush(TimeSpan.FromSeconds(5)))
+            Context.GetLogger().Warning("Run {RunId}: the OTLP collector at {Endpoint} did not take the last metrics within 5 s", _runId, _scenario.Outputs.Otlp!.Endpoint);
+        otlp.Dispose();
+    }
+
+    protected override void PostStop()
+    {
+        _otlp?.Dispose();
+        base.PostStop();
     }
 
     /// <summary>The alert monitor adds what it saw and answers the coordinator itself.</summary>
