@@ -110,17 +110,7 @@ public sealed partial class JourneyRunner
             var body = code == 0 ? Answer(call, answers) : System.Text.Json.JsonSerializer.Serialize(new { status = GrpcCodes.Names[code], detail });
             var metadataHeaders = responseHeaders?.Where(h => !h.IsBinary).Select(h => new KeyValuePair<string, string>(h.Key, h.Value)).ToList() ?? [];
             using var view = new ResponseView(code, body, metadataHeaders, Stopwatch.GetElapsedTime(start, end));
-            foreach (var extractor in step.Extract)
-            {
-                if (extractor.From(view) is { } value) vars[_journey.Variables.SlotOf(extractor.Variable)] = value;
-                else error ??= ErrorKind.ExtractFailed;
-            }
-            foreach (var check in step.Checks)
-            {
-                var passed = check.Passes(view, vars);
-                _recorder.RecordCheck(_checkIndex[check.Name], passed);
-                if (!passed) error ??= ErrorKind.CheckFailed;
-            }
+            error = ExtractAndCheck(view, step.Extract, step.Checks, vars);
         }
         else if (error is not null)
         {

@@ -231,18 +231,7 @@ public sealed partial class JourneyRunner
             using var view = new ResponseView(101, message.Text, [], Stopwatch.GetElapsedTime(from, end));
             if (step.Until is { } until && !until.Passes(view, vars)) continue;
             socket.PendingSendAt = null;
-            ErrorKind? error = null;
-            foreach (var extractor in step.Extract)
-            {
-                if (extractor.From(view) is { } value) vars[_journey.Variables.SlotOf(extractor.Variable)] = value;
-                else error ??= ErrorKind.ExtractFailed;
-            }
-            foreach (var check in step.Checks)
-            {
-                var passed = check.Passes(view, vars);
-                _recorder.RecordCheck(_checkIndex[check.Name], passed);
-                if (!passed) error ??= ErrorKind.CheckFailed;
-            }
+            var error = ExtractAndCheck(view, step.Extract, step.Checks, vars);
             _recorder.Record(index, intended, from, end, error);
             if (error is not null) state.Failed = true;
             return Flow.Next;

@@ -340,6 +340,24 @@ public sealed partial class JourneyRunner : IDisposable
         return Flow.Next;
     }
 
+    /// <summary>Runs a step's extractors and checks on its answer (counting each check): the first failure's kind, or null.</summary>
+    private ErrorKind? ExtractAndCheck(ResponseView view, IReadOnlyList<Extractor> extract, IReadOnlyList<Check> checks, UserVariables vars)
+    {
+        ErrorKind? error = null;
+        foreach (var extractor in extract)
+        {
+            if (extractor.From(view) is { } value) vars[_journey.Variables.SlotOf(extractor.Variable)] = value;
+            else error ??= ErrorKind.ExtractFailed;
+        }
+        foreach (var check in checks)
+        {
+            var passed = check.Passes(view, vars);
+            _recorder.RecordCheck(_checkIndex[check.Name], passed);
+            if (!passed) error ??= ErrorKind.CheckFailed;
+        }
+        return error;
+    }
+
     private static readonly Dictionary<string, string> Empty = new();
 
     private static Dictionary<string, string> CookiesOf(HttpAnswer answer, CookieContainer? jar, Uri uri)
