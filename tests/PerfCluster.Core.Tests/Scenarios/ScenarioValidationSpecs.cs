@@ -20,7 +20,7 @@ public class ScenarioValidationSpecs
     [InlineData(Head + "colour = blue",
         "unknown key 'colour' in a scenario; allowed keys: name, description, concurrent-users, duration, stages, arrival-rate, scalability, "
         + "target, endpoints, request-patterns, thresholds, http, environment-config, alert-thresholds, regression-thresholds, think-time, ramp-up, "
-        + "graceful-stop, warm-up, pre-allocated-users, max-users, sla-thresholds, alert-rules, monitor, flow, flows, setup, feeders, databases, modules, module-targets, grpc", 4)]
+        + "graceful-stop, warm-up, pre-allocated-users, max-users, sla-thresholds, alert-rules, monitor, flow, flows, setup, feeders, databases, modules, module-targets, grpc, outputs", 4)]
     [InlineData(Head + "http { timout = 1s }", "unknown key 'timout'; did you mean 'timeout'?", 4)]
     [InlineData(Head + "http { max-response-size = lots }", "'max-response-size' must be a size such as 64MB, or 0 for no limit, but is 'lots'", 4)]
     [InlineData(Head + "http { retries = 3 }", "unknown key 'retries' in http; allowed keys: timeout, max-connections, engine, cookies, max-response-size, version, streams, tls", 4)]
@@ -28,7 +28,7 @@ public class ScenarioValidationSpecs
     [InlineData(Head + "ramp_up_time = 5\nramp-up = 5s", "'ramp-up' sets 'ramp-up' again (already set as 'ramp_up_time' at 4:1)", 5)]
     [InlineData("target = \"http://h:1\"\n\"Light Load\" { description = x }",
         "unknown key 'Light Load' in the plan; allowed keys: target, endpoints, request-patterns, thresholds, http, "
-        + "environment-config, alert-thresholds, regression-thresholds, think-time, ramp-up, graceful-stop, warm-up, pre-allocated-users, max-users, sla-thresholds, alert-rules, monitor, flow, flows, setup, feeders, databases, modules, module-targets, grpc; "
+        + "environment-config, alert-thresholds, regression-thresholds, think-time, ramp-up, graceful-stop, warm-up, pre-allocated-users, max-users, sla-thresholds, alert-rules, monitor, flow, flows, setup, feeders, databases, modules, module-targets, grpc, outputs; "
         + "a scenario is an object with 'concurrent-users' and 'duration', 'stages' or 'arrival-rate'", 2)]
     // required values
     [InlineData("target = \"http://h:1\"\nduration = 10s", "missing 'concurrent-users' in scenario 'test'", 1)]
@@ -95,7 +95,7 @@ public class ScenarioValidationSpecs
     [InlineData("scenarios = [\n  { name = a },\n  { name = a }\n]", "duplicate scenario name 'a' (first used at 2:3)", 3)]
     [InlineData("concurrent-users = 1\nscenarios = [{ name = a }]",
         "unknown key 'concurrent-users' in the plan; allowed keys: target, endpoints, request-patterns, thresholds, http, "
-        + "environment-config, alert-thresholds, regression-thresholds, think-time, ramp-up, graceful-stop, warm-up, pre-allocated-users, max-users, sla-thresholds, alert-rules, monitor, flow, flows, setup, feeders, databases, modules, module-targets, grpc, "
+        + "environment-config, alert-thresholds, regression-thresholds, think-time, ramp-up, graceful-stop, warm-up, pre-allocated-users, max-users, sla-thresholds, alert-rules, monitor, flow, flows, setup, feeders, databases, modules, module-targets, grpc, outputs, "
         + "scenarios", 1)]
     public void Should_reject_bad_scenarios_naming_the_key_and_line(string text, string message, int line)
     {

@@ -271,7 +271,7 @@ public class WorkloadModelSpecs
     // stages and arrival-rate belong to a scenario, not to the plan
     [InlineData(Target + "stages = [{ duration = 5s, target = 2 }]\nscenarios = [{ name = a, concurrent-users = 1, duration = 1s }]",
         "unknown key 'stages' in the plan; allowed keys: target, endpoints, request-patterns, thresholds, http, environment-config, "
-        + "alert-thresholds, regression-thresholds, think-time, ramp-up, graceful-stop, warm-up, pre-allocated-users, max-users, sla-thresholds, alert-rules, monitor, flow, flows, setup, feeders, databases, modules, module-targets, grpc, scenarios", 2)]
+        + "alert-thresholds, regression-thresholds, think-time, ramp-up, graceful-stop, warm-up, pre-allocated-users, max-users, sla-thresholds, alert-rules, monitor, flow, flows, setup, feeders, databases, modules, module-targets, grpc, outputs, scenarios", 2)]
     public void Should_reject_bad_workload_keys_naming_the_key_and_line(string text, string message, int line)
     {
         var error = Fails(text);
