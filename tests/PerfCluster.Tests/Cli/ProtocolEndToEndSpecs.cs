@@ -124,7 +124,8 @@ public sealed class ProtocolEndToEndSpecs
             flow = [ { request { name = tls, path = "/__tls", check { client { json = "client_certificate", equals = "CN=perfcluster-test-client" } } } } ]
             """;
 
-        var test = await RunAsync(dir, Scenario(", client-certificate = client.crt, client-key = client.key"));
+        // Over two workers: the key travels to them inside the cluster's messages (and nowhere else).
+        var test = await RunAsync(dir, Scenario(", client-certificate = client.crt, client-key = client.key"), workers: 2);
         Assert.Equal(0, test.GetProperty("errors").GetInt64());
         Assert.Equal(Requests(test, "tls"), Check(test, "client").GetProperty("passes").GetInt64());
         Assert.DoesNotContain("PRIVATE KEY", File.ReadAllText(Path.Combine(dir.Sub("out"), "report.json")));
